@@ -1,0 +1,70 @@
+import CBpfShim
+import CLibbpf
+import Glibc
+
+/// Attaching to network hooks: XDP and TCX bpf_links, legacy tc filters.
+public enum NetworkLinks {
+    /// XDP attach modes (linux/if_link.h XDP_FLAGS_*).
+    public static let xdpFlagsSkb: UInt32 = 1 << 1
+    public static let xdpFlagsDrv: UInt32 = 1 << 2
+    public static let xdpFlagsHw: UInt32 = 1 << 3
+
+    /// Creates an XDP link; returns the link's descriptor.
+    public static func attachXdp(programFD: Int32, ifindex: UInt32, flags: UInt32) throws -> FileDescriptor {
+        let fd = bpfman_xdp_link_create(programFD, Int32(ifindex), flags)
+        if fd < 0 { throw KernelError("attach XDP link to ifindex \(ifindex)", errno: fd) }
+        return FileDescriptor(raw: fd)
+    }
+
+    /// Where a TCX program goes relative to the programs already there.
+    public enum TcxOrder: Sendable, Equatable {
+        case last
+        case before(programID: UInt32)
+        case after(programID: UInt32)
+    }
+
+    public static func attachTcx(programFD: Int32, ifindex: UInt32, egress: Bool, order: TcxOrder) throws -> FileDescriptor {
+        let (flags, relative): (UInt32, UInt32)
+        switch order {
+        case .last: (flags, relative) = (0, 0)
+        case .before(let id): (flags, relative) = (UInt32(BPFMAN_BPF_F_BEFORE | BPFMAN_BPF_F_ID), id)
+        case .after(let id): (flags, relative) = (UInt32(BPFMAN_BPF_F_AFTER | BPFMAN_BPF_F_ID), id)
+        }
+        let fd = bpfman_tcx_link_create(programFD, Int32(ifindex), egress, flags, relative)
+        if fd < 0 { throw KernelError("attach TCX link to ifindex \(ifindex)", errno: fd) }
+        return FileDescriptor(raw: fd)
+    }
+
+    /// Attaches a cls_bpf direct-action filter (creating clsact if missing).
+    public static func attachTc(programFD: Int32, ifindex: UInt32, egress: Bool, priority: UInt32) throws -> UInt32 {
+        var handle: UInt32 = 0
+        try LibbpfLog.check("attach tc filter to ifindex \(ifindex) at priority \(priority)") {
+            bpfman_tc_attach(Int32(ifindex), egress, programFD, priority, &handle)
+        }
+        return handle
+    }
+
+    public static func detachTc(ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32) throws {
+        try LibbpfLog.check("detach tc filter from ifindex \(ifindex)") {
+            bpfman_tc_detach(Int32(ifindex), egress, priority, handle)
+        }
+    }
+
+    /// The program id behind a tc filter, or nil if the filter is gone.
+    public static func tcFilterProgram(ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32) -> UInt32? {
+        var id: UInt32 = 0
+        return bpfman_tc_query(Int32(ifindex), egress, priority, handle, &id) == 0 ? id : nil
+    }
+
+    /// True when a plain `ingress` qdisc (not clsact) holds the interface.
+    public static func hasPlainIngressQdisc(ifindex: UInt32) -> Bool {
+        bpfman_tc_has_plain_ingress_qdisc(Int32(ifindex)) == 1
+    }
+
+    /// The program behind a pinned link, or nil if the pin is gone.
+    public static func linkedProgram(pin: String) -> UInt32? {
+        guard let fd = try? Pins.open(pin) else { return nil }
+        var info = bpfman_link_info()
+        return bpfman_link_info_by_fd(fd.raw, &info) == 0 ? info.prog_id : nil
+    }
+}

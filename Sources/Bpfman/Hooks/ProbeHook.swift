@@ -1,0 +1,91 @@
+import BpfKernel
+import Foundation
+
+/// Tracepoints, kprobes, uprobes and fentry/fexit: each program gets its own
+/// bpf_link, pinned so it outlives the process.
+struct ProbeHook: ProgramHook {
+    func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
+        let link: BpfLink
+        do {
+            switch info {
+            case .tracepoint(let t):
+                let (category, name) = try Self.splitTracepoint(t.tracepoint)
+                let tracefs = try Filesystems.ensureTracefs()
+                guard Pins.exists("\(tracefs)/events/\(category)/\(name)") else {
+                    throw BpfmanError.notFound("tracepoint \(t.tracepoint) does not exist on this kernel (no \(tracefs)/events/\(category)/\(name))")
+                }
+                link = try p.program.attachTracepoint(category: category, name: name)
+            case .kprobe(let k):
+                link = try p.program.attachKprobe(function: k.fnName, offset: k.offset, retprobe: k.retprobe)
+            case .uprobe(let u):
+                let binary = try UprobeTarget.resolve(u.target)
+                link = try p.program.attachUprobe(binary: binary, function: u.fnName, offset: u.offset, pid: u.pid, retprobe: u.retprobe)
+            case .fentry, .fexit:
+                link = try p.program.attachTrace()
+            case .xdp, .tc, .tcx:
+                preconditionFailure("ProbeHook given \(info.kind)")
+            }
+        } catch let e as KernelError {
+            throw BpfmanError(.failedPrecondition, "cannot attach \(info.kind.rawValue) program \(p.id) (\(Self.target(info))): \(e.reason)\(Self.logTail(e))")
+        }
+        let pin = p.paths.linkPin(p.id)
+        try link.pin(at: pin)
+        var a = Attachment(programPin: p.paths.programPin(p.id))
+        a.linkPin = pin
+        return HookChange(attachment: a)
+    }
+
+    func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        if let pin = record.attachment.linkPin { try Pins.remove(pin) }
+        return []
+    }
+
+    static func splitTracepoint(_ tp: String) throws -> (String, String) {
+        let parts = tp.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw BpfmanError.invalid("tracepoint \"\(tp)\" is not a valid attach point: expected category/name, e.g. syscalls/sys_enter_openat")
+        }
+        return (String(parts[0]), String(parts[1]))
+    }
+
+    static func target(_ info: AttachInfo) -> String {
+        switch info {
+        case .tracepoint(let t): t.tracepoint
+        case .kprobe(let k): "\(k.fnName)+\(k.offset)"
+        case .uprobe(let u): "\(u.target):\(u.fnName ?? "")+\(u.offset)"
+        case .fentry(let f): f.fnName
+        case .fexit(let f): f.fnName
+        default: ""
+        }
+    }
+
+    static func logTail(_ e: KernelError) -> String {
+        let tail = e.logTail(lines: 5)
+        return tail.isEmpty ? "" : "\nlibbpf said:\n\(tail)"
+    }
+}
+
+/// Resolves a uprobe target: an absolute path, or a library name such as
+/// `libc` looked up in the usual library directories.
+enum UprobeTarget {
+    static let libraryDirectories = [
+        "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+    ]
+
+    static func resolve(_ target: String) throws -> String {
+        if target.contains("/") {
+            guard FileManager.default.fileExists(atPath: target) else {
+                throw BpfmanError.notFound("uprobe target \(target) does not exist")
+            }
+            return target
+        }
+        let stem = target.hasPrefix("lib") ? target : "lib" + target
+        for dir in libraryDirectories {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            let matches = names.filter { $0 == stem + ".so" || $0.hasPrefix(stem + ".so.") || $0.hasPrefix(stem + "-") && $0.contains(".so") }
+            if let best = matches.sorted(by: { $0.count < $1.count }).first { return dir + "/" + best }
+        }
+        throw BpfmanError.notFound("uprobe target library \"\(target)\" not found in \(libraryDirectories.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,28 @@
+import BpfKernel
+
+/// A program that is loaded and pinned, about to be attached.
+struct LoadedProgram {
+    let id: UInt32
+    let program: BpfProgram
+    let paths: BpfmanPaths
+    var fd: Int32 { program.fd }
+}
+
+/// What attaching did: the new program's attachment and the peers on the same
+/// hook whose records change (their positions, say).
+struct HookChange {
+    var attachment: Attachment
+    var updatedPeers: [ProgramRecord] = []
+}
+
+/// Attaches programs of some kinds to their hook and takes them off again.
+///
+/// This is the seam the dispatcher work replaces for XDP and TC: everything
+/// about "many programs on one hook" lives behind it.
+protocol ProgramHook: Sendable {
+    /// Attaches `program`; `peers` are bpfman's other programs of the same kind.
+    func attach(_ program: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange
+    /// Undoes `attach` for `record`; returns the peers whose records change.
+    /// Tolerates kernel objects that are already gone (a deleted netns, say).
+    func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord]
+}

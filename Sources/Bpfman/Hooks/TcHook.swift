@@ -1,0 +1,53 @@
+import BpfKernel
+import Glibc
+
+/// Legacy TC: each program is its own cls_bpf direct-action filter on the
+/// clsact hook, at tc priority (pref) = its priority, so the kernel runs them
+/// in priority order; a program returning TC_ACT_UNSPEC (-1) lets the next run.
+/// (The dispatcher replaces this behind the same `ProgramHook` seam where the
+/// kernel allows freplace.)
+struct TcHook: ProgramHook {
+    func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
+        guard case .tc(let t) = info else { preconditionFailure("TcHook given \(info.kind)") }
+        guard (1...65535).contains(t.priority) else {
+            throw BpfmanError.invalid("TC priority \(t.priority) is out of range: tc filters take 1 to 65535")
+        }
+        let ifindex = try InterfaceResolver.ifindex(t.iface, netns: t.netns)
+        let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(t.netns), ifindex: ifindex, direction: t.direction)
+        let egress = t.direction == .egress
+        let handle: UInt32 = try NetworkNamespace.run(t.netns) {
+            if NetworkLinks.hasPlainIngressQdisc(ifindex: ifindex) {
+                throw BpfmanError(.failedPrecondition,
+                    "interface \(t.iface) (ifindex \(ifindex)) has an `ingress` qdisc, which is not a valid attach point: replace it with clsact")
+            }
+            do {
+                return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority))
+            } catch let e as KernelError {
+                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason)")
+            }
+        }
+        let placed = key.insert(priority: t.priority, peers: peers)
+        var a = Attachment(programPin: p.paths.programPin(p.id))
+        a.ifindex = ifindex
+        a.netnsInode = key.netnsInode
+        a.tcPriority = UInt32(t.priority)
+        a.tcHandle = handle
+        a.position = placed.position
+        return HookChange(attachment: a, updatedPeers: placed.moved)
+    }
+
+    func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        guard case .tc(let t) = record.attach, let ifindex = record.attachment.ifindex,
+              let prio = record.attachment.tcPriority, let handle = record.attachment.tcHandle else { return [] }
+        if t.netns.map(Pins.exists) ?? true {
+            _ = try? NetworkNamespace.run(t.netns) {
+                // Only remove the filter if it still runs this program.
+                if NetworkLinks.tcFilterProgram(ifindex: ifindex, egress: t.direction == .egress, priority: prio, handle: handle) == record.id {
+                    try NetworkLinks.detachTc(ifindex: ifindex, egress: t.direction == .egress, priority: prio, handle: handle)
+                }
+            }
+        }
+        guard let key = NetworkHookKey(record) else { return [] }
+        return key.remove(record.id, peers: peers)
+    }
+}

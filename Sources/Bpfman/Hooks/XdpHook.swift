@@ -1,0 +1,61 @@
+import BpfKernel
+import Glibc
+
+/// XDP, one program per interface through a pinned bpf_link. Modes drv and hw
+/// fall back to skb when the driver refuses. (Many programs per interface come
+/// with the dispatcher, behind the same `ProgramHook` seam.)
+struct XdpHook: ProgramHook {
+    /// The configured mode for an interface (`[interfaces.<name>] xdp_mode`).
+    var mode: @Sendable (String) -> XdpMode
+
+    func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
+        guard case .xdp(let x) = info else { preconditionFailure("XdpHook given \(info.kind)") }
+        let ifindex = try InterfaceResolver.ifindex(x.iface, netns: x.netns)
+        let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(x.netns), ifindex: ifindex, direction: nil)
+        if let holder = key.members(of: peers).first {
+            throw BpfmanError(.failedPrecondition,
+                "interface \(x.iface) already has bpfman XDP program \(holder.record.id); this kernel path attaches one XDP program per interface — unload it first")
+        }
+        let wanted = mode(x.iface)
+        var attempts: [XdpMode] = [wanted]
+        if wanted != .skb { attempts.append(.skb) }
+        var lastError: KernelError?
+        for m in attempts {
+            do {
+                let link = try NetworkNamespace.run(x.netns) {
+                    try NetworkLinks.attachXdp(programFD: p.fd, ifindex: ifindex, flags: Self.flags(m))
+                }
+                let pin = p.paths.linkPin(p.id)
+                try Pins.pin(fd: link.raw, at: pin)
+                var a = Attachment(programPin: p.paths.programPin(p.id))
+                a.linkPin = pin
+                a.ifindex = ifindex
+                a.netnsInode = key.netnsInode
+                a.xdpMode = m
+                a.position = 0
+                return HookChange(attachment: a)
+            } catch let e as KernelError {
+                lastError = e
+                if e.errno == EBUSY || e.errno == EEXIST {
+                    throw BpfmanError(.failedPrecondition,
+                        "interface \(x.iface) already has an XDP program attached by something other than bpfman: \(e.reason)")
+                }
+            }
+        }
+        throw BpfmanError(.failedPrecondition,
+            "cannot attach XDP program \(p.id) to \(x.iface) in mode \(wanted.rawValue) or skb: \(lastError?.reason ?? "unknown error")")
+    }
+
+    func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        if let pin = record.attachment.linkPin { try Pins.remove(pin) }
+        return []
+    }
+
+    static func flags(_ mode: XdpMode) -> UInt32 {
+        switch mode {
+        case .skb: NetworkLinks.xdpFlagsSkb
+        case .drv: NetworkLinks.xdpFlagsDrv
+        case .hw: NetworkLinks.xdpFlagsHw
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// `/etc/bpfman/bpfman.toml`, the parts the core uses: per-interface XDP modes.
+/// A missing file gives the defaults; unknown keys are ignored.
+public struct BpfmanConfig: Sendable, Equatable {
+    public var xdpModes: [String: XdpMode] = [:]
+
+    public static let defaultPath = "/etc/bpfman/bpfman.toml"
+
+    public init(xdpModes: [String: XdpMode] = [:]) { self.xdpModes = xdpModes }
+
+    /// Upstream's code default is drv (falling back to skb when refused).
+    public func xdpMode(for iface: String) -> XdpMode { xdpModes[iface] ?? .drv }
+
+    public static func load(path: String = defaultPath) -> BpfmanConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return BpfmanConfig() }
+        return parse(text)
+    }
+
+    /// Reads `[interfaces.<name>]` sections' `xdp_mode`; the rest is ignored.
+    public static func parse(_ text: String) -> BpfmanConfig {
+        var config = BpfmanConfig()
+        var iface: String?
+        for raw in text.split(separator: "\n") {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            if line.hasPrefix("[") {
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                iface = name.hasPrefix("interfaces.") ? String(name.dropFirst("interfaces.".count)) : nil
+                continue
+            }
+            let kv = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let iface, kv.count == 2, kv[0] == "xdp_mode" else { continue }
+            if let mode = XdpMode(rawValue: kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) {
+                config.xdpModes[iface] = mode
+            }
+        }
+        return config
+    }
+}

@@ -1,0 +1,35 @@
+import BpfKernel
+
+/// One program as list/get show it: bpfman's record (absent for programs
+/// bpfman did not load) and what the kernel says now.
+public struct ProgramEntry: Codable, Sendable, Equatable {
+    public var record: ProgramRecord?
+    public var kernel: ProgramKernelInfo
+    /// Programs sharing this one's maps (ids, the owner first).
+    public var mapsUsedBy: [UInt32]
+    /// True when the record's program is gone from the kernel (kernel facts are
+    /// then the ones saved at load).
+    public var stale: Bool
+}
+
+/// Which programs `list` returns.
+public struct ListFilter: Sendable {
+    /// Kernel program type, or bpfman kind for bpfman programs.
+    public var programType: UInt32?
+    public var bpfmanOnly: Bool
+    public var metadata: [String: String]
+
+    public init(programType: UInt32? = nil, bpfmanOnly: Bool = true, metadata: [String: String] = [:]) {
+        self.programType = programType; self.bpfmanOnly = bpfmanOnly; self.metadata = metadata
+    }
+
+    func matches(_ e: ProgramEntry) -> Bool {
+        if let t = programType, t != (e.record?.kind.bpfmanKind ?? e.kernel.programType) { return false }
+        if bpfmanOnly && e.record == nil { return false }
+        if !metadata.isEmpty {
+            guard let r = e.record else { return false }
+            for (k, v) in metadata where r.metadata[k] != v { return false }
+        }
+        return true
+    }
+}

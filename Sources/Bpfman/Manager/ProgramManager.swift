@@ -1,0 +1,230 @@
+import BpfKernel
+import Foundation
+import Glibc
+import Logging
+
+/// The manager: loads, attaches, unloads, lists and gets programs, keeping
+/// one record per program in the store and every kernel object pinned.
+///
+/// Calls are synchronous and may block (kernel work, the store lock); network
+/// namespace switches happen on the calling thread.
+public final class ProgramManager: Sendable {
+    public let paths: BpfmanPaths
+    public let store: ProgramStore
+    public let config: BpfmanConfig
+    let logger: Logger
+
+    public init(paths: BpfmanPaths = BpfmanPaths(), config: BpfmanConfig = BpfmanConfig(),
+                logger: Logger = Logger(label: "bpfman")) {
+        self.paths = paths
+        self.store = ProgramStore(directory: paths.stateDir)
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Mounts bpffs at the pin root, creates directories, raises RLIMIT_MEMLOCK.
+    func setup() throws {
+        Filesystems.raiseMemlockLimit()
+        do {
+            try Filesystems.ensureBpffs(at: paths.bpffsRoot)
+            try FileManager.default.createDirectory(atPath: paths.mapsRoot, withIntermediateDirectories: true)
+        } catch let e as KernelError {
+            throw BpfmanError(.permissionDenied, "cannot prepare bpffs at \(paths.bpffsRoot): \(e) (bpfman needs root)")
+        }
+    }
+
+    func hook(for kind: ProgramKind) -> any ProgramHook {
+        switch kind {
+        case .xdp:
+            let config = self.config
+            return XdpHook(mode: { config.xdpMode(for: $0) })
+        case .tc: return TcHook()
+        case .tcx: return TcxHook()
+        case .tracepoint, .kprobe, .uprobe, .fentry, .fexit: return ProbeHook()
+        }
+    }
+
+    // MARK: load
+
+    /// Loads and attaches one program. On failure nothing is left behind.
+    public func load(_ request: LoadRequest) throws -> ProgramEntry {
+        try RequestValidator.validate(request)
+        try setup()
+        return try store.withLock {
+            let records = try store.records()
+            if let owner = request.mapOwnerID, !records.contains(where: { $0.mapGroup == owner }) {
+                throw BpfmanError.notFound("map owner program \(owner) is not a bpfman program with maps to share (map_owner_id)")
+            }
+            let path = try BytecodeFile.check(request.bytecode)
+            let object: BpfObject
+            do {
+                object = try BpfObject(path: path)
+            } catch let e as KernelError {
+                throw BpfmanError.invalid("cannot open \(path) as a BPF object: \(e.reason)\(ProbeHook.logTail(e))")
+            }
+            let program = try prepare(object, request, path: path)
+            do {
+                try object.load()
+            } catch let e as KernelError {
+                throw LoadFailure.error(e, program: request.name, kind: request.attach.kind, path: path)
+            }
+            return try attachLoaded(object, program, request, records: records)
+        }
+    }
+
+    /// Everything done to the opened object before load: choose the program,
+    /// check it fits the kind, set the attach target, write globals, set map pins.
+    private func prepare(_ object: BpfObject, _ request: LoadRequest, path: String) throws -> BpfProgram {
+        guard let program = object.program(named: request.name) else {
+            let names = object.programs.map(\.name).joined(separator: ", ")
+            throw BpfmanError.notFound("no program named \"\(request.name)\" in \(path); it has: \(names.isEmpty ? "none" : names)")
+        }
+        try ProgramCompatibility.check(request.attach, program, path: path)
+        for other in object.programs where other.name != program.name { other.setAutoload(false) }
+        if let fn = Self.tracingTarget(request.attach) {
+            do {
+                try program.setAttachTarget(function: fn)
+            } catch let e as KernelError {
+                throw BpfmanError.notFound("kernel function \(fn) for \(request.attach.kind.rawValue) not found in the kernel's BTF: \(e.reason)")
+            }
+        }
+        for (name, bytes) in request.globalData.sorted(by: { $0.key < $1.key }) {
+            let global: GlobalVariable?
+            do { global = try object.global(named: name) } catch let e as KernelError {
+                throw BpfmanError.invalid("cannot set global \(name) in \(path): \(e.operation)")
+            }
+            guard let global else {
+                throw BpfmanError.invalid("global variable \(name) not found in .rodata, .data or .bss of \(path)")
+            }
+            guard global.size == bytes.count else {
+                throw BpfmanError.invalid("global \(name) in \(path) is \(global.size) bytes, but \(bytes.count) were given (\(ArgumentParsing.hex(bytes)))")
+            }
+            if !global.isBss { try global.setInitialValue(bytes) }
+        }
+        let ownerDirectory = request.mapOwnerID.map(paths.mapDirectory)
+        for map in object.maps where !map.isInternal {
+            // Maps declared pinned-by-name are taken from the owner's directory
+            // when it has one of that name; nothing else is pinned by libbpf.
+            if let dir = ownerDirectory, map.pinPath != nil, Pins.exists("\(dir)/\(map.name)") {
+                try map.setPinPath("\(dir)/\(map.name)")
+            } else {
+                try map.setPinPath(nil)
+            }
+        }
+        return program
+    }
+
+    static func tracingTarget(_ attach: AttachInfo) -> String? {
+        switch attach {
+        case .fentry(let f): f.fnName
+        case .fexit(let f): f.fnName
+        default: nil
+        }
+    }
+
+    private func attachLoaded(_ object: BpfObject, _ program: BpfProgram, _ request: LoadRequest,
+                              records: [ProgramRecord]) throws -> ProgramEntry {
+        for (name, bytes) in request.globalData {
+            if let g = try object.global(named: name), g.isBss { try g.writeLoaded(bytes) }
+        }
+        let info = try KernelPrograms.info(fd: program.fd)
+        let id = info.id
+        var rollback = Rollback()
+        do {
+            let programPin = paths.programPin(id)
+            try Pins.pin(fd: program.fd, at: programPin)
+            rollback.add { try? Pins.remove(programPin) }
+            if request.mapOwnerID == nil {
+                let dir = paths.mapDirectory(id)
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                rollback.add { try? Pins.removeDirectory(dir) }
+                for map in object.maps where !map.isInternal && !Self.isDataSectionName(map.name) {
+                    try map.pin(at: "\(dir)/\(map.name)")
+                    chmod("\(dir)/\(map.name)", 0o660)
+                }
+            }
+            let kind = request.attach.kind
+            let hook = hook(for: kind)
+            let peers = records.filter { $0.kind == kind }
+            let change = try hook.attach(LoadedProgram(id: id, program: program, paths: paths), request.attach, peers: peers)
+            let record = ProgramRecord(
+                id: id, name: request.name, location: request.bytecode, attach: request.attach,
+                globalData: request.globalData, metadata: request.metadata, mapOwnerID: request.mapOwnerID,
+                mapPinPath: paths.mapDirectory(request.mapOwnerID ?? id), attachment: change.attachment, kernelInfo: info)
+            rollback.add { _ = try? hook.detach(record, peers: []) }
+            for peer in change.updatedPeers { try store.save(peer) }
+            try store.save(record)
+            logger.info("loaded program", metadata: ["id": "\(id)", "name": "\(request.name)", "kind": "\(kind.rawValue)"])
+            return entry(record, all: records + [record])
+        } catch {
+            rollback.run()
+            throw error
+        }
+    }
+
+    static func isDataSectionName(_ name: String) -> Bool {
+        name.contains(".rodata") || name.contains(".bss") || name.contains(".data")
+    }
+
+    // MARK: unload
+
+    /// Detaches and unloads a bpfman program, removing its pins and record; its
+    /// map directory goes with the last program using it.
+    public func unload(id: UInt32) throws {
+        try setup()
+        try store.withLock {
+            guard let record = try store.record(id) else {
+                throw BpfmanError.notFound("program \(id) does not exist or was not loaded by bpfman (see `bpfman list`)")
+            }
+            let records = try store.records()
+            let peers = records.filter { $0.kind == record.kind && $0.id != id }
+            let moved = try hook(for: record.kind).detach(record, peers: peers)
+            try Pins.remove(record.attachment.programPin)
+            if !records.contains(where: { $0.id != id && $0.mapGroup == record.mapGroup }) {
+                try Pins.removeDirectory(paths.mapDirectory(record.mapGroup))
+            }
+            for peer in moved { try store.save(peer) }
+            try store.delete(id)
+            logger.info("unloaded program", metadata: ["id": "\(id)"])
+        }
+    }
+
+    // MARK: list and get
+
+    public func list(_ filter: ListFilter = ListFilter()) throws -> [ProgramEntry] {
+        let records = try store.records()
+        var byID: [UInt32: ProgramRecord] = [:]
+        for r in records { byID[r.id] = r }
+        var entries: [ProgramEntry] = []
+        var seen = Set<UInt32>()
+        for id in KernelPrograms.allIDs() {
+            if let r = byID[id] {
+                entries.append(entry(r, all: records))
+                seen.insert(id)
+            } else if !filter.bpfmanOnly, let info = KernelPrograms.info(id: id) {
+                entries.append(ProgramEntry(record: nil, kernel: info, mapsUsedBy: [], stale: false))
+            }
+        }
+        for r in records where !seen.contains(r.id) { entries.append(entry(r, all: records)) }
+        return entries.filter(filter.matches).sorted { $0.kernel.id < $1.kernel.id }
+    }
+
+    public func get(id: UInt32) throws -> ProgramEntry {
+        if let r = try store.record(id) { return entry(r, all: try store.records()) }
+        guard let info = KernelPrograms.info(id: id) else {
+            throw BpfmanError.notFound("program \(id) does not exist")
+        }
+        return ProgramEntry(record: nil, kernel: info, mapsUsedBy: [], stale: false)
+    }
+
+    /// A record with what the kernel says now (re-probed through the pin).
+    func entry(_ r: ProgramRecord, all: [ProgramRecord]) -> ProgramEntry {
+        let users = all.filter { $0.mapGroup == r.mapGroup }.map(\.id).sorted { a, b in
+            a == r.mapGroup ? true : b == r.mapGroup ? false : a < b
+        }
+        if let fd = try? Pins.open(r.attachment.programPin), let live = try? KernelPrograms.info(fd: fd.raw), live.id == r.id {
+            return ProgramEntry(record: r, kernel: live, mapsUsedBy: users, stale: false)
+        }
+        return ProgramEntry(record: r, kernel: r.kernelInfo, mapsUsedBy: users, stale: true)
+    }
+}

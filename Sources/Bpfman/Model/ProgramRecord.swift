@@ -1,0 +1,43 @@
+import BpfKernel
+
+/// bpfman's record of one program it loaded: everything list, get, re-attach
+/// and clean-up need. One file per program in the store.
+public struct ProgramRecord: Codable, Equatable, Sendable {
+    public var id: UInt32
+    /// The BPF function name the user asked for.
+    public var name: String
+    public var location: BytecodeLocation
+    public var attach: AttachInfo
+    public var globalData: [String: [UInt8]]
+    public var metadata: [String: String]
+    /// Set when this program uses another program's maps.
+    public var mapOwnerID: UInt32?
+    /// Directory holding the pinned maps this program uses.
+    public var mapPinPath: String
+    /// What was made in the kernel and where, to undo it.
+    public var attachment: Attachment
+    /// The kernel's facts at load time (get/list re-probe the kernel).
+    public var kernelInfo: ProgramKernelInfo
+
+    public var kind: ProgramKind { attach.kind }
+
+    /// The program whose map directory this one uses (itself if it owns its maps).
+    public var mapGroup: UInt32 { mapOwnerID ?? id }
+}
+
+/// Kernel objects made for an attached program.
+public struct Attachment: Codable, Equatable, Sendable {
+    public var programPin: String
+    /// The pinned bpf_link, for link-based attachments.
+    public var linkPin: String?
+    public var ifindex: UInt32?
+    /// Inode of the network namespace (XDP/TC/TCX), identifying the hook.
+    public var netnsInode: UInt64?
+    public var xdpMode: XdpMode?
+    public var tcPriority: UInt32?
+    public var tcHandle: UInt32?
+    /// Order on the hook (0 runs first), for XDP/TC/TCX.
+    public var position: Int?
+
+    public init(programPin: String) { self.programPin = programPin }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Bpfman
+import Foundation
+
+/// The `bpfman` command line: the same core as the daemon, in-process.
+public struct BpfmanCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "bpfman",
+        abstract: "Load, attach, list and unload eBPF programs.",
+        discussion: """
+            State lives in $BPFMAN_STATE_DIR (default \(BpfmanPaths.defaultStateDir)); pins in the bpffs at \
+            $BPFMAN_BPFFS_ROOT (default \(BpfmanPaths.defaultBpffsRoot)). Per-interface XDP modes come from \
+            $BPFMAN_CONFIG (default \(BpfmanConfig.defaultPath)).
+            """,
+        subcommands: [LoadCommand.self, UnloadCommand.self, ListCommand.self, GetCommand.self]
+    )
+
+    public init() {}
+
+    /// Entry point: `load file|image` is split by hand (see `LoadArguments`),
+    /// everything else goes through ArgumentParser.
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        do {
+            if arguments.count >= 2, arguments[0] == "load", ["file", "image"].contains(arguments[1]) {
+                try LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
+                return 0
+            }
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let e as BpfmanError {
+            FileHandle.standardError.write(Data("Error: \(e.message)\n".utf8))
+            return 1
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { print(fullMessage(for: error)) } else {
+                FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
+            }
+            return code.rawValue
+        }
+    }
+}
+
+/// `bpfman load` — only for help; parsing is done by `LoadArguments`.
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load and attach a program.",
+        discussion: LoadArguments.usage
+    )
+}

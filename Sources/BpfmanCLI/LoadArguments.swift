@@ -1,0 +1,195 @@
+import ArgumentParser
+import Bpfman
+
+/// `bpfman load file [common options] <type> [type options]`.
+///
+/// Upstream (clap) takes the common options before the type subcommand and
+/// lets `--global` take several values; the same short flag means different
+/// things on each side (`-p` is --path before, --priority after). So the
+/// arguments are split at the type name and each side is parsed on its own.
+enum LoadArguments {
+    static let types = ["xdp", "tc", "tcx", "tracepoint", "kprobe", "uprobe", "fentry", "fexit"]
+    static let singleValueOptions: Set<String> = [
+        "-p", "--path", "-n", "--name", "--map-owner-id", "-o", "--output",
+        "-i", "--image-url", "-r", "--registry-auth",
+    ]
+    static let multiValueOptions: Set<String> = ["-g", "--global", "-m", "--metadata"]
+
+    static let usage = """
+        bpfman load file -p PATH -n NAME [-g NAME=HEX ...] [-m KEY=VALUE ...] [--map-owner-id ID] [-o json] TYPE [TYPE OPTIONS]
+          TYPE: \(types.joined(separator: ", ")) (see `bpfman load file -p x -n y TYPE --help`)
+        """
+
+    /// Index of the type name in `args`, skipping option values.
+    static func typeIndex(_ args: [String]) -> Int? {
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if singleValueOptions.contains(a) {
+                i += 2
+            } else if multiValueOptions.contains(a) {
+                i += 1
+                while i < args.count, !args[i].hasPrefix("-"), args[i].contains("=") { i += 1 }
+            } else if a.hasPrefix("-") {
+                i += 1
+            } else {
+                return i
+            }
+        }
+        return nil
+    }
+
+    static func run(source: String, _ args: [String]) throws {
+        guard source == "file" else {
+            throw BpfmanError(.failedPrecondition, "`bpfman load image` needs the bytecode-image support, which this build does not have yet; use `bpfman load file`")
+        }
+        guard let t = typeIndex(args) else {
+            if args.contains("-h") || args.contains("--help") {
+                print(LoadFileOptions.helpMessage(columns: 100))
+                print("\nTypes: \(types.joined(separator: ", "))")
+                return
+            }
+            throw BpfmanError(.invalidArgument, "missing program type after the load options; one of: \(types.joined(separator: ", "))\nusage: \(usage)")
+        }
+        let common = try parse(LoadFileOptions.self, Array(args[..<t]))
+        let type = args[t]
+        let rest = Array(args[(t + 1)...])
+        let attach: AttachInfo
+        switch type {
+        case "xdp": attach = try parse(XdpOptions.self, rest).attach()
+        case "tc": attach = try parse(TcOptions.self, rest).attach()
+        case "tcx": attach = try parse(TcxOptions.self, rest).attach()
+        case "tracepoint": attach = try parse(TracepointOptions.self, rest).attach()
+        case "kprobe": attach = try parse(KprobeOptions.self, rest).attach()
+        case "uprobe": attach = try parse(UprobeOptions.self, rest).attach()
+        case "fentry": attach = .fentry(.init(fnName: try parse(FunctionOptions.self, rest).fnName))
+        case "fexit": attach = .fexit(.init(fnName: try parse(FunctionOptions.self, rest).fnName))
+        default:
+            throw BpfmanError(.invalidArgument, "unknown program type \"\(type)\"; one of: \(types.joined(separator: ", "))")
+        }
+        let request = try common.request(attach: attach)
+        let entry = try CLIEnvironment.manager().load(request)
+        print(common.output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
+    }
+
+    /// Parses with ArgumentParser; `--help` prints the type's help and exits.
+    static func parse<T: ParsableArguments>(_ type: T.Type, _ args: [String]) throws -> T {
+        do {
+            return try T.parse(args)
+        } catch {
+            if T.exitCode(for: error) == .success {
+                print(T.fullMessage(for: error))
+                throw ExitCode.success
+            }
+            throw BpfmanError(.invalidArgument, T.fullMessage(for: error))
+        }
+    }
+}
+
+/// Options that come before the type name.
+struct LoadFileOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Path to the BPF ELF object file.") var path: String
+    @Option(name: .shortAndLong, help: "The BPF function name to load.") var name: String
+    @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Global data overrides, NAME=HEX (e.g. GLOBAL_u32=0D0C0B0A).")
+    var global: [String] = []
+    @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Metadata KEY=VALUE (comma-separated allowed).")
+    var metadata: [String] = []
+    @Option(name: .customLong("map-owner-id"), help: "Share the maps of this bpfman program.") var mapOwnerID: UInt32?
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func request(attach: AttachInfo) throws -> LoadRequest {
+        var globals: [String: [UInt8]] = [:]
+        for g in global.flatMap({ $0.split(separator: " ").map(String.init) }) {
+            let (k, v) = try ArgumentParsing.global(g)
+            globals[k] = v
+        }
+        var meta: [String: String] = [:]
+        for m in metadata { for (k, v) in try ArgumentParsing.metadata(m) { meta[k] = v } }
+        return LoadRequest(bytecode: .file(path: path), name: name, attach: attach,
+                           globalData: globals, metadata: meta, mapOwnerID: mapOwnerID)
+    }
+}
+
+extension TcDirection: ExpressibleByArgument {}
+
+struct XdpOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Interface to attach to.") var iface: String
+    @Option(name: .shortAndLong, help: "Priority; lower runs first.") var priority: Int32
+    @Option(name: .customLong("proceed-on"), parsing: .upToNextOption,
+            help: "aborted, drop, pass, tx, redirect, dispatcher_return (default pass, dispatcher_return).")
+    var proceedOn: [String] = []
+    @Option(name: .shortAndLong, help: "Network namespace path, e.g. /var/run/netns/NAME.") var netns: String?
+
+    func attach() throws -> AttachInfo {
+        let actions = try proceedOn.flatMap { $0.split(separator: ",").map(String.init) }.map { n in
+            guard let a = XdpAction(name: n) else {
+                throw BpfmanError(.invalidArgument, "invalid --proceed-on value \"\(n)\" for xdp; use: \(XdpAction.allCases.map(\.name).joined(separator: ", "))")
+            }
+            return a
+        }
+        return .xdp(.init(iface: iface, priority: priority, proceedOn: actions.isEmpty ? XdpAction.defaultProceedOn : actions, netns: netns))
+    }
+}
+
+struct TcOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "ingress or egress.") var direction: TcDirection
+    @Option(name: .shortAndLong, help: "Interface to attach to.") var iface: String
+    @Option(name: .shortAndLong, help: "Priority; lower runs first.") var priority: Int32
+    @Option(name: .customLong("proceed-on"), parsing: .upToNextOption,
+            help: "unspec, ok, reclassify, shot, pipe, stolen, queued, repeat, redirect, trap, dispatcher_return (default pipe, dispatcher_return).")
+    var proceedOn: [String] = []
+    @Option(name: .shortAndLong, help: "Network namespace path.") var netns: String?
+
+    func attach() throws -> AttachInfo {
+        let actions = try proceedOn.flatMap { $0.split(separator: ",").map(String.init) }.map { n in
+            guard let a = TcAction(name: n) else {
+                throw BpfmanError(.invalidArgument, "invalid --proceed-on value \"\(n)\" for tc; use: \(TcAction.allCases.map(\.name).joined(separator: ", "))")
+            }
+            return a
+        }
+        return .tc(.init(iface: iface, priority: priority, direction: direction,
+                         proceedOn: actions.isEmpty ? TcAction.defaultProceedOn : actions, netns: netns))
+    }
+}
+
+struct TcxOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "ingress or egress.") var direction: TcDirection
+    @Option(name: .shortAndLong, help: "Interface to attach to.") var iface: String
+    @Option(name: .shortAndLong, help: "Priority 1..1000; lower runs first.") var priority: Int32
+    @Option(name: .shortAndLong, help: "Network namespace path.") var netns: String?
+
+    func attach() throws -> AttachInfo {
+        .tcx(.init(iface: iface, priority: priority, direction: direction, netns: netns))
+    }
+}
+
+struct TracepointOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "category/name, e.g. syscalls/sys_enter_openat.") var tracepoint: String
+    func attach() throws -> AttachInfo { .tracepoint(.init(tracepoint: tracepoint)) }
+}
+
+struct KprobeOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Kernel function to probe.") var fnName: String
+    @Option(name: .shortAndLong, help: "Offset into the function.") var offset: UInt64 = 0
+    @Flag(name: .shortAndLong, help: "Probe the return (kretprobe).") var retprobe = false
+    @Option(name: .shortAndLong, help: "Not supported for kprobes.") var containerPid: Int32?
+    func attach() throws -> AttachInfo {
+        .kprobe(.init(fnName: fnName, offset: offset, retprobe: retprobe, containerPid: containerPid))
+    }
+}
+
+struct UprobeOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Function (symbol) to probe.") var fnName: String?
+    @Option(name: .shortAndLong, help: "Offset added to the symbol (or file start).") var offset: UInt64 = 0
+    @Option(name: .shortAndLong, help: "Library name (e.g. libc) or path of the binary.") var target: String
+    @Flag(name: .shortAndLong, help: "Probe the return (uretprobe).") var retprobe = false
+    @Option(name: .shortAndLong, help: "Only fire for this process.") var pid: Int32?
+    @Option(name: .shortAndLong, help: "Attach inside this container's mount namespace.") var containerPid: Int32?
+    func attach() throws -> AttachInfo {
+        .uprobe(.init(fnName: fnName, offset: offset, target: target, retprobe: retprobe, pid: pid, containerPid: containerPid))
+    }
+}
+
+struct FunctionOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Kernel function to attach to.") var fnName: String
+}

@@ -1,0 +1,124 @@
+import Bpfman
+import BpfKernel
+import Foundation
+
+/// The tables of upstream's CLI (no borders, one-space padding, columns aligned)
+/// and the JSON form.
+enum Render {
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
+    /// Rows of two columns under a header; empty keys continue the row above.
+    static func table(_ header: String, _ rows: [(String, String)]) -> String {
+        let width = max(header.count, rows.map(\.0.count).max() ?? 0)
+        var out = " \(header)\n"
+        for (k, v) in rows {
+            let line = " " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v
+            out += line.trimmingTrailingSpaces() + "\n"
+        }
+        return out + "\n"
+    }
+
+    static func list(_ entries: [ProgramEntry]) -> String {
+        let header = ["Program ID", "Name", "Type", "Load Time"]
+        let rows = entries.map { e in
+            [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), time(e.kernel.loadedAt)]
+        }
+        let widths = (0..<header.count).map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            (" " + zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+                .trimmingTrailingSpaces() + "\n"
+        }
+        return line(header) + rows.map(line).joined() + "\n"
+    }
+
+    static func program(_ e: ProgramEntry) -> String {
+        var out = ""
+        if let r = e.record { out += table("Bpfman State", bpfmanRows(r, e)) }
+        return out + table("Kernel State", kernelRows(e.kernel))
+    }
+
+    static func bpfmanRows(_ r: ProgramRecord, _ e: ProgramEntry) -> [(String, String)] {
+        var rows: [(String, String)] = [("Name:", r.name)]
+        switch r.location {
+        case .file(let path): rows.append(("Path:", path))
+        case .image(let url, let policy, _):
+            rows.append(("Image URL:", url))
+            rows.append(("Pull Policy:", policy.rawValue))
+        }
+        rows += multi("Global:", r.globalData.sorted { $0.key < $1.key }.map { "\($0.key)=\(ArgumentParsing.hex($0.value))" })
+        rows += multi("Metadata:", r.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        rows.append(("Map Pin Path:", r.mapPinPath))
+        rows.append(("Map Owner ID:", r.mapOwnerID.map(String.init) ?? "None"))
+        rows += multi("Maps Used By:", e.mapsUsedBy.map(String.init))
+        let position = r.attachment.position.map(String.init) ?? "NONE"
+        switch r.attach {
+        case .xdp(let x):
+            rows += [("Priority:", "\(x.priority)"), ("Iface:", x.iface), ("Position:", position),
+                     ("Proceed On:", x.proceedOn.map(\.name).joined(separator: ", ")),
+                     ("Network Namespace:", x.netns ?? "None")]
+        case .tc(let t):
+            rows += [("Attach Type:", "tc"), ("Priority:", "\(t.priority)"), ("Iface:", t.iface), ("Position:", position),
+                     ("Direction:", t.direction.rawValue), ("Proceed On:", t.proceedOn.map(\.name).joined(separator: ", ")),
+                     ("Network Namespace:", t.netns ?? "None")]
+        case .tcx(let t):
+            rows += [("Attach Type:", "tcx"), ("Priority:", "\(t.priority)"), ("Iface:", t.iface), ("Position:", position),
+                     ("Direction:", t.direction.rawValue), ("Network Namespace:", t.netns ?? "None")]
+        case .tracepoint(let t):
+            rows.append(("Tracepoint:", t.tracepoint))
+        case .kprobe(let k):
+            rows += [("Probe Type:", k.retprobe ? "kretprobe" : "kprobe"), ("Function Name:", k.fnName),
+                     ("Offset:", "\(k.offset)"), ("PID:", "\(k.containerPid ?? 0)")]
+        case .uprobe(let u):
+            rows += [("Probe Type:", u.retprobe ? "uretprobe" : "uprobe"), ("Function Name:", u.fnName ?? "NONE"),
+                     ("Offset:", "\(u.offset)"), ("Target:", u.target), ("PID:", "\(u.pid ?? 0)"),
+                     ("Container PID:", "\(u.containerPid ?? 0)")]
+        case .fentry(let f): rows.append(("Function Name:", f.fnName))
+        case .fexit(let f): rows.append(("Function Name:", f.fnName))
+        }
+        if e.stale { rows.append(("Kernel Status:", "GONE: the program's pin no longer opens; unload to clean up")) }
+        return rows
+    }
+
+    static func kernelRows(_ k: ProgramKernelInfo) -> [(String, String)] {
+        [("Program ID:", "\(k.id)"), ("Name:", k.name), ("Type:", kernelTypeName(k.programType)),
+         ("Loaded At:", time(k.loadedAt)), ("Tag:", k.tag), ("GPL Compatible:", "\(k.gplCompatible)"),
+         ("Map IDs:", "[\(k.mapIDs.map(String.init).joined(separator: ", "))]"), ("BTF ID:", "\(k.btfID)"),
+         ("Size Translated (bytes):", "\(k.bytesXlated)"), ("JITted:", "\(k.jited)"),
+         ("Size JITted:", "\(k.bytesJited)"), ("Kernel Allocated Memory (bytes):", "\(k.bytesMemlock)"),
+         ("Verified Instruction Count:", "\(k.verifiedInsns)")]
+    }
+
+    static func multi(_ key: String, _ values: [String]) -> [(String, String)] {
+        guard let first = values.first else { return [(key, "None")] }
+        return [(key, first)] + values.dropFirst().map { ("", $0) }
+    }
+
+    /// Kernel type names as upstream's CLI prints them (kebab-case).
+    static func kernelTypeName(_ type: UInt32) -> String {
+        switch type {
+        case 2: "probe"
+        case 3: "tc"
+        default: BpfProgramTypeID.name(type).replacingOccurrences(of: "_", with: "-")
+        }
+    }
+
+    static func time(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return f.string(from: date)
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Bpfman
+
+struct UnloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unload", abstract: "Detach and unload a program.")
+
+    @Argument(help: "Kernel id of the program.") var programID: UInt32
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func run() throws {
+        try CLIEnvironment.manager().unload(id: programID)
+        if output == .json { print("{\"unloaded\":\(programID)}") }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List loaded programs.")
+
+    @Option(name: [.customShort("p"), .customLong("program-type")], help: "Only this type (xdp, tc, tracepoint, probe, tracing, ...).")
+    var programType: String?
+    @Option(name: [.customShort("m"), .customLong("metadata-selector")], help: "Only programs with these KEY=VALUE metadata (comma-separated).")
+    var metadataSelector: [String] = []
+    @Flag(name: [.customShort("a"), .customLong("all")], help: "Include programs bpfman did not load.")
+    var all = false
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func run() throws {
+        var filter = ListFilter(bpfmanOnly: !all)
+        if let t = programType {
+            guard let n = ProgramKind.listTypeNames[t] else {
+                throw BpfmanError(.invalidArgument, "unknown program type \"\(t)\"; use one of: \(ProgramKind.listTypeNames.keys.sorted().joined(separator: ", "))")
+            }
+            filter.programType = n
+        }
+        for m in metadataSelector {
+            for (k, v) in try ArgumentParsing.metadata(m) { filter.metadata[k] = v }
+        }
+        let entries = try CLIEnvironment.manager().list(filter)
+        print(output == .json ? try Render.json(entries) : Render.list(entries), terminator: "")
+    }
+}
+
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Show one program.")
+
+    @Argument(help: "Kernel id of the program.") var programID: UInt32
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func run() throws {
+        let entry = try CLIEnvironment.manager().get(id: programID)
+        print(output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
+    }
+}

@@ -1,0 +1,276 @@
+#define _GNU_SOURCE
+#include "CBpfShim.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- libbpf messages ---------------------------------------------------- */
+
+#define LOG_CAP (256 * 1024)
+static __thread char log_buf[LOG_CAP];
+static __thread size_t log_len;
+
+static int collect(enum libbpf_print_level level, const char *fmt, va_list args) {
+    (void)level;
+    if (log_len >= LOG_CAP - 1) {
+        /* Keep the tail: the verifier's last lines say why it refused. */
+        size_t keep = LOG_CAP / 2;
+        memmove(log_buf, log_buf + log_len - keep, keep);
+        log_len = keep;
+    }
+    int n = vsnprintf(log_buf + log_len, LOG_CAP - log_len, fmt, args);
+    if (n > 0) {
+        log_len += (size_t)n;
+        if (log_len > LOG_CAP - 1) log_len = LOG_CAP - 1;
+    }
+    return 0;
+}
+
+void bpfman_libbpf_install_printer(void) { libbpf_set_print(collect); }
+void bpfman_log_reset(void) { log_len = 0; log_buf[0] = 0; }
+const char *bpfman_log_text(void) { log_buf[log_len] = 0; return log_buf; }
+
+/* ---- links --------------------------------------------------------------- */
+
+int bpfman_xdp_link_create(int prog_fd, int ifindex, uint32_t flags) {
+    LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+    int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+    return fd < 0 ? -errno : fd;
+}
+
+/* The link_create part of union bpf_attr as kernels >= 6.6 define it. */
+struct tcx_link_create_attr {
+    uint32_t prog_fd;
+    uint32_t target_ifindex;
+    uint32_t attach_type;
+    uint32_t flags;
+    uint32_t relative_id;
+    uint32_t pad;
+    uint64_t expected_revision;
+    uint8_t rest[64];
+};
+
+int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags, uint32_t relative_id) {
+    struct tcx_link_create_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_fd = (uint32_t)prog_fd;
+    attr.target_ifindex = (uint32_t)ifindex;
+    attr.attach_type = egress ? BPFMAN_BPF_TCX_EGRESS : BPFMAN_BPF_TCX_INGRESS;
+    attr.flags = flags;
+    attr.relative_id = relative_id;
+    long fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* ---- legacy tc ------------------------------------------------------------ */
+
+int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t *handle_out) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    if (err && err != -EEXIST) return err;
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .priority = priority);
+    err = bpf_tc_attach(&hook, &opts);
+    if (err) return err;
+    *handle_out = opts.handle;
+    return 0;
+}
+
+int bpfman_tc_detach(int ifindex, bool egress, uint32_t priority, uint32_t handle) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .priority = priority, .handle = handle);
+    return bpf_tc_detach(&hook, &opts);
+}
+
+int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle, uint32_t *prog_id_out) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .priority = priority, .handle = handle);
+    int err = bpf_tc_query(&hook, &opts);
+    if (err) return err;
+    *prog_id_out = opts.prog_id;
+    return 0;
+}
+
+int bpfman_tc_has_plain_ingress_qdisc(int ifindex) {
+    /* An `ingress` qdisc takes the clsact handle (ffff:) but has no egress
+       hook: creating clsact then fails with EEXIST while egress attach fails. */
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    if (err == 0) {
+        /* We created clsact just to look: that is what attach would do anyway. */
+        return 0;
+    }
+    if (err != -EEXIST) return err;
+    LIBBPF_OPTS(bpf_tc_hook, egress, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, q, .priority = 1, .handle = 1);
+    err = bpf_tc_query(&egress, &q);
+    return err == -EINVAL ? 1 : 0;
+}
+
+/* ---- probes --------------------------------------------------------------- */
+
+struct bpf_link *bpfman_attach_kprobe(struct bpf_program *prog, const char *fn_name, uint64_t offset, bool retprobe) {
+    LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = (size_t)offset, .retprobe = retprobe);
+    return bpf_program__attach_kprobe_opts(prog, fn_name, &opts);
+}
+
+struct bpf_link *bpfman_attach_uprobe(struct bpf_program *prog, int pid, const char *binary, const char *fn_name,
+                                      uint64_t offset, bool retprobe) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe, .func_name = fn_name);
+    return bpf_program__attach_uprobe_opts(prog, pid, binary, (size_t)offset, &opts);
+}
+
+/* ---- globals ------------------------------------------------------------------ */
+
+static bool is_data_section(const char *s) {
+    return strncmp(s, ".rodata", 7) == 0 || strncmp(s, ".data", 5) == 0 || strncmp(s, ".bss", 4) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+int bpfman_global_lookup(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
+                         uint32_t *offset_out, uint32_t *size_out, bool *is_bss_out) {
+    struct btf *btf = bpf_object__btf(obj);
+    if (!btf) return -ENODATA;
+    unsigned n = btf__type_cnt(btf);
+    for (unsigned i = 1; i < n; i++) {
+        const struct btf_type *t = btf__type_by_id(btf, i);
+        if (!btf_is_datasec(t)) continue;
+        const char *sec = btf__name_by_offset(btf, t->name_off);
+        if (!sec || !is_data_section(sec)) continue;
+        const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+        for (unsigned j = 0; j < btf_vlen(t); j++) {
+            const struct btf_type *v = btf__type_by_id(btf, vs[j].type);
+            if (!v || !btf_is_var(v)) continue;
+            const char *vname = btf__name_by_offset(btf, v->name_off);
+            if (!vname || strcmp(vname, name) != 0) continue;
+            struct bpf_map *m;
+            bpf_object__for_each_map(m, obj) {
+                if (!bpf_map__is_internal(m)) continue;
+                if (!ends_with(bpf_map__name(m), sec)) continue;
+                *map_out = m;
+                *offset_out = vs[j].offset;
+                *size_out = vs[j].size;
+                *is_bss_out = strncmp(sec, ".bss", 4) == 0;
+                return 0;
+            }
+            return -ENOENT;
+        }
+    }
+    return -ENOENT;
+}
+
+/* ---- info ---------------------------------------------------------------------- */
+
+int bpfman_prog_info_by_fd(int fd, struct bpfman_prog_info *out) {
+    struct bpf_prog_info info;
+    uint32_t ids[BPFMAN_MAX_MAP_IDS];
+    memset(&info, 0, sizeof(info));
+    memset(out, 0, sizeof(*out));
+    info.nr_map_ids = BPFMAN_MAX_MAP_IDS;
+    info.map_ids = (uint64_t)(uintptr_t)ids;
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len)) return -errno;
+    out->id = info.id;
+    out->type = info.type;
+    memcpy(out->name, info.name, sizeof(out->name));
+    out->name[15] = 0;
+    memcpy(out->tag, info.tag, sizeof(out->tag));
+    out->gpl_compatible = info.gpl_compatible;
+    out->load_time_ns = info.load_time;
+    out->btf_id = info.btf_id;
+    out->bytes_xlated = info.xlated_prog_len;
+    out->bytes_jited = info.jited_prog_len;
+    out->verified_insns = info.verified_insns;
+    out->nr_map_ids = info.nr_map_ids < BPFMAN_MAX_MAP_IDS ? info.nr_map_ids : BPFMAN_MAX_MAP_IDS;
+    memcpy(out->map_ids, ids, out->nr_map_ids * sizeof(uint32_t));
+    return 0;
+}
+
+int bpfman_map_info_by_fd(int fd, struct bpfman_map_info *out) {
+    struct bpf_map_info info;
+    memset(&info, 0, sizeof(info));
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len)) return -errno;
+    out->id = info.id;
+    out->type = info.type;
+    memcpy(out->name, info.name, sizeof(out->name));
+    out->name[15] = 0;
+    out->key_size = info.key_size;
+    out->value_size = info.value_size;
+    out->max_entries = info.max_entries;
+    return 0;
+}
+
+int bpfman_link_info_by_fd(int fd, struct bpfman_link_info *out) {
+    struct bpf_link_info info;
+    memset(&info, 0, sizeof(info));
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len)) return -errno;
+    out->id = info.id;
+    out->type = info.type;
+    out->prog_id = info.prog_id;
+    return 0;
+}
+
+/* ---- namespaces, mounts, limits ---------------------------------------------------- */
+
+int bpfman_netns_enter(const char *path) {
+    int previous = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (previous < 0) return -errno;
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    if (target < 0) {
+        int e = errno;
+        close(previous);
+        return -e;
+    }
+    if (setns(target, CLONE_NEWNET)) {
+        int e = errno;
+        close(target);
+        close(previous);
+        return -e;
+    }
+    close(target);
+    return previous;
+}
+
+int bpfman_netns_restore(int previous_fd) {
+    int rc = setns(previous_fd, CLONE_NEWNET) ? -errno : 0;
+    close(previous_fd);
+    return rc;
+}
+
+uint64_t bpfman_netns_inode(const char *path) {
+    struct stat st;
+    if (stat(path, &st)) return 0;
+    return (uint64_t)st.st_ino;
+}
+
+int bpfman_ensure_mounted(const char *path, const char *fstype, uint64_t magic) {
+    struct statfs sf;
+    if (statfs(path, &sf) == 0 && (uint64_t)sf.f_type == magic) return 0;
+    if (mkdir(path, 0755) && errno != EEXIST) return -errno;
+    if (mount(fstype, path, fstype, 0, NULL)) return -errno;
+    return 0;
+}
+
+int bpfman_raise_memlock(void) {
+    struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+    return setrlimit(RLIMIT_MEMLOCK, &r) ? -errno : 0;
+}

@@ -1,0 +1,4 @@
+import BpfmanCLI
+import Glibc
+
+exit(BpfmanCommand.run())
