@@ -47,7 +47,10 @@ let package = Package(
         .executableTarget(name: "bpfman", dependencies: ["BpfmanCLI"]),
         .testTarget(
             name: "BpfmanTests",
-            dependencies: ["Bpfman", "BpfKernel", "BpfmanCLI"]
+            dependencies: [
+                "Bpfman", "BpfKernel", "BpfmanCLI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -36,6 +36,14 @@ public enum MapAccess {
         return v
     }
 
+    public static func lookupU64(pin: String, key: UInt32) throws -> UInt64 {
+        try Pins.open(pin).withRaw { try lookupU64(fd: $0, key: key) }
+    }
+
+    public static func info(pin: String) throws -> MapKernelInfo {
+        try Pins.open(pin).withRaw { try info(fd: $0) }
+    }
+
     public static func info(fd: Int32) throws -> MapKernelInfo {
         var info = bpfman_map_info()
         let rc = bpfman_map_info_by_fd(fd, &info)

@@ -56,15 +56,10 @@ public enum NetworkLinks {
         return bpfman_tc_query(Int32(ifindex), egress, priority, handle, &id) == 0 ? id : nil
     }
 
-    /// True when a plain `ingress` qdisc (not clsact) holds the interface.
-    public static func hasPlainIngressQdisc(ifindex: UInt32) -> Bool {
-        bpfman_tc_has_plain_ingress_qdisc(Int32(ifindex)) == 1
-    }
-
     /// The program behind a pinned link, or nil if the pin is gone.
     public static func linkedProgram(pin: String) -> UInt32? {
         guard let fd = try? Pins.open(pin) else { return nil }
         var info = bpfman_link_info()
-        return bpfman_link_info_by_fd(fd.raw, &info) == 0 ? info.prog_id : nil
+        return fd.withRaw { bpfman_link_info_by_fd($0, &info) } == 0 ? info.prog_id : nil
     }
 }

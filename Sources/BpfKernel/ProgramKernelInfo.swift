@@ -20,6 +20,14 @@ public struct ProgramKernelInfo: Codable, Sendable, Equatable {
     public var bytesJited: UInt32
     public var bytesMemlock: UInt32
     public var verifiedInsns: UInt32
+
+    public init(id: UInt32, name: String, programType: UInt32, loadedAt: Date, tag: String, gplCompatible: Bool,
+                mapIDs: [UInt32], btfID: UInt32, bytesXlated: UInt32, jited: Bool, bytesJited: UInt32,
+                bytesMemlock: UInt32, verifiedInsns: UInt32) {
+        self.id = id; self.name = name; self.programType = programType; self.loadedAt = loadedAt; self.tag = tag
+        self.gplCompatible = gplCompatible; self.mapIDs = mapIDs; self.btfID = btfID; self.bytesXlated = bytesXlated
+        self.jited = jited; self.bytesJited = bytesJited; self.bytesMemlock = bytesMemlock; self.verifiedInsns = verifiedInsns
+    }
 }
 
 /// Kernel-wide program queries.
@@ -39,6 +47,11 @@ public enum KernelPrograms {
             bytesMemlock: memlock(fd: fd), verifiedInsns: raw.verified_insns)
     }
 
+    /// What the kernel says about the program pinned at `pin`.
+    public static func info(pin: String) throws -> ProgramKernelInfo {
+        try Pins.open(pin).withRaw { try info(fd: $0) }
+    }
+
     /// Opens a program by kernel id (nil when no such program exists).
     public static func open(id: UInt32) -> FileDescriptor? {
         let fd = bpf_prog_get_fd_by_id(id)
@@ -47,7 +60,7 @@ public enum KernelPrograms {
 
     public static func info(id: UInt32) -> ProgramKernelInfo? {
         guard let fd = open(id: id) else { return nil }
-        return try? info(fd: fd.raw)
+        return try? fd.withRaw { try info(fd: $0) }
     }
 
     /// Every program id the kernel has now, ascending.

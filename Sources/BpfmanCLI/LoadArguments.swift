@@ -29,6 +29,7 @@ enum LoadArguments {
                 i += 2
             } else if multiValueOptions.contains(a) {
                 i += 1
+                if i < args.count, !args[i].hasPrefix("-") { i += 1 }
                 while i < args.count, !args[i].hasPrefix("-"), args[i].contains("=") { i += 1 }
             } else if a.hasPrefix("-") {
                 i += 1
@@ -51,9 +52,17 @@ enum LoadArguments {
             }
             throw BpfmanError(.invalidArgument, "missing program type after the load options; one of: \(types.joined(separator: ", "))\nusage: \(usage)")
         }
-        let common = try parse(LoadFileOptions.self, Array(args[..<t]))
+        var common = try parse(LoadFileOptions.self, Array(args[..<t]))
         let type = args[t]
-        let rest = Array(args[(t + 1)...])
+        var rest = Array(args[(t + 1)...])
+        // `--output` may also follow the type (`-o` there is kprobe/uprobe --offset).
+        if let o = rest.firstIndex(of: "--output"), o + 1 < rest.count {
+            guard let format = OutputFormat(rawValue: rest[o + 1]) else {
+                throw BpfmanError(.invalidArgument, "invalid --output \"\(rest[o + 1])\"; use table or json")
+            }
+            common.output = format
+            rest.removeSubrange(o...(o + 1))
+        }
         let attach: AttachInfo
         switch type {
         case "xdp": attach = try parse(XdpOptions.self, rest).attach()
@@ -81,7 +90,9 @@ enum LoadArguments {
                 print(T.fullMessage(for: error))
                 throw ExitCode.success
             }
-            throw BpfmanError(.invalidArgument, T.fullMessage(for: error))
+            var message = T.fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            throw BpfmanError(.invalidArgument, message)
         }
     }
 }

@@ -104,22 +104,6 @@ int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle
     return 0;
 }
 
-int bpfman_tc_has_plain_ingress_qdisc(int ifindex) {
-    /* An `ingress` qdisc takes the clsact handle (ffff:) but has no egress
-       hook: creating clsact then fails with EEXIST while egress attach fails. */
-    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-    int err = bpf_tc_hook_create(&hook);
-    if (err == 0) {
-        /* We created clsact just to look: that is what attach would do anyway. */
-        return 0;
-    }
-    if (err != -EEXIST) return err;
-    LIBBPF_OPTS(bpf_tc_hook, egress, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
-    LIBBPF_OPTS(bpf_tc_opts, q, .priority = 1, .handle = 1);
-    err = bpf_tc_query(&egress, &q);
-    return err == -EINVAL ? 1 : 0;
-}
-
 /* ---- probes --------------------------------------------------------------- */
 
 struct bpf_link *bpfman_attach_kprobe(struct bpf_program *prog, const char *fn_name, uint64_t offset, bool retprobe) {

@@ -83,9 +83,17 @@ enum UprobeTarget {
         let stem = target.hasPrefix("lib") ? target : "lib" + target
         for dir in libraryDirectories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            let matches = names.filter { $0 == stem + ".so" || $0.hasPrefix(stem + ".so.") || $0.hasPrefix(stem + "-") && $0.contains(".so") }
-            if let best = matches.sorted(by: { $0.count < $1.count }).first { return dir + "/" + best }
+            // libc.so.6 before libc.so (often a linker script), shortest first.
+            let candidates = names.filter { $0.hasPrefix(stem + ".so.") }.sorted { ($0.count, $0) < ($1.count, $1) }
+                + names.filter { $0 == stem + ".so" }
+            if let found = candidates.map({ dir + "/" + $0 }).first(where: isELF) { return found }
         }
         throw BpfmanError.notFound("uprobe target library \"\(target)\" not found in \(libraryDirectories.joined(separator: ", "))")
+    }
+
+    static func isELF(_ path: String) -> Bool {
+        guard let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
     }
 }

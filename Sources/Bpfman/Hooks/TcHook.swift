@@ -16,14 +16,12 @@ struct TcHook: ProgramHook {
         let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(t.netns), ifindex: ifindex, direction: t.direction)
         let egress = t.direction == .egress
         let handle: UInt32 = try NetworkNamespace.run(t.netns) {
-            if NetworkLinks.hasPlainIngressQdisc(ifindex: ifindex) {
-                throw BpfmanError(.failedPrecondition,
-                    "interface \(t.iface) (ifindex \(ifindex)) has an `ingress` qdisc, which is not a valid attach point: replace it with clsact")
-            }
             do {
                 return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority))
             } catch let e as KernelError {
-                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason)")
+                let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
+                    ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""
+                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason)\(hint)")
             }
         }
         let placed = key.insert(priority: t.priority, peers: peers)

@@ -19,7 +19,7 @@ struct TcxHook: ProgramHook {
                 "cannot attach TCX program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason) (TCX needs kernel 6.6 or later)")
         }
         let pin = p.paths.linkPin(p.id)
-        try Pins.pin(fd: link.raw, at: pin)
+        try link.withRaw { try Pins.pin(fd: $0, at: pin) }
         var a = Attachment(programPin: p.paths.programPin(p.id))
         a.linkPin = pin
         a.ifindex = ifindex

@@ -26,7 +26,7 @@ struct XdpHook: ProgramHook {
                     try NetworkLinks.attachXdp(programFD: p.fd, ifindex: ifindex, flags: Self.flags(m))
                 }
                 let pin = p.paths.linkPin(p.id)
-                try Pins.pin(fd: link.raw, at: pin)
+                try link.withRaw { try Pins.pin(fd: $0, at: pin) }
                 var a = Attachment(programPin: p.paths.programPin(p.id))
                 a.linkPin = pin
                 a.ifindex = ifindex

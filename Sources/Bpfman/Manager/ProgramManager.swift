@@ -222,7 +222,7 @@ public final class ProgramManager: Sendable {
         let users = all.filter { $0.mapGroup == r.mapGroup }.map(\.id).sorted { a, b in
             a == r.mapGroup ? true : b == r.mapGroup ? false : a < b
         }
-        if let fd = try? Pins.open(r.attachment.programPin), let live = try? KernelPrograms.info(fd: fd.raw), live.id == r.id {
+        if let live = try? KernelPrograms.info(pin: r.attachment.programPin), live.id == r.id {
             return ProgramEntry(record: r, kernel: live, mapsUsedBy: users, stale: false)
         }
         return ProgramEntry(record: r, kernel: r.kernelInfo, mapsUsedBy: users, stale: true)

@@ -19,6 +19,14 @@ public struct ProgramRecord: Codable, Equatable, Sendable {
     /// The kernel's facts at load time (get/list re-probe the kernel).
     public var kernelInfo: ProgramKernelInfo
 
+    public init(id: UInt32, name: String, location: BytecodeLocation, attach: AttachInfo,
+                globalData: [String: [UInt8]], metadata: [String: String], mapOwnerID: UInt32?,
+                mapPinPath: String, attachment: Attachment, kernelInfo: ProgramKernelInfo) {
+        self.id = id; self.name = name; self.location = location; self.attach = attach
+        self.globalData = globalData; self.metadata = metadata; self.mapOwnerID = mapOwnerID
+        self.mapPinPath = mapPinPath; self.attachment = attachment; self.kernelInfo = kernelInfo
+    }
+
     public var kind: ProgramKind { attach.kind }
 
     /// The program whose map directory this one uses (itself if it owns its maps).

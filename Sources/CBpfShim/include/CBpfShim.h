@@ -34,8 +34,6 @@ int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags
 int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t *handle_out);
 int bpfman_tc_detach(int ifindex, bool egress, uint32_t priority, uint32_t handle);
 int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle, uint32_t *prog_id_out);
-/* 1 when an `ingress` (not clsact) qdisc sits on the interface, 0 when not, -errno on error. */
-int bpfman_tc_has_plain_ingress_qdisc(int ifindex);
 
 struct bpf_link *bpfman_attach_kprobe(struct bpf_program *prog, const char *fn_name,
                                       uint64_t offset, bool retprobe);

@@ -1,0 +1,83 @@
+# bpfman-swift — `make help` lists the targets.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+BPF_CLANG ?= clang
+ARCH := $(shell uname -m)
+BPF_ARCH := $(if $(filter aarch64,$(ARCH)),arm64,x86)
+BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I/usr/include/$(ARCH)-linux-gnu
+BPF_OUT := .build/bpf
+BPF_SRCS := $(wildcard bpf/examples/*.bpf.c) $(wildcard bpf/testdata/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
+TEST_BINS := $(BPF_OUT)/testdata/uprobe_target
+# The guest kernel for the VM tier (DESIGN.md §4): Debian's linux-image-amd64.
+VM_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
+SWIFT_TEST_FLAGS ?= --no-parallel
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} \
+	  /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } \
+	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: deps
+deps: ## Install system packages and tools this project needs (idempotent).
+	@hack/install-deps
+
+.PHONY: bpf
+bpf: $(BPF_OBJS) $(TEST_BINS) ## Compile the example and test BPF programs (clang -target bpf).
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/examples/common.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_OUT)/testdata/uprobe_target: bpf/testdata/uprobe_target.c
+	@mkdir -p $(dir $@)
+	cc -O0 -g -o $@ $<
+
+.PHONY: build
+build: bpf ## Build the binaries (debug).
+	$(SWIFT) build
+
+.PHONY: release
+release: bpf ## Build the binaries (release).
+	$(SWIFT) build -c release
+
+.PHONY: fmt
+fmt: ## Format Swift sources with swift-format (ships with the toolchain).
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+.PHONY: clean
+clean: ## Remove build output.
+	rm -rf .build
+
+##@ Test
+
+.PHONY: test
+test: deps bpf ## Run every test tier: unit, kernel (host, as root) and vm.
+	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory test-host
+	$(MAKE) --no-print-directory test-vm
+
+.PHONY: test-host
+test-host: bpf ## Unit and host-kernel tests (VM-only tests say they run in test-vm).
+	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+.PHONY: test-vm
+test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the VM tier in it.
+	@hack/install-deps >/dev/null
+	$(SWIFT) build --build-tests
+	hack/run-vm-tests "$(VM_KERNEL)"
+
+##@ Benchmarks
+
+.PHONY: bench
+bench: bpf ## Median load+attach and unload latency per program type, beside bpftool.
+	$(SWIFT) build -c release --product bpfman-bench
+	.build/release/bpfman-bench

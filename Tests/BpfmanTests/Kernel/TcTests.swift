@@ -1,0 +1,59 @@
+import BpfKernel
+import Bpfman
+import Foundation
+import Testing
+
+@Suite("TC and TCX on a veth (host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
+struct TcTests {
+    @Test("TC ingress and egress counters count real packets; unload removes the filters")
+    func tcIngressEgress() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let obj = TestPaths.example("tc_counter")
+        let ingress = try box.load(obj, "stats", ["tc", "-d", "ingress", "-i", veth.host, "-p", "10"])
+        let egress = try box.load(obj, "stats", ["tc", "-d", "egress", "-i", veth.host, "-p", "10"])
+        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").contains("pref 10"))
+        let (i0, e0) = (try box.counter(ingress, map: "tc_stats_map", key: 0), try box.counter(egress, map: "tc_stats_map", key: 0))
+        try veth.sendToHost(12)
+        try veth.sendToPeer(9)
+        #expect(try box.counter(ingress, map: "tc_stats_map", key: 0) - i0 >= 12)
+        #expect(try box.counter(egress, map: "tc_stats_map", key: 0) - e0 >= 9)
+        #expect(try box.cli(["unload", "\(ingress.kernel.id)"]).ok)
+        #expect(try box.cli(["unload", "\(egress.kernel.id)"]).ok)
+        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").isEmpty)
+        #expect(try Shell.sh("tc filter show dev \(veth.host) egress").isEmpty)
+        #expect(box.pins().isEmpty)
+    }
+
+    /// Two tcx_counter programs share a map; key 0 holds the tag of the one
+    /// that ran last on the last packet, so it shows the run order.
+    @Test("two TCX programs on one hook run in priority order, whatever the load order")
+    func tcxOrder() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let obj = TestPaths.example("tcx_counter")
+        // Load the later-running one (priority 20, tag 2) first.
+        let late = try box.load(obj, "tcx_stats", extra: ["-g", "tag=02000000"], ["tcx", "-d", "ingress", "-i", veth.host, "-p", "20"])
+        let early = try box.load(obj, "tcx_stats", extra: ["-g", "tag=01000000", "--map-owner-id", "\(late.kernel.id)"],
+                                 ["tcx", "-d", "ingress", "-i", veth.host, "-p", "10"])
+        try veth.sendToHost(10)
+        #expect(try box.counter(late, map: "tcx_stats_map", key: 0) == 2, "priority 20 must run after priority 10")
+        #expect(try box.counter(late, map: "tcx_stats_map", key: 1) >= 10)
+        #expect(try box.counter(late, map: "tcx_stats_map", key: 1) == (try box.counter(late, map: "tcx_stats_map", key: 2)))
+        let positions = try box.cliJSON([ProgramEntry].self, ["list"]).reduce(into: [UInt32: Int]()) {
+            $0[$1.kernel.id] = $1.record?.attachment.position
+        }
+        #expect(positions == [early.kernel.id: 0, late.kernel.id: 1])
+
+        // A third at priority 30 goes last; removing the first renumbers.
+        let last = try box.load(obj, "tcx_stats", extra: ["-g", "tag=03000000", "--map-owner-id", "\(late.kernel.id)"],
+                                ["tcx", "-d", "ingress", "-i", veth.host, "-p", "30"])
+        try veth.sendToHost(5)
+        #expect(try box.counter(late, map: "tcx_stats_map", key: 0) == 3)
+        #expect(try box.cli(["unload", "\(early.kernel.id)"]).ok)
+        let after = try box.cliJSON([ProgramEntry].self, ["list"]).reduce(into: [UInt32: Int]()) {
+            $0[$1.kernel.id] = $1.record?.attachment.position
+        }
+        #expect(after == [late.kernel.id: 0, last.kernel.id: 1])
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Runs real processes for the tests: commands, the `bpfman` binary.
+enum Shell {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var ok: Bool { status == 0 }
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        // Read before waiting so a full pipe cannot stall the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// `bash -c script`, throwing with its stderr when it fails.
+    @discardableResult
+    static func sh(_ script: String) throws -> String {
+        let r = try run("/bin/bash", ["-c", script])
+        guard r.ok else { throw ShellError(command: script, result: r) }
+        return r.stdout
+    }
+
+    struct ShellError: Error, CustomStringConvertible {
+        var command: String
+        var result: Result
+        var description: String { "`\(command)` failed (\(result.status)): \(result.stderr)" }
+    }
+}

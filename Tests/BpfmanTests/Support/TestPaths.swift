@@ -1,0 +1,32 @@
+import Foundation
+
+/// Where the build puts what the tests use.
+enum TestPaths {
+    /// The package root (tests run from it under `swift test`).
+    static let root: String = {
+        var dir = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { dir.deleteLastPathComponent() }
+        return dir.path
+    }()
+
+    static var bpfDirectory: String {
+        ProcessInfo.processInfo.environment["BPFMAN_TEST_BPF_DIR"] ?? root + "/.build/bpf"
+    }
+
+    static func example(_ name: String) -> String { "\(bpfDirectory)/examples/\(name).bpf.o" }
+    static func testdata(_ name: String) -> String { "\(bpfDirectory)/testdata/\(name)" }
+
+    /// The `bpfman` binary built beside the tests.
+    static var bpfman: String {
+        if let p = ProcessInfo.processInfo.environment["BPFMAN_BIN"] { return p }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // …/debug/bpfman-swiftPackageTests.xctest or …/debug/<bundle>/…
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("bpfman").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return root + "/.build/debug/bpfman"
+    }
+}

@@ -1,0 +1,73 @@
+import BpfKernel
+import Bpfman
+import Foundation
+import Testing
+
+@Suite("Program store")
+struct ProgramStoreTests {
+    static func record(_ id: UInt32) -> ProgramRecord {
+        ProgramRecord(
+            id: id, name: "p\(id)", location: .file(path: "/x.o"),
+            attach: .tcx(.init(iface: "eth0", priority: 3, direction: .egress, netns: "/var/run/netns/a")),
+            globalData: ["G": [1, 2]], metadata: ["k": "v"], mapOwnerID: nil, mapPinPath: "/m/\(id)",
+            attachment: Attachment(programPin: "/fs/prog_\(id)"),
+            kernelInfo: ProgramKernelInfo(id: id, name: "p", programType: 3, loadedAt: Date(timeIntervalSince1970: 1_700_000_000),
+                                          tag: "00", gplCompatible: true, mapIDs: [1], btfID: 2, bytesXlated: 3, jited: true,
+                                          bytesJited: 4, bytesMemlock: 5, verifiedInsns: 6))
+    }
+
+    @Test("records round-trip, list in id order, delete, and leave no temporary files")
+    func roundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = ProgramStore(directory: dir)
+        try store.withLock {
+            for id in [30, 4, 12] as [UInt32] { try store.save(Self.record(id)) }
+        }
+        #expect(try store.records().map(\.id) == [4, 12, 30])
+        #expect(try store.record(12) == Self.record(12))
+        #expect(try store.record(13) == nil)
+        try store.delete(12)
+        try store.delete(12)
+        #expect(try store.records().map(\.id) == [4, 30])
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/programs").sorted()
+        #expect(files == ["30.json", "4.json"])
+    }
+
+    @Test("an unreadable record is reported with its path, not silently dropped")
+    func corrupt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/programs", withIntermediateDirectories: true)
+        try "{".write(toFile: dir + "/programs/9.json", atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ProgramStore(directory: dir).records()
+        } throws: { ($0 as? BpfmanError)?.message.contains("/programs/9.json is unreadable") == true }
+    }
+
+    @Test("the lock excludes a second holder until the first lets go")
+    func lockExcludes() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = ProgramStore(directory: dir)
+        let log = EventLog()
+        let first = Task.detached {
+            try store.withLock {
+                log.add("first in")
+                usleep(300_000)
+                log.add("first out")
+            }
+        }
+        usleep(100_000)
+        try store.withLock { log.add("second in") }
+        try await first.value
+        #expect(log.events == ["first in", "first out", "second in"])
+    }
+}
+
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [String] = []
+    func add(_ s: String) { lock.lock(); storage.append(s); lock.unlock() }
+    var events: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+}
