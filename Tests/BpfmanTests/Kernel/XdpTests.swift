@@ -44,6 +44,24 @@ struct XdpTests {
         #expect(!(try Shell.sh("ip -n \(veth.namespace) link show dev \(veth.peer)").contains("xdp")))
     }
 
+    @Test("XDP mode: drv by default on a veth; skb when bpfman.toml says so for the interface")
+    func modes() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let native = try box.load(TestPaths.example("xdp_counter"), "xdp_stats", ["xdp", "-i", veth.host, "-p", "50"])
+        #expect(native.record?.attachment.xdpMode == .drv)
+        #expect(try Shell.sh("ip link show dev \(veth.host)").contains(" xdp "))
+        #expect(try box.cli(["unload", "\(native.kernel.id)"]).ok)
+
+        try "[interfaces.\(veth.host)]\nxdp_mode = \"skb\"\n".write(toFile: box.base + "/bpfman.toml", atomically: true, encoding: .utf8)
+        let generic = try box.load(TestPaths.example("xdp_counter"), "xdp_stats", ["xdp", "-i", veth.host, "-p", "50"])
+        #expect(generic.record?.attachment.xdpMode == .skb)
+        #expect(try Shell.sh("ip link show dev \(veth.host)").contains(" xdpgeneric "))
+        let before = try box.counter(generic, map: "xdp_stats_map", key: 0)
+        try veth.sendToHost(5)
+        #expect(try box.counter(generic, map: "xdp_stats_map", key: 0) - before >= 5)
+    }
+
     @Test("a second XDP program on the same interface is refused clearly and leaves nothing")
     func secondProgramRefused() throws {
         let box = try Sandbox()
