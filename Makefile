@@ -80,4 +80,5 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 .PHONY: bench
 bench: bpf ## Median load+attach and unload latency per program type, beside bpftool.
 	$(SWIFT) build -c release --product bpfman-bench
+	$(SWIFT) build -c release --product bpfman
 	.build/release/bpfman-bench

@@ -45,6 +45,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "bpfman", dependencies: ["BpfmanCLI"]),
+        .executableTarget(
+            name: "bpfman-bench",
+            dependencies: [
+                "Bpfman", "BpfKernel",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "BpfmanTests",
             dependencies: [

@@ -1,0 +1,124 @@
+// `make bench`: per program type, median load+attach and unload latency of
+// bpfman (in-process library and the CLI as a process) beside bpftool doing
+// the same kernel work as the floor. Prints figures; asserts nothing.
+import BpfKernel
+import Bpfman
+import Foundation
+import Logging
+
+let runs = Int(ProcessInfo.processInfo.environment["BENCH_RUNS"] ?? "") ?? 15
+let root = FileManager.default.currentDirectoryPath
+let bpf = root + "/.build/bpf"
+let cliPath = ProcessInfo.processInfo.environment["BPFMAN_BIN"] ?? root + "/.build/release/bpfman"
+let base = "/run/bpfman-bench-\(getpid())"
+let paths = BpfmanPaths(bpffsRoot: base + "/fs", stateDir: base + "/db")
+var logger = Logger(label: "bench")
+logger.logLevel = .error
+let manager = ProgramManager(paths: paths, logger: logger)
+
+@discardableResult
+func sh(_ script: String) -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = ["-c", script]
+    var env = ProcessInfo.processInfo.environment
+    env["BPFMAN_BPFFS_ROOT"] = paths.bpffsRoot
+    env["BPFMAN_STATE_DIR"] = paths.stateDir
+    p.environment = env
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    do { try p.run() } catch { return (-1, "\(error)") }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+}
+
+func median(_ xs: [Double]) -> Double {
+    guard !xs.isEmpty else { return .nan }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+struct Case {
+    var label: String
+    var request: LoadRequest
+    var cliArgs: String
+    /// bpftool/tc commands doing the same kernel work; `PIN` is replaced.
+    var floorLoad: String
+    var floorUnload: String
+}
+
+sh("ip netns add bpfbench; ip link add bbh type veth peer name bbn netns bpfbench; ip link set bbh up")
+defer { sh("ip link del bbh; ip netns del bpfbench; umount \(paths.bpffsRoot); rm -rf \(base)") }
+
+let xdp = bpf + "/examples/xdp_counter.bpf.o", tc = bpf + "/examples/tc_counter.bpf.o"
+let tcx = bpf + "/examples/tcx_counter.bpf.o", tp = bpf + "/examples/tracepoint_counter.bpf.o"
+let up = bpf + "/examples/uprobe_counter.bpf.o", target = bpf + "/testdata/uprobe_target"
+// libbpf (inside bpftool) pins maps declared pinned-by-name under /sys/fs/bpf;
+// mount a bpffs there for the run if the machine has none (most distros do).
+let mountedSysBpf = sh("mount | grep -q ' /sys/fs/bpf type bpf' || { mount -t bpf bpf /sys/fs/bpf && echo mounted; }").1.contains("mounted")
+defer { if mountedSysBpf { sh("umount /sys/fs/bpf") } }
+let maps = ""
+let cases = [
+    Case(label: "xdp", request: LoadRequest(bytecode: .file(path: xdp), name: "xdp_stats", attach: .xdp(.init(iface: "bbh", priority: 50))),
+         cliArgs: "-p \(xdp) -n xdp_stats xdp -i bbh -p 50",
+         floorLoad: "bpftool prog load \(xdp) PIN \(maps) && bpftool net attach xdpdrv pinned PIN dev bbh",
+         floorUnload: "bpftool net detach xdpdrv dev bbh && rm -f PIN"),
+    Case(label: "tc", request: LoadRequest(bytecode: .file(path: tc), name: "stats", attach: .tc(.init(iface: "bbh", priority: 50, direction: .ingress))),
+         cliArgs: "-p \(tc) -n stats tc -d ingress -i bbh -p 50",
+         floorLoad: "bpftool prog load \(tc) PIN \(maps) && tc qdisc replace dev bbh clsact && tc filter add dev bbh ingress pref 50 bpf da pinned PIN",
+         floorUnload: "tc filter del dev bbh ingress pref 50 && rm -f PIN"),
+    Case(label: "tcx", request: LoadRequest(bytecode: .file(path: tcx), name: "tcx_stats", attach: .tcx(.init(iface: "bbh", priority: 50, direction: .ingress))),
+         cliArgs: "-p \(tcx) -n tcx_stats tcx -d ingress -i bbh -p 50",
+         floorLoad: "bpftool prog load \(tcx) PIN \(maps)", floorUnload: "rm -f PIN"),
+    Case(label: "tracepoint", request: LoadRequest(bytecode: .file(path: tp), name: "tracepoint_openat", attach: .tracepoint(.init(tracepoint: "syscalls/sys_enter_openat"))),
+         cliArgs: "-p \(tp) -n tracepoint_openat tracepoint -t syscalls/sys_enter_openat",
+         floorLoad: "bpftool prog load \(tp) PIN \(maps)", floorUnload: "rm -f PIN"),
+    Case(label: "uprobe", request: LoadRequest(bytecode: .file(path: up), name: "uprobe_counter", attach: .uprobe(.init(fnName: "bpfman_test_fn", target: target))),
+         cliArgs: "-p \(up) -n uprobe_counter uprobe -t \(target) -f bpfman_test_fn",
+         floorLoad: "bpftool prog load \(up) PIN \(maps)", floorUnload: "rm -f PIN"),
+]
+
+print("bpfman-bench: \(runs) runs per figure, median milliseconds (kernel \(sh("uname -r").1.trimmingCharacters(in: .whitespacesAndNewlines)))")
+print("floor: bpftool prog load (+ bpftool net attach for xdp, tc filter for tc); tcx/tracepoint/uprobe floors load only (Debian's bpftool 7.1 cannot attach them)")
+print("kprobe, fentry, fexit: not on this host kernel (the VM tier covers them; TCG timings would not mean anything)\n")
+let header = ["type", "lib load+attach", "lib unload", "cli load+attach", "cli unload", "bpftool load(+attach)", "bpftool unload"]
+print(header.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+for c in cases {
+    var libLoad: [Double] = [], libUnload: [Double] = [], cliLoad: [Double] = [], cliUnload: [Double] = []
+    var floorLoad: [Double] = [], floorUnload: [Double] = []
+    var failure: String?
+    for _ in 0..<runs {
+        do {
+            var id: UInt32 = 0
+            libLoad.append(try time { id = try manager.load(c.request).kernel.id })
+            libUnload.append(try time { try manager.unload(id: id) })
+        } catch { failure = "\(error)"; break }
+        var out = ""
+        cliLoad.append(time { out = sh("\(cliPath) load file -o json \(c.cliArgs)").1 })
+        let id = (try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+            .flatMap { ($0["kernel"] as? [String: Any])?["id"] as? Int }
+        guard let id else { failure = "cli: \(out)"; break }
+        cliUnload.append(time { sh("\(cliPath) unload \(id)") })
+        let pin = "\(paths.bpffsRoot)/floor"
+        var rc: Int32 = 0
+        floorLoad.append(time { rc = sh(c.floorLoad.replacingOccurrences(of: "PIN", with: pin)).0 })
+        if rc != 0 { failure = "floor failed: \(c.floorLoad)"; break }
+        floorUnload.append(time { sh(c.floorUnload.replacingOccurrences(of: "PIN", with: pin)) })
+        sh("rm -f /sys/fs/bpf/xdp_stats_map /sys/fs/bpf/tc_stats_map /sys/fs/bpf/tcx_stats_map /sys/fs/bpf/tracepoint_stats_map /sys/fs/bpf/uprobe_stats_map")
+    }
+    if let failure {
+        print("\(c.label): failed: \(failure)")
+        continue
+    }
+    let cells = [c.label] + [libLoad, libUnload, cliLoad, cliUnload, floorLoad, floorUnload].map { String(format: "%.2f", median($0)) }
+    print(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+}
