@@ -132,12 +132,7 @@ struct XdpOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Network namespace path, e.g. /var/run/netns/NAME.") var netns: String?
 
     func attach() throws -> AttachInfo {
-        let actions = try proceedOn.flatMap { $0.split(separator: ",").map(String.init) }.map { n in
-            guard let a = XdpAction(name: n) else {
-                throw BpfmanError(.invalidArgument, "invalid --proceed-on value \"\(n)\" for xdp; use: \(XdpAction.allCases.map(\.name).joined(separator: ", "))")
-            }
-            return a
-        }
+        let actions = try XdpAction.parse(proceedOn, hook: "xdp")
         return .xdp(.init(iface: iface, priority: priority, proceedOn: actions.isEmpty ? XdpAction.defaultProceedOn : actions, netns: netns))
     }
 }
@@ -152,12 +147,7 @@ struct TcOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Network namespace path.") var netns: String?
 
     func attach() throws -> AttachInfo {
-        let actions = try proceedOn.flatMap { $0.split(separator: ",").map(String.init) }.map { n in
-            guard let a = TcAction(name: n) else {
-                throw BpfmanError(.invalidArgument, "invalid --proceed-on value \"\(n)\" for tc; use: \(TcAction.allCases.map(\.name).joined(separator: ", "))")
-            }
-            return a
-        }
+        let actions = try TcAction.parse(proceedOn, hook: "tc")
         return .tc(.init(iface: iface, priority: priority, direction: direction,
                          proceedOn: actions.isEmpty ? TcAction.defaultProceedOn : actions, netns: netns))
     }

@@ -8,6 +8,23 @@ struct LoadedProgram {
     var fd: Int32 { program.fd }
 }
 
+extension LoadedProgram {
+    /// The attachment of a program on a network hook; with `link`, the link is
+    /// pinned at `prog_<id>_link` first.
+    func networkAttachment(_ key: NetworkHookKey, position: Int, pinning link: FileDescriptor? = nil) throws -> Attachment {
+        var a = Attachment(programPin: paths.programPin(id))
+        if let link {
+            let pin = paths.linkPin(id)
+            try link.withRaw { try Pins.pin(fd: $0, at: pin) }
+            a.linkPin = pin
+        }
+        a.ifindex = key.ifindex
+        a.netnsInode = key.netnsInode
+        a.position = position
+        return a
+    }
+}
+
 /// What attaching did: the new program's attachment and the peers on the same
 /// hook whose records change (their positions, say).
 struct HookChange {

@@ -25,12 +25,9 @@ struct TcHook: ProgramHook {
             }
         }
         let placed = key.insert(priority: t.priority, peers: peers)
-        var a = Attachment(programPin: p.paths.programPin(p.id))
-        a.ifindex = ifindex
-        a.netnsInode = key.netnsInode
+        var a = try p.networkAttachment(key, position: placed.position)
         a.tcPriority = UInt32(t.priority)
         a.tcHandle = handle
-        a.position = placed.position
         return HookChange(attachment: a, updatedPeers: placed.moved)
     }
 

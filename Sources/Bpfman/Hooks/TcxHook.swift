@@ -18,13 +18,7 @@ struct TcxHook: ProgramHook {
             throw BpfmanError(.failedPrecondition,
                 "cannot attach TCX program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason) (TCX needs kernel 6.6 or later)")
         }
-        let pin = p.paths.linkPin(p.id)
-        try link.withRaw { try Pins.pin(fd: $0, at: pin) }
-        var a = Attachment(programPin: p.paths.programPin(p.id))
-        a.linkPin = pin
-        a.ifindex = ifindex
-        a.netnsInode = key.netnsInode
-        a.position = placed.position
+        let a = try p.networkAttachment(key, position: placed.position, pinning: link)
         return HookChange(attachment: a, updatedPeers: placed.moved)
     }
 

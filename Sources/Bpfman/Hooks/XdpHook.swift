@@ -25,14 +25,8 @@ struct XdpHook: ProgramHook {
                 let link = try NetworkNamespace.run(x.netns) {
                     try NetworkLinks.attachXdp(programFD: p.fd, ifindex: ifindex, flags: Self.flags(m))
                 }
-                let pin = p.paths.linkPin(p.id)
-                try link.withRaw { try Pins.pin(fd: $0, at: pin) }
-                var a = Attachment(programPin: p.paths.programPin(p.id))
-                a.linkPin = pin
-                a.ifindex = ifindex
-                a.netnsInode = key.netnsInode
+                var a = try p.networkAttachment(key, position: 0, pinning: link)
                 a.xdpMode = m
-                a.position = 0
                 return HookChange(attachment: a)
             } catch let e as KernelError {
                 lastError = e

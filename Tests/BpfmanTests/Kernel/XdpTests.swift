@@ -62,6 +62,20 @@ struct XdpTests {
         #expect(try box.counter(generic, map: "xdp_stats_map", key: 0) - before >= 5)
     }
 
+    @Test("drv mode falls back to skb where the driver has no native XDP (the test netns's own loopback)")
+    func fallbackToSkb() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let e = try box.load(TestPaths.example("xdp_counter"), "xdp_stats", ["xdp", "-i", "lo", "-p", "50", "--netns", veth.netnsPath])
+        #expect(e.record?.attachment.xdpMode == .skb)
+        #expect(try Shell.sh("ip -n \(veth.namespace) link show dev lo").contains(" xdpgeneric "))
+        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
+        try Shell.sh("ip netns exec \(veth.namespace) bash -c 'for i in 1 2 3; do echo x > /dev/udp/127.0.0.1/9; done'")
+        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= 3)
+        #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
+        #expect(!(try Shell.sh("ip -n \(veth.namespace) link show dev lo").contains("xdp")))
+    }
+
     @Test("a second XDP program on the same interface is refused clearly and leaves nothing")
     func secondProgramRefused() throws {
         let box = try Sandbox()
