@@ -53,6 +53,28 @@ release: bpf ## Build the binaries (release).
 fmt: ## Format Swift sources with swift-format (ships with the toolchain).
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
+GEN_DIR := Sources/BpfmanRPC/Generated
+.PHONY: generate-proto
+generate-proto: ## Regenerate the committed bpfman.v1 Swift code from proto/bpfman.proto (Debian's protoc).
+	@mkdir -p $(GEN_DIR)
+	$(MAKE) --no-print-directory gen-proto-into OUT=$(GEN_DIR)
+
+.PHONY: gen-proto-into
+gen-proto-into:
+	@command -v protoc >/dev/null || hack/install-deps
+	$(SWIFT) build --product protoc-gen-swift
+	$(SWIFT) build --product protoc-gen-grpc-swift-2
+	protoc -I proto \
+	  --plugin=protoc-gen-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-swift \
+	  --plugin=protoc-gen-grpc-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-grpc-swift-2 \
+	  --swift_out=Visibility=Public:$(OUT) --grpc-swift_out=Visibility=Public:$(OUT) \
+	  proto/bpfman.proto
+
+.PHONY: verify
+verify: ## Fail when committed generated files differ from what their sources generate.
+	@tmp=$$(mktemp -d) && $(MAKE) --no-print-directory gen-proto-into OUT=$$tmp >/dev/null && \
+	  diff -ru $$tmp $(GEN_DIR) && rm -rf $$tmp && echo "verify: generated protobuf code is current"
+
 .PHONY: clean
 clean: ## Remove build output.
 	rm -rf .build
@@ -81,4 +103,5 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 bench: bpf ## Median load+attach and unload latency per program type, beside bpftool.
 	$(SWIFT) build -c release --product bpfman-bench
 	$(SWIFT) build -c release --product bpfman
+	$(SWIFT) build -c release --product bpfman-rpc
 	.build/release/bpfman-bench
