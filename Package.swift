@@ -6,11 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bpfman", targets: ["bpfman"]),
+        .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
         .library(name: "Bpfman", targets: ["Bpfman"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libbpf, libelf and zlib from the system (Debian's libbpf-dev 1.1).
@@ -36,6 +42,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bpfman.v1: generated protobuf + gRPC code, the service, the daemon, the client.
+        .target(
+            name: "BpfmanRPC",
+            dependencies: [
+                "Bpfman",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+        ),
+        .executableTarget(
+            name: "bpfman-rpc",
+            dependencies: [
+                "BpfmanRPC", "Bpfman",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "BpfmanCLI",
             dependencies: [
@@ -48,14 +76,15 @@ let package = Package(
         .executableTarget(
             name: "bpfman-bench",
             dependencies: [
-                "Bpfman", "BpfKernel",
+                "Bpfman", "BpfKernel", "BpfmanRPC",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "BpfmanTests",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanCLI",
+                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,7 @@
 // the same kernel work as the floor. Prints figures; asserts nothing.
 import BpfKernel
 import Bpfman
+import BpfmanRPC
 import Foundation
 import Logging
 
@@ -122,3 +123,62 @@ for c in cases {
     let cells = [c.label] + [libLoad, libUnload, cliLoad, cliUnload, floorLoad, floorUnload].map { String(format: "%.2f", median($0)) }
     print(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
 }
+
+// ---- Through bpfman-rpc: Load latency beside in-process, List with 100 programs ----
+let rpcBinary = ProcessInfo.processInfo.environment["BPFMAN_RPC_BIN"] ?? root + "/.build/release/bpfman-rpc"
+let socket = base + "/bench.sock"
+let server = Process()
+server.executableURL = URL(fileURLWithPath: rpcBinary)
+server.arguments = ["--socket-path", socket, "--timeout", "0"]
+var serverEnv = ProcessInfo.processInfo.environment
+serverEnv["BPFMAN_BPFFS_ROOT"] = paths.bpffsRoot
+serverEnv["BPFMAN_STATE_DIR"] = paths.stateDir
+serverEnv["RUST_LOG"] = "error"
+server.environment = serverEnv
+try server.run()
+for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }
+
+var tpRequest = Bpfman_V1_LoadRequest()
+tpRequest.bytecode.file = tp
+tpRequest.name = "tracepoint_openat"
+var tpAttach = Bpfman_V1_TracepointAttachInfo()
+tpAttach.tracepoint = "syscalls/sys_enter_openat"
+tpRequest.attach.tracepointAttachInfo = tpAttach
+let inProcess = cases[3].request
+
+let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> [String] in
+    var rpcLoad: [Double] = [], rpcUnload: [Double] = [], libLoad: [Double] = [], libUnload: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        let id = try await client.load(tpRequest).kernelInfo.id
+        let loaded = ContinuousClock.now
+        try await client.unload(id: id)
+        let done = ContinuousClock.now
+        rpcLoad.append(ms(loaded - start))
+        rpcUnload.append(ms(done - loaded))
+        var lid: UInt32 = 0
+        libLoad.append(try time { lid = try manager.load(inProcess).kernel.id })
+        libUnload.append(try time { try manager.unload(id: lid) })
+    }
+    var ids: [UInt32] = []
+    for _ in 0..<100 { ids.append(try await client.load(tpRequest).kernelInfo.id) }
+    var listTimes: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        let n = try await client.list(Bpfman_V1_ListRequest()).count
+        listTimes.append(ms(ContinuousClock.now - start))
+        precondition(n >= 100)
+    }
+    for id in ids { try await client.unload(id: id) }
+    return [
+        String(format: "tracepoint load:   rpc %.2f ms   in-process %.2f ms", median(rpcLoad), median(libLoad)),
+        String(format: "tracepoint unload: rpc %.2f ms   in-process %.2f ms", median(rpcUnload), median(libUnload)),
+        String(format: "List with 100 bpfman programs loaded: %.2f ms round trip", median(listTimes)),
+    ]
+}
+server.terminate()
+server.waitUntilExit()
+print("\nthrough bpfman-rpc (unix socket, same machine), median of \(runs):")
+for f in figures { print("  " + f) }
+
+func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }

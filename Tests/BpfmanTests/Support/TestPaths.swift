@@ -19,14 +19,19 @@ enum TestPaths {
     /// The `bpfman` binary built beside the tests.
     static var bpfman: String {
         if let p = ProcessInfo.processInfo.environment["BPFMAN_BIN"] { return p }
+        return binary("bpfman")
+    }
+
+    /// An executable product built beside the tests.
+    static func binary(_ name: String) -> String {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = exe.deletingLastPathComponent()
         // …/debug/bpfman-swiftPackageTests.xctest or …/debug/<bundle>/…
         for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("bpfman").path
+            let candidate = dir.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir.deleteLastPathComponent()
         }
-        return root + "/.build/debug/bpfman"
+        return root + "/.build/debug/" + name
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A veth pair for one test: `host` in the root namespace, `peer` in a fresh
 /// network namespace, each with an address on a private /24. Only these test
 /// interfaces are ever attached to.
-final class VethPair {
+final class VethPair: @unchecked Sendable {
     let namespace: String
     let host: String
     let peer: String

@@ -1,0 +1,91 @@
+import Bpfman
+import GRPCCore
+import NIOPosix
+
+/// The bpfman.v1 service: a thin layer over the core. Core calls block
+/// (kernel work, the store lock, netns switches on the calling thread), so they
+/// run on NIO's blocking thread pool, never on the cooperative pool.
+public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
+    let manager: ProgramManager
+    let activity: ActivityTracker?
+
+    public init(manager: ProgramManager, activity: ActivityTracker? = nil) {
+        self.manager = manager
+        self.activity = activity
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        activity?.begin()
+        defer { activity?.end() }
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(body)
+        } catch let e as BpfmanError {
+            throw RPCError(code: Self.code(e.kind), message: e.message)
+        }
+    }
+
+    static func code(_ kind: BpfmanError.Kind) -> RPCError.Code {
+        switch kind {
+        case .invalidArgument: .invalidArgument
+        case .notFound: .notFound
+        case .failedPrecondition: .failedPrecondition
+        case .permissionDenied: .permissionDenied
+        case .alreadyExists: .alreadyExists
+        case .unavailable: .unavailable
+        case .internal: .internalError
+        }
+    }
+
+    private func convert<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as BpfmanError {
+            throw RPCError(code: Self.code(e.kind), message: e.message)
+        }
+    }
+
+    public func load(request: Bpfman_V1_LoadRequest, context: ServerContext) async throws -> Bpfman_V1_LoadResponse {
+        let req = try convert { try ProtoConversion.request(request) }
+        let manager = self.manager
+        let entry = try await run { try manager.load(req) }
+        var response = Bpfman_V1_LoadResponse()
+        if let info = ProtoConversion.programInfo(entry) { response.info = info }
+        response.kernelInfo = ProtoConversion.kernelInfo(entry)
+        return response
+    }
+
+    public func unload(request: Bpfman_V1_UnloadRequest, context: ServerContext) async throws -> Bpfman_V1_UnloadResponse {
+        let manager = self.manager
+        let id = request.id
+        try await run { try manager.unload(id: id) }
+        return Bpfman_V1_UnloadResponse()
+    }
+
+    public func list(request: Bpfman_V1_ListRequest, context: ServerContext) async throws -> Bpfman_V1_ListResponse {
+        let filter = ProtoConversion.listFilter(request)
+        let manager = self.manager
+        let entries = try await run { try manager.list(filter) }
+        var response = Bpfman_V1_ListResponse()
+        response.results = entries.map { e in
+            var r = Bpfman_V1_ListResponse.ListResult()
+            if let info = ProtoConversion.programInfo(e) { r.info = info }
+            r.kernelInfo = ProtoConversion.kernelInfo(e)
+            return r
+        }
+        return response
+    }
+
+    public func pullBytecode(request: Bpfman_V1_PullBytecodeRequest, context: ServerContext) async throws -> Bpfman_V1_PullBytecodeResponse {
+        _ = try convert { try ProtoConversion.pullPolicy(request.image.imagePullPolicy) }
+        throw RPCError(code: .failedPrecondition,
+                       message: "pulling \(request.image.url) needs the bytecode-image support, which this build does not have yet")
+    }
+
+    public func get(request: Bpfman_V1_GetRequest, context: ServerContext) async throws -> Bpfman_V1_GetResponse {
+        let manager = self.manager
+        let id = request.id
+        let entry = try await run { try manager.get(id: id) }
+        var response = Bpfman_V1_GetResponse()
+        if let info = ProtoConversion.programInfo(entry) { response.info = info }
+        response.kernelInfo = ProtoConversion.kernelInfo(entry)
+        return response
+    }
+}
