@@ -17,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // SHA-256 for OCI digests (already in the graph through gRPC's TLS stack).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libbpf, libelf and zlib from the system (Debian's libbpf-dev 1.1).
@@ -42,11 +47,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Bytecode images: OCI distribution client, cache, builder.
+        .target(
+            name: "BpfmanImages",
+            dependencies: [
+                "Bpfman", "BpfKernel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // bpfman.v1: generated protobuf + gRPC code, the service, the daemon, the client.
         .target(
             name: "BpfmanRPC",
             dependencies: [
-                "Bpfman",
+                "Bpfman", "BpfmanImages",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -58,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "bpfman-rpc",
             dependencies: [
-                "BpfmanRPC", "Bpfman",
+                "BpfmanRPC", "Bpfman", "BpfmanImages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +84,7 @@ let package = Package(
         .target(
             name: "BpfmanCLI",
             dependencies: [
-                "Bpfman",
+                "Bpfman", "BpfmanImages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "BpfmanTests",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC",
+                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -9,6 +9,8 @@ public struct BpfMap {
 
     public var name: String { String(cString: bpf_map__name(raw)) }
     public var fd: Int32 { bpf_map__fd(raw) }
+    /// The kernel map type (enum bpf_map_type).
+    public var type: UInt32 { bpfman_map_type(raw) }
     /// libbpf's internal maps (.rodata, .data, .bss, .kconfig) are never pinned by bpfman.
     public var isInternal: Bool { bpf_map__is_internal(raw) }
     /// Set for maps declared with LIBBPF_PIN_BY_NAME.

@@ -12,21 +12,25 @@ public struct BpfmanCommand: ParsableCommand {
             $BPFMAN_BPFFS_ROOT (default \(BpfmanPaths.defaultBpffsRoot)). Per-interface XDP modes come from \
             $BPFMAN_CONFIG (default \(BpfmanConfig.defaultPath)).
             """,
-        subcommands: [LoadCommand.self, UnloadCommand.self, ListCommand.self, GetCommand.self]
+        subcommands: [LoadCommand.self, UnloadCommand.self, ListCommand.self, GetCommand.self, ImageCommand.self]
     )
 
     public init() {}
 
     /// Entry point: `load file|image` is split by hand (see `LoadArguments`),
     /// everything else goes through ArgumentParser.
-    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
         do {
             if arguments.count >= 2, arguments[0] == "load", ["file", "image"].contains(arguments[1]) {
-                try LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
+                try await LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
                 return 0
             }
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
             return 0
         } catch let e as BpfmanError {
             FileHandle.standardError.write(Data("Error: \(e.message)\n".utf8))

@@ -1,10 +1,16 @@
 import ArgumentParser
 import Bpfman
+import BpfmanImages
 import Foundation
 import Logging
 
 /// The manager as the environment configures it.
 enum CLIEnvironment {
+    static func images() -> ImageManager {
+        let env = ProcessInfo.processInfo.environment
+        return ImageManager.fromEnvironment(env, config: BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath))
+    }
+
     static func manager() -> ProgramManager {
         let env = ProcessInfo.processInfo.environment
         var logger = Logger(label: "bpfman")
@@ -14,6 +20,14 @@ enum CLIEnvironment {
                               config: BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath),
                               logger: logger)
     }
+}
+
+extension ImagePullPolicy: ExpressibleByArgument {}
+
+/// `--registry-auth` (base64 of user:password) as credentials.
+func registryAuth(_ text: String?) throws -> RegistryAuth? {
+    guard let text else { return nil }
+    do { return try RegistryAuth(base64: text) } catch let e as ImageError { throw e.bpfmanError }
 }
 
 /// `-o json` or the default tables.

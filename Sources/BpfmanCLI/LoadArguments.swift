@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bpfman
+import BpfmanImages
 
 /// `bpfman load file [common options] <type> [type options]`.
 ///
@@ -16,6 +17,7 @@ enum LoadArguments {
     static let multiValueOptions: Set<String> = ["-g", "--global", "-m", "--metadata"]
 
     static let usage = """
+        bpfman load image -i URL [-p Always|IfNotPresent|Never] [-r AUTH] -n NAME … TYPE [TYPE OPTIONS]
         bpfman load file -p PATH -n NAME [-g NAME=HEX ...] [-m KEY=VALUE ...] [--map-owner-id ID] [-o json] TYPE [TYPE OPTIONS]
           TYPE: \(types.joined(separator: ", ")) (see `bpfman load file -p x -n y TYPE --help`)
         """
@@ -40,19 +42,17 @@ enum LoadArguments {
         return nil
     }
 
-    static func run(source: String, _ args: [String]) throws {
-        guard source == "file" else {
-            throw BpfmanError(.failedPrecondition, "`bpfman load image` needs the bytecode-image support, which this build does not have yet; use `bpfman load file`")
-        }
+    static func run(source: String, _ args: [String]) async throws {
         guard let t = typeIndex(args) else {
             if args.contains("-h") || args.contains("--help") {
-                print(LoadFileOptions.helpMessage(columns: 100))
+                print(source == "file" ? LoadFileOptions.helpMessage(columns: 100) : LoadImageOptions.helpMessage(columns: 100))
                 print("\nTypes: \(types.joined(separator: ", "))")
                 return
             }
             throw BpfmanError(.invalidArgument, "missing program type after the load options; one of: \(types.joined(separator: ", "))\nusage: \(usage)")
         }
-        var common = try parse(LoadFileOptions.self, Array(args[..<t]))
+        var common: any LoadCommonOptions = source == "file"
+            ? try parse(LoadFileOptions.self, Array(args[..<t])) : try parse(LoadImageOptions.self, Array(args[..<t]))
         let type = args[t]
         var rest = Array(args[(t + 1)...])
         // `--output` may also follow the type (`-o` there is kprobe/uprobe --offset).
@@ -76,8 +76,8 @@ enum LoadArguments {
         default:
             throw BpfmanError(.invalidArgument, "unknown program type \"\(type)\"; one of: \(types.joined(separator: ", "))")
         }
-        let request = try common.request(attach: attach)
-        let entry = try CLIEnvironment.manager().load(request)
+        let (request, resolved) = try await CLIEnvironment.images().prepare(try common.request(attach: attach), auth: try common.auth())
+        let entry = try CLIEnvironment.manager().load(request, bytecodePath: resolved)
         print(common.output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
     }
 
@@ -97,8 +97,50 @@ enum LoadArguments {
     }
 }
 
-/// Options that come before the type name.
-struct LoadFileOptions: ParsableArguments {
+/// What `load file` and `load image` share before the type name.
+protocol LoadCommonOptions {
+    var name: String { get }
+    var global: [String] { get }
+    var metadata: [String] { get }
+    var mapOwnerID: UInt32? { get }
+    var output: OutputFormat { get set }
+    var bytecode: BytecodeLocation { get }
+    func auth() throws -> RegistryAuth?
+}
+
+extension LoadCommonOptions {
+    func request(attach: AttachInfo) throws -> LoadRequest {
+        var globals: [String: [UInt8]] = [:]
+        for g in global.flatMap({ $0.split(separator: " ").map(String.init) }) {
+            let (k, v) = try ArgumentParsing.global(g)
+            globals[k] = v
+        }
+        var meta: [String: String] = [:]
+        for m in metadata { for (k, v) in try ArgumentParsing.metadata(m) { meta[k] = v } }
+        return LoadRequest(bytecode: bytecode, name: name, attach: attach,
+                           globalData: globals, metadata: meta, mapOwnerID: mapOwnerID)
+    }
+}
+
+/// `load image` options before the type name.
+struct LoadImageOptions: ParsableArguments, LoadCommonOptions {
+    @Option(name: .shortAndLong, help: "Image reference, e.g. quay.io/bpfman-bytecode/xdp_pass:latest.") var imageURL: String
+    @Option(name: .shortAndLong, help: "Registry credentials: base64 of user:password.") var registryAuth: String?
+    @Option(name: [.customShort("p"), .customLong("pull-policy")], help: "Always, IfNotPresent or Never.")
+    var pullPolicy: ImagePullPolicy = .ifNotPresent
+    @Option(name: .shortAndLong, help: "The BPF function name to load.") var name: String
+    @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Global data overrides, NAME=HEX.") var global: [String] = []
+    @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Metadata KEY=VALUE (comma-separated allowed).")
+    var metadata: [String] = []
+    @Option(name: .customLong("map-owner-id"), help: "Share the maps of this bpfman program.") var mapOwnerID: UInt32?
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    var bytecode: BytecodeLocation { .image(url: imageURL, pullPolicy: pullPolicy, digest: nil) }
+    func auth() throws -> RegistryAuth? { try BpfmanCLI.registryAuth(registryAuth) }
+}
+
+/// `load file` options before the type name.
+struct LoadFileOptions: ParsableArguments, LoadCommonOptions {
     @Option(name: .shortAndLong, help: "Path to the BPF ELF object file.") var path: String
     @Option(name: .shortAndLong, help: "The BPF function name to load.") var name: String
     @Option(name: .shortAndLong, parsing: .upToNextOption, help: "Global data overrides, NAME=HEX (e.g. GLOBAL_u32=0D0C0B0A).")
@@ -108,17 +150,8 @@ struct LoadFileOptions: ParsableArguments {
     @Option(name: .customLong("map-owner-id"), help: "Share the maps of this bpfman program.") var mapOwnerID: UInt32?
     @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
 
-    func request(attach: AttachInfo) throws -> LoadRequest {
-        var globals: [String: [UInt8]] = [:]
-        for g in global.flatMap({ $0.split(separator: " ").map(String.init) }) {
-            let (k, v) = try ArgumentParsing.global(g)
-            globals[k] = v
-        }
-        var meta: [String: String] = [:]
-        for m in metadata { for (k, v) in try ArgumentParsing.metadata(m) { meta[k] = v } }
-        return LoadRequest(bytecode: .file(path: path), name: name, attach: attach,
-                           globalData: globals, metadata: meta, mapOwnerID: mapOwnerID)
-    }
+    var bytecode: BytecodeLocation { .file(path: path) }
+    func auth() throws -> RegistryAuth? { nil }
 }
 
 extension TcDirection: ExpressibleByArgument {}

@@ -46,9 +46,10 @@ enum Render {
         var rows: [(String, String)] = [("Name:", r.name)]
         switch r.location {
         case .file(let path): rows.append(("Path:", path))
-        case .image(let url, let policy, _):
+        case .image(let url, let policy, let digest):
             rows.append(("Image URL:", url))
             rows.append(("Pull Policy:", policy.rawValue))
+            if let digest { rows.append(("Image Digest:", digest)) }
         }
         rows += multi("Global:", r.globalData.sorted { $0.key < $1.key }.map { "\($0.key)=\(ArgumentParsing.hex($0.value))" })
         rows += multi("Metadata:", r.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
@@ -100,11 +101,7 @@ enum Render {
 
     /// Kernel type names as upstream's CLI prints them (kebab-case).
     static func kernelTypeName(_ type: UInt32) -> String {
-        switch type {
-        case 2: "probe"
-        case 3: "tc"
-        default: BpfProgramTypeID.name(type).replacingOccurrences(of: "_", with: "-")
-        }
+        KernelTypeNames.program(type).replacingOccurrences(of: "_", with: "-")
     }
 
     static func time(_ date: Date) -> String {

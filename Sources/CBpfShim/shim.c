@@ -258,3 +258,68 @@ int bpfman_raise_memlock(void) {
     struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
     return setrlimit(RLIMIT_MEMLOCK, &r) ? -errno : 0;
 }
+
+/* ---- gzip ------------------------------------------------------------------------------ */
+
+#include <stdlib.h>
+#include <zlib.h>
+
+int bpfman_gunzip(const uint8_t *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len) {
+    z_stream s;
+    memset(&s, 0, sizeof(s));
+    if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK) return -ENOMEM;
+    size_t cap = in_len * 4 + 1024;
+    if (cap > max_out + 1) cap = max_out + 1;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { inflateEnd(&s); return -ENOMEM; }
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)in_len;
+    size_t len = 0;
+    int rc;
+    do {
+        if (len == cap) {
+            if (cap > max_out) { free(buf); inflateEnd(&s); return -EFBIG; }
+            size_t ncap = cap * 2 > max_out + 1 ? max_out + 1 : cap * 2;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) { free(buf); inflateEnd(&s); return -ENOMEM; }
+            buf = nb;
+            cap = ncap;
+        }
+        s.next_out = buf + len;
+        s.avail_out = (uInt)(cap - len);
+        rc = inflate(&s, Z_NO_FLUSH);
+        len = cap - s.avail_out;
+        if (rc != Z_OK && rc != Z_STREAM_END && !(rc == Z_BUF_ERROR && len == cap)) {
+            free(buf); inflateEnd(&s); return -EINVAL;
+        }
+    } while (rc != Z_STREAM_END);
+    inflateEnd(&s);
+    if (len > max_out) { free(buf); return -EFBIG; }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+int bpfman_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len) {
+    z_stream s;
+    memset(&s, 0, sizeof(s));
+    if (deflateInit2(&s, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -ENOMEM;
+    size_t cap = deflateBound(&s, (uLong)in_len) + 64;
+    uint8_t *buf = malloc(cap);
+    if (!buf) { deflateEnd(&s); return -ENOMEM; }
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)in_len;
+    s.next_out = buf;
+    s.avail_out = (uInt)cap;
+    int rc = deflate(&s, Z_FINISH);
+    size_t len = cap - s.avail_out;
+    deflateEnd(&s);
+    if (rc != Z_STREAM_END) { free(buf); return -EINVAL; }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+void bpfman_free(void *p) { free(p); }
+
+uint32_t bpfman_map_type(struct bpf_map *map) { return (uint32_t)bpf_map__type(map); }

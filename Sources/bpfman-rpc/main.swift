@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bpfman
+import BpfmanImages
 import BpfmanRPC
 import Foundation
 import Logging
@@ -29,15 +30,13 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "bpfman-rpc")
         if csiSupport { logger.warning("--csi-support given: the CSI node plugin is not part of this build") }
-        let manager = ProgramManager(
-            paths: BpfmanPaths.fromEnvironment(env),
-            config: BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath),
-            logger: logger)
+        let config = BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath)
+        let manager = ProgramManager(paths: BpfmanPaths.fromEnvironment(env), config: config, logger: logger)
         let daemon = RPCDaemon(
             options: .init(socketPath: socketPath,
                            inactivityTimeout: timeout == 0 ? nil : .seconds(timeout),
                            inheritedSocket: SocketFile.systemdSocket(environment: env)),
-            manager: manager, logger: logger)
+            manager: manager, images: ImageManager.fromEnvironment(env, config: config), logger: logger)
         // The daemon returning on its own (the inactivity timeout) is a clean exit.
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],

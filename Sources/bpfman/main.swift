@@ -1,4 +1,4 @@
 import BpfmanCLI
 import Glibc
 
-exit(BpfmanCommand.run())
+exit(await BpfmanCommand.run())

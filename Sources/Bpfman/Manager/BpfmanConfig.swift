@@ -4,6 +4,10 @@ import Foundation
 /// A missing file gives the defaults; unknown keys are ignored.
 public struct BpfmanConfig: Sendable, Equatable {
     public var xdpModes: [String: XdpMode] = [:]
+    /// `[registry] insecure = ["host:port", …]`: registries reached over plain HTTP.
+    public var insecureRegistries: [String] = []
+    /// `[registry] ca_file = "…"`: a CA bundle to trust for registries.
+    public var registryCAFile: String?
 
     public static let defaultPath = "/etc/bpfman/bpfman.toml"
 
@@ -21,15 +25,27 @@ public struct BpfmanConfig: Sendable, Equatable {
     public static func parse(_ text: String) -> BpfmanConfig {
         var config = BpfmanConfig()
         var iface: String?
+        var section = ""
         for raw in text.split(separator: "\n") {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first?
                 .trimmingCharacters(in: .whitespaces) ?? ""
             if line.hasPrefix("[") {
                 let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
                 iface = name.hasPrefix("interfaces.") ? String(name.dropFirst("interfaces.".count)) : nil
+                section = name
                 continue
             }
             let kv = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if section == "registry", kv.count == 2 {
+                let unquote = { (s: String) in s.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+                if kv[0] == "insecure" {
+                    config.insecureRegistries = kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                        .split(separator: ",").map { unquote(String($0)) }.filter { !$0.isEmpty }
+                } else if kv[0] == "ca_file" {
+                    config.registryCAFile = unquote(kv[1])
+                }
+                continue
+            }
             guard let iface, kv.count == 2, kv[0] == "xdp_mode" else { continue }
             if let mode = XdpMode(rawValue: kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) {
                 config.xdpModes[iface] = mode

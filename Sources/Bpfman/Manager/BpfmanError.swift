@@ -8,6 +8,8 @@ public struct BpfmanError: Error, CustomStringConvertible, Equatable, Sendable {
         case permissionDenied
         case alreadyExists
         case unavailable
+        /// Content that does not match its digest.
+        case dataLoss
         case `internal`
     }
 

@@ -47,7 +47,8 @@ public final class ProgramManager: Sendable {
     // MARK: load
 
     /// Loads and attaches one program. On failure nothing is left behind.
-    public func load(_ request: LoadRequest) throws -> ProgramEntry {
+    /// For image bytecode, `bytecodePath` is the object the image manager pulled.
+    public func load(_ request: LoadRequest, bytecodePath: String? = nil) throws -> ProgramEntry {
         try RequestValidator.validate(request)
         try setup()
         return try store.withLock {
@@ -55,7 +56,7 @@ public final class ProgramManager: Sendable {
             if let owner = request.mapOwnerID, !records.contains(where: { $0.mapGroup == owner }) {
                 throw BpfmanError.notFound("map owner program \(owner) is not a bpfman program with maps to share (map_owner_id)")
             }
-            let path = try BytecodeFile.check(request.bytecode)
+            let path = try BytecodeFile.check(request.bytecode, resolved: bytecodePath)
             let object: BpfObject
             do {
                 object = try BpfObject(path: path)

@@ -1,4 +1,5 @@
 import Bpfman
+import BpfmanImages
 import GRPCCore
 import NIOPosix
 
@@ -7,11 +8,28 @@ import NIOPosix
 /// run on NIO's blocking thread pool, never on the cooperative pool.
 public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
     let manager: ProgramManager
+    let images: ImageManager
     let activity: ActivityTracker?
 
-    public init(manager: ProgramManager, activity: ActivityTracker? = nil) {
+    public init(manager: ProgramManager, images: ImageManager, activity: ActivityTracker? = nil) {
         self.manager = manager
+        self.images = images
         self.activity = activity
+    }
+
+    /// Runs async work (image pulls), giving core errors their status codes.
+    private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        activity?.begin()
+        defer { activity?.end() }
+        do { return try await body() } catch let e as BpfmanError {
+            throw RPCError(code: Self.code(e.kind), message: e.message)
+        }
+    }
+
+    /// Credentials from a BytecodeImage (empty strings mean none, as upstream).
+    static func auth(_ image: Bpfman_V1_BytecodeImage) -> RegistryAuth? {
+        guard image.hasUsername, image.hasPassword, !image.username.isEmpty, !image.password.isEmpty else { return nil }
+        return RegistryAuth(username: image.username, password: image.password)
     }
 
     private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -32,6 +50,7 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
         case .permissionDenied: .permissionDenied
         case .alreadyExists: .alreadyExists
         case .unavailable: .unavailable
+        case .dataLoss: .dataLoss
         case .internal: .internalError
         }
     }
@@ -44,8 +63,9 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
 
     public func load(request: Bpfman_V1_LoadRequest, context: ServerContext) async throws -> Bpfman_V1_LoadResponse {
         let req = try convert { try ProtoConversion.request(request) }
+        let (prepared, path) = try await mapped { try await images.prepare(req, auth: Self.auth(request.bytecode.image)) }
         let manager = self.manager
-        let entry = try await run { try manager.load(req) }
+        let entry = try await run { try manager.load(prepared, bytecodePath: path) }
         var response = Bpfman_V1_LoadResponse()
         if let info = ProtoConversion.programInfo(entry) { response.info = info }
         response.kernelInfo = ProtoConversion.kernelInfo(entry)
@@ -74,9 +94,9 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
     }
 
     public func pullBytecode(request: Bpfman_V1_PullBytecodeRequest, context: ServerContext) async throws -> Bpfman_V1_PullBytecodeResponse {
-        _ = try convert { try ProtoConversion.pullPolicy(request.image.imagePullPolicy) }
-        throw RPCError(code: .failedPrecondition,
-                       message: "pulling \(request.image.url) needs the bytecode-image support, which this build does not have yet")
+        let policy = try convert { try ProtoConversion.pullPolicy(request.image.imagePullPolicy) }
+        _ = try await mapped { try await images.pull(request.image.url, policy: policy, auth: Self.auth(request.image)) }
+        return Bpfman_V1_PullBytecodeResponse()
     }
 
     public func get(request: Bpfman_V1_GetRequest, context: ServerContext) async throws -> Bpfman_V1_GetResponse {

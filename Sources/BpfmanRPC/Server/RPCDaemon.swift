@@ -1,4 +1,5 @@
 import Bpfman
+import BpfmanImages
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -27,11 +28,13 @@ public struct RPCDaemon: Service {
 
     let options: Options
     let manager: ProgramManager
+    let images: ImageManager
     let logger: Logger
 
-    public init(options: Options, manager: ProgramManager, logger: Logger) {
+    public init(options: Options, manager: ProgramManager, images: ImageManager, logger: Logger) {
         self.options = options
         self.manager = manager
+        self.images = images
         self.logger = logger
     }
 
@@ -45,7 +48,7 @@ public struct RPCDaemon: Service {
             try SocketFile.prepare(options.socketPath)
             transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: options.socketPath), transportSecurity: .plaintext)
         }
-        let server = GRPCServer(transport: transport, services: [BpfmanService(manager: manager, activity: activity)])
+        let server = GRPCServer(transport: transport, services: [BpfmanService(manager: manager, images: images, activity: activity)])
         let ownsSocketFile = options.inheritedSocket == nil
         defer { if ownsSocketFile { SocketFile.remove(options.socketPath) } }
 

@@ -96,3 +96,12 @@ int bpfman_ensure_mounted(const char *path, const char *fstype, uint64_t magic);
 
 /* Raise RLIMIT_MEMLOCK to infinity (older kernels charge BPF memory to it). */
 int bpfman_raise_memlock(void);
+
+/* gzip with zlib. *out is malloc'd (free it with bpfman_free). gunzip returns
+   -EFBIG when the output would exceed max_out, -EINVAL on bad data. */
+int bpfman_gunzip(const uint8_t *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len);
+int bpfman_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
+void bpfman_free(void *p);
+
+/* Map type of a map in an opened object (enum bpf_map_type). */
+uint32_t bpfman_map_type(struct bpf_map *map);

@@ -150,9 +150,9 @@ struct RPCServerTests {
                     $0.bytecode.file = TestPaths.example("fentry_counter"); $0.name = "test_fentry"
                     var f = Bpfman_V1_FentryAttachInfo(); f.fnName = "do_unlinkat"; $0.attach.fentryAttachInfo = f
                 }, .permissionDenied, "the kernel refused to load fentry program"),
-                ("image", await load {
-                    var i = Bpfman_V1_BytecodeImage(); i.url = "quay.io/bpfman-bytecode/xdp_pass:latest"; $0.bytecode.image = i
-                }, .failedPrecondition, "bytecode-image support"),
+                ("image from an unreachable registry", await load {
+                    var i = Bpfman_V1_BytecodeImage(); i.url = "127.0.0.1:1/bpfman/xdp:v1"; $0.bytecode.image = i
+                }, .unavailable, "cannot reach registry 127.0.0.1:1"),
                 ("bad pull policy", await load {
                     var i = Bpfman_V1_BytecodeImage(); i.url = "x"; i.imagePullPolicy = 9; $0.bytecode.image = i
                 }, .invalidArgument, "image_pull_policy 9"),

@@ -14,6 +14,7 @@ final class RPCServerProcess: @unchecked Sendable {
         process.arguments = ["--socket-path", self.socketPath] + arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in box.env { env[k] = v }
+        env["RUST_LOG"] = "warning"
         process.environment = env
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice

@@ -25,6 +25,15 @@ final class Sandbox: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: base)
     }
 
+    var imageCache: String { base + "/images" }
+    /// More environment for the CLI (registry CA, limits…).
+    var extraEnv: [String: String] = [:]
+
+    @discardableResult
+    func cli(_ args: [String], env more: [String: String]) throws -> Shell.Result {
+        try Shell.run(TestPaths.bpfman, args, env: env.merging(more) { $1 })
+    }
+
     func manager() throws -> ProgramManager {
         var logger = Logger(label: "bpfman-test")
         logger.logLevel = .warning
@@ -32,7 +41,8 @@ final class Sandbox: @unchecked Sendable {
     }
 
     var env: [String: String] {
-        ["BPFMAN_BPFFS_ROOT": paths.bpffsRoot, "BPFMAN_STATE_DIR": paths.stateDir, "BPFMAN_CONFIG": base + "/bpfman.toml"]
+        ["BPFMAN_BPFFS_ROOT": paths.bpffsRoot, "BPFMAN_STATE_DIR": paths.stateDir, "BPFMAN_CONFIG": base + "/bpfman.toml",
+         "BPFMAN_IMAGE_CACHE": imageCache] .merging(extraEnv) { $1 }
     }
 
     /// Runs the real `bpfman` binary against this sandbox.

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Bpfman
+import BpfmanImages
+import Foundation
+
+/// `bpfman image pull|build|generate-build-args`.
+struct ImageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image", abstract: "Pull and build bytecode images.",
+        subcommands: [ImagePull.self, ImageBuild.self, GenerateBuildArgs.self])
+}
+
+struct ImagePull: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Pull a bytecode image into the local cache.")
+
+    @Option(name: .shortAndLong, help: "Image reference.") var imageURL: String
+    @Option(name: .shortAndLong, help: "Registry credentials: base64 of user:password.") var registryAuth: String?
+    @Option(name: [.customShort("p"), .customLong("pull-policy")], help: "Always, IfNotPresent or Never.")
+    var pullPolicy: ImagePullPolicy = .ifNotPresent
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func run() async throws {
+        let pulled = try await CLIEnvironment.images().pull(imageURL, policy: pullPolicy, auth: try BpfmanCLI.registryAuth(registryAuth))
+        if output == .json {
+            print(try Render.json(["reference": "\(pulled.reference)", "digest": pulled.manifestDigest,
+                                   "bytecode": pulled.bytecodePath, "programs": ImageBuilder.json(pulled.programs)]), terminator: "")
+        } else {
+            print(Render.table("Image", [("Reference:", "\(pulled.reference)"), ("Digest:", pulled.manifestDigest),
+                                         ("Programs:", pulled.programs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))]),
+                  terminator: "")
+        }
+    }
+}
+
+struct ImageBuild: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build a bytecode image from an object file, without docker or podman.",
+        discussion: "Writes an OCI image layout (--oci-layout DIR) and/or pushes to the tag's registry (--push).")
+
+    @Option(name: .shortAndLong, help: "The BPF object file (host architecture).") var bytecode: String
+    @Option(name: .shortAndLong, help: "Image reference to tag (and push) it as.") var tag: String
+    @Flag(name: .long, help: "Push to the registry named by the tag.") var push = false
+    @Option(name: .long, help: "Write an OCI image layout to this directory.") var ociLayout: String?
+    @Option(name: .long, help: "Registry credentials for --push: base64 of user:password.") var registryAuth: String?
+    @Option(name: [.customShort("f"), .customLong("container-file")], help: "Ignored: kept for upstream's flag set.")
+    var containerFile: String?
+
+    func run() async throws {
+        guard push || ociLayout != nil else {
+            throw BpfmanError(.invalidArgument, "say where the image goes: --push, --oci-layout DIR, or both")
+        }
+        let ref: ImageReference
+        do { ref = try ImageReference(parsing: tag) } catch let e as ImageError { throw e.bpfmanError }
+        let image = try ImageBuilder.build(objectPath: bytecode)
+        if let dir = ociLayout { try ImageBuilder.writeLayout(image, to: dir, tag: ref.tag ?? "latest") }
+        if push {
+            let images = CLIEnvironment.images()
+            do {
+                try await ImageBuilder.push(image, to: ref, settings: images.settings, auth: try BpfmanCLI.registryAuth(registryAuth))
+            } catch let e as ImageError { throw e.bpfmanError }
+        }
+        print("\(ref) \(image.manifestDigest)")
+    }
+}
+
+struct GenerateBuildArgs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate-build-args",
+        abstract: "Print the build args for Containerfile.bytecode (docker/podman builds).")
+
+    @Option(name: .shortAndLong, help: "The BPF object file.") var bytecode: String
+
+    func run() throws {
+        let (programs, maps) = try ImageBuilder.labels(objectPath: bytecode)
+        print("BYTECODE_FILE=\(bytecode)")
+        print("PROGRAMS=\(ImageBuilder.json(programs))")
+        print("MAPS=\(ImageBuilder.json(maps))")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Glibc
+
+/// The local image store: content-addressed blobs (`blobs/sha256/<hex>`),
+/// one file per reference (`refs/…`) naming the manifest and the extracted
+/// bytecode. Every file is written whole (temporary file, fsync, rename), and
+/// a reference is written last, so a crash never leaves an entry that passes
+/// as good; reads re-check digests.
+public struct ImageCache: Sendable {
+    public let root: String
+
+    public static let defaultRoot = "/var/lib/bpfman/images"
+
+    public init(root: String) { self.root = root }
+
+    /// What a reference resolved to when it was pulled.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var reference: String
+        public var manifestDigest: String
+        public var layerDigest: String
+        public var bytecodeDigest: String
+        public var programs: [String: String]
+        public var maps: [String: String]
+    }
+
+    func blobPath(_ digest: String) throws -> String {
+        guard let hex = Digest.hex(digest) else { throw ImageError.cacheCorrupt("bad digest \(digest)") }
+        return "\(root)/blobs/sha256/\(hex)"
+    }
+
+    func refPath(_ ref: ImageReference) -> String {
+        let safe = "\(ref.registry)/\(ref.repository)/\(ref.reference)".map { c -> Character in
+            c.isLetter || c.isNumber || c == "." || c == "-" || c == "_" ? c : "_"
+        }
+        return "\(root)/refs/\(String(safe)).json"
+    }
+
+    public func hasBlob(_ digest: String) -> Bool {
+        (try? blobPath(digest)).map { FileManager.default.fileExists(atPath: $0) } ?? false
+    }
+
+    /// Stores a blob whose digest was checked by the caller.
+    public func put(blob: [UInt8], digest: String) throws {
+        try Self.writeAtomically(blob, to: try blobPath(digest))
+    }
+
+    /// A blob, re-checked against its digest.
+    public func blob(_ digest: String) throws -> [UInt8] {
+        let path = try blobPath(digest)
+        guard let data = FileManager.default.contents(atPath: path) else { throw ImageError.cacheCorrupt("blob \(digest) is missing") }
+        let bytes = [UInt8](data)
+        guard Digest.sha256(bytes) == digest else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw ImageError.cacheCorrupt("blob \(digest) does not match its digest (removed)")
+        }
+        return bytes
+    }
+
+    public func entry(_ ref: ImageReference) -> Entry? {
+        guard let data = FileManager.default.contents(atPath: refPath(ref)) else { return nil }
+        return try? JSONDecoder().decode(Entry.self, from: data)
+    }
+
+    public func put(entry: Entry, for ref: ImageReference) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try Self.writeAtomically([UInt8](try encoder.encode(entry)), to: refPath(ref))
+    }
+
+    /// Every reference file, for tests and listing.
+    public func referenceFiles() -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: root + "/refs"))?.filter { !$0.hasPrefix(".") }.sorted() ?? []
+    }
+
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = "\(dir)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ImageError.cacheCorrupt("cannot write \(temp): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temp, path) == 0 else {
+            unlink(temp)
+            throw ImageError.cacheCorrupt("cannot write \(path)")
+        }
+    }
+}

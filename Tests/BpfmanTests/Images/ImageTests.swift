@@ -1,0 +1,199 @@
+import BpfKernel
+import Bpfman
+import BpfmanImages
+import Foundation
+import Testing
+
+/// Bytecode images against a real registry (Debian's docker-registry).
+@Suite("Bytecode images (registry, host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
+struct ImageTests {
+    /// `bpfman image build … --push` of an example object.
+    @discardableResult
+    static func push(_ box: Sandbox, _ object: String, to ref: String, auth: String? = nil, env: [String: String] = [:]) throws -> String {
+        var args = ["image", "build", "-b", object, "-t", ref, "--push"]
+        if let auth { args += ["--registry-auth", auth] }
+        let r = try box.cli(args, env: env)
+        #expect(r.ok, "push failed: \(r.stderr)")
+        return r.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    }
+
+    static func loadXdp(_ box: Sandbox, _ ref: String, _ veth: VethPair, policy: String = "IfNotPresent", extra: [String] = [],
+                        env: [String: String] = [:]) throws -> Shell.Result {
+        try box.cli(["load", "image", "-i", ref, "-p", policy, "-n", "xdp_stats", "-o", "json"] + extra
+                    + ["xdp", "-i", veth.host, "-p", "50"], env: env)
+    }
+
+    static func entry(_ r: Shell.Result) throws -> ProgramEntry {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return try d.decode(ProgramEntry.self, from: Data(r.stdout.utf8))
+    }
+
+    @Test("an XDP counter loaded from an image in the local registry counts packets; get shows URL and digest")
+    func xdpFromImage() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let registry = try TestRegistry()
+        let ref = "\(registry.host)/bpfman/xdp-counter:v1"
+        let digest = try Self.push(box, TestPaths.example("xdp_counter"), to: ref)
+        let r = try Self.loadXdp(box, ref, veth)
+        #expect(r.ok, "\(r.stderr)")
+        let e = try Self.entry(r)
+        #expect(e.record?.location == .image(url: ref, pullPolicy: .ifNotPresent, digest: digest))
+        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
+        try veth.sendToHost(10)
+        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= 10)
+        let table = try box.cli(["get", "\(e.kernel.id)"]).stdout
+        #expect(table.contains(" Image URL:          \(ref)\n"))
+        #expect(table.contains(" Image Digest:       \(digest)\n"))
+        #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
+        withExtendedLifetime(registry) {}
+    }
+
+    @Test("IfNotPresent works with the registry stopped; Never fails clearly when not cached; Always follows a moved tag")
+    func pullPolicies() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let registry = try TestRegistry()
+        let ref = "\(registry.host)/bpfman/counter:moving"
+        let first = try Self.push(box, TestPaths.example("xdp_counter"), to: ref)
+        #expect(try box.cli(["image", "pull", "-i", ref]).ok)
+
+        registry.stop()
+        let cached = try Self.loadXdp(box, ref, veth)
+        #expect(cached.ok, "IfNotPresent must not need the registry: \(cached.stderr)")
+        #expect(try box.cli(["unload", "\(try Self.entry(cached).kernel.id)"]).ok)
+        let never = try box.cli(["image", "pull", "-i", "\(registry.host)/bpfman/other:v1", "-p", "Never"])
+        #expect(!never.ok)
+        #expect(never.stderr.contains("image \(registry.host)/bpfman/other:v1 is not in the local cache and the pull policy is Never"))
+        let down = try Self.loadXdp(box, ref, veth, policy: "Always")
+        #expect(!down.ok)
+        #expect(down.stderr.contains("cannot reach registry \(registry.host)"), "\(down.stderr)")
+
+        // Move the tag: same name, different content (the object's own file name differs).
+        let restarted = try TestRegistry(reuse: registry)
+        let moved = "/tmp/bpfman-moved-\(getpid()).o"
+        try FileManager.default.copyItem(atPath: TestPaths.example("xdp_counter"), toPath: moved)
+        defer { try? FileManager.default.removeItem(atPath: moved) }
+        let second = try Self.push(box, moved, to: ref)
+        #expect(second != first)
+        let stale = try Self.loadXdp(box, ref, veth)
+        #expect(try Self.entry(stale).record?.location == .image(url: ref, pullPolicy: .ifNotPresent, digest: first))
+        #expect(try box.cli(["unload", "\(try Self.entry(stale).kernel.id)"]).ok)
+        let fresh = try Self.loadXdp(box, ref, veth, policy: "Always")
+        #expect(try Self.entry(fresh).record?.location == .image(url: ref, pullPolicy: .always, digest: second))
+        #expect(try box.cli(["unload", "\(try Self.entry(fresh).kernel.id)"]).ok)
+        withExtendedLifetime((registry, restarted)) {}
+    }
+
+    @Test("TLS with a test CA and htpasswd: wrong credentials name the registry and the 401; right ones work")
+    func tlsAndBasicAuth() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let registry = try TestRegistry(tls: true, auth: true)
+        let ca = ["BPFMAN_REGISTRY_CA": registry.caFile]
+        let ref = "\(registry.host)/private/xdp:v1"
+        try Self.push(box, TestPaths.example("xdp_counter"), to: ref, auth: registry.authArgument, env: ca)
+        let wrong = Data("bpfman:wrong".utf8).base64EncodedString()
+        let denied = try box.cli(["image", "pull", "-i", ref, "-r", wrong], env: ca)
+        #expect(!denied.ok)
+        #expect(denied.stderr.contains("registry \(registry.host) refused the credentials (HTTP 401)"), "\(denied.stderr)")
+        let anonymous = try box.cli(["image", "pull", "-i", ref], env: ca)
+        #expect(anonymous.stderr.contains("(HTTP 401)"), "\(anonymous.stderr)")
+        let r = try Self.loadXdp(box, ref, veth, extra: ["-r", registry.authArgument ?? ""], env: ca)
+        #expect(r.ok, "\(r.stderr)")
+        #expect(try box.cli(["unload", "\(try Self.entry(r).kernel.id)"]).ok)
+        #expect(try box.cli(["image", "pull", "-i", "\(registry.host)/private/none:v1", "-p", "Always", "-r", registry.authArgument ?? ""]).ok == false,
+                "without the CA, TLS must fail")
+        withExtendedLifetime(registry) {}
+    }
+
+    @Test("the Bearer token flow: challenge, token service with Basic credentials, retry")
+    func tokenFlow() throws {
+        let box = try Sandbox()
+        let registry = try TestRegistry()
+        let proxy = try RegistryProxy(upstream: registry, flags: ["--token", "--user", "bob:builder"])
+        try Self.push(box, TestPaths.example("tracepoint_counter"), to: "\(registry.host)/tok/tp:v1")
+        let ref = "\(proxy.host)/tok/tp:v1"
+        let good = Data("bob:builder".utf8).base64EncodedString()
+        let ok = try box.cli(["image", "pull", "-i", ref, "-r", good, "-o", "json"])
+        #expect(ok.ok, "\(ok.stderr)")
+        #expect(ok.stdout.contains("tracepoint_openat"))
+        let bad = try box.cli(["image", "pull", "-i", ref, "-p", "Always", "-r", Data("bob:x".utf8).base64EncodedString()])
+        #expect(!bad.ok)
+        #expect(bad.stderr.contains("refused the credentials (HTTP 401)"), "\(bad.stderr)")
+        withExtendedLifetime((registry, proxy)) {}
+    }
+
+    @Test("interop with skopeo both ways")
+    func skopeo() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let registry = try TestRegistry()
+        let ours = "\(registry.host)/interop/ours:v1"
+        try Self.push(box, TestPaths.example("xdp_counter"), to: ours)
+        let inspect = try Shell.sh("skopeo inspect --tls-verify=false docker://\(ours)")
+        #expect(inspect.contains("io.ebpf.programs"))
+        #expect(inspect.contains(#"{\"xdp_stats\":\"xdp\"}"#), "\(inspect)")
+        let copyDir = box.base + "/skopeo-copy"
+        try Shell.sh("skopeo copy --src-tls-verify=false docker://\(ours) oci:\(copyDir):v1")
+        #expect(FileManager.default.fileExists(atPath: copyDir + "/index.json"))
+
+        // Our builder writes an OCI layout; skopeo pushes it; we load it.
+        let layout = box.base + "/layout"
+        let built = try box.cli(["image", "build", "-b", TestPaths.example("xdp_counter"), "-t", "interop/theirs:v2", "--oci-layout", layout])
+        #expect(built.ok, "\(built.stderr)")
+        let theirs = "\(registry.host)/interop/theirs:v2"
+        try Shell.sh("skopeo copy --dest-tls-verify=false oci:\(layout):v2 docker://\(theirs)")
+        let r = try Self.loadXdp(box, theirs, veth)
+        #expect(r.ok, "\(r.stderr)")
+        #expect(try box.cli(["unload", "\(try Self.entry(r).kernel.id)"]).ok)
+        withExtendedLifetime(registry) {}
+    }
+
+    @Test("bad images fail clearly and leave the cache, pins and records clean")
+    func badImages() async throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let registry = try TestRegistry()
+        let settings = RegistrySettings()
+        func pushRaw(_ image: ImageBuilder.Image, _ name: String) async throws -> String {
+            let ref = "\(registry.host)/bad/\(name):v1"
+            try await ImageBuilder.push(image, to: try ImageReference(parsing: ref), settings: settings, auth: nil)
+            return ref
+        }
+        let good = "\(registry.host)/bad/good:v1"
+        try Self.push(box, TestPaths.example("xdp_counter"), to: good)
+        let elf = [UInt8](try #require(FileManager.default.contents(atPath: TestPaths.example("xdp_counter"))))
+        let noLabels = try await pushRaw(ImageBuilder.build(fileName: "x.o", contents: elf, labels: [:]), "nolabels")
+        let text = try await pushRaw(ImageBuilder.build(fileName: "README", contents: Array("hello\n".utf8),
+                                                        labels: [BytecodeLabels.programs: #"{"xdp_stats":"xdp"}"#]), "text")
+        let corrupt = try RegistryProxy(upstream: registry, flags: ["--corrupt-blobs"])
+        let garbage = try RegistryProxy(upstream: registry, flags: ["--garbage-manifests"])
+        let cases: [(String, [String], [String: String], String)] = [
+            ("unknown tag", ["-i", "\(registry.host)/bad/good:nope"], [:], "image \(registry.host)/bad/good:nope not found"),
+            ("malformed manifest", ["-i", "\(garbage.host)/bad/good:v1"], [:], "has a malformed manifest"),
+            ("blob digest mismatch", ["-i", "\(corrupt.host)/bad/good:v1"], [:], "does not match its digest"),
+            ("no labels", ["-i", noLabels], [:], "is not a bpfman bytecode image: it has no io.ebpf.programs label"),
+            ("not bytecode", ["-i", text], [:], "the layer's file README is not an ELF object"),
+            ("over the size limit", ["-i", good], ["BPFMAN_MAX_LAYER_BYTES": "300"], "larger than the 300-byte limit"),
+            ("bad reference", ["-i", "quay.io//x"], [:], "invalid image reference"),
+            // Last: the good image is then in the cache, as it should be.
+            ("function not in image", ["-i", good, "-n", "nope"], [:], "program nope not found in bytecode image"),
+        ]
+        for (name, args, env, message) in cases {
+            var full = ["load", "image", "-p", "Always"] + args
+            if !args.contains("-n") { full += ["-n", "xdp_stats"] }
+            let r = try box.cli(full + ["xdp", "-i", veth.host, "-p", "50"], env: env)
+            #expect(!r.ok, "\(name): succeeded")
+            #expect(r.stderr.contains(message), "\(name): \(r.stderr)")
+            #expect(ImageCache(root: box.imageCache).referenceFiles().isEmpty || name == "function not in image",
+                    "\(name): left a cache entry")
+            #expect(box.pins().isEmpty, "\(name): left pins")
+            #expect(try box.records().isEmpty, "\(name): left a record")
+        }
+        let leftovers = (FileManager.default.enumerator(atPath: box.imageCache)?.allObjects as? [String] ?? []).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "temporary files left in the cache: \(leftovers)")
+        withExtendedLifetime((registry, corrupt, garbage)) {}
+    }
+}
