@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "bpfman-bench",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanRPC",
+                "Bpfman", "BpfKernel", "BpfmanRPC", "BpfmanImages",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,7 @@
 // the same kernel work as the floor. Prints figures; asserts nothing.
 import BpfKernel
 import Bpfman
+import BpfmanImages
 import BpfmanRPC
 import Foundation
 import Logging
@@ -182,3 +183,57 @@ print("\nthrough bpfman-rpc (unix socket, same machine), median of \(runs):")
 for f in figures { print("  " + f) }
 
 func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
+
+// ---- Bytecode images: cold pull + load, cached load, beside a file load ----
+let registryDir = base + "/registry"
+try FileManager.default.createDirectory(atPath: registryDir + "/data", withIntermediateDirectories: true)
+let registryPort = Int(sh("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'").1
+    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 5999
+try """
+    version: 0.1
+    log:
+      level: error
+      accesslog:
+        disabled: true
+    storage:
+      filesystem:
+        rootdirectory: \(registryDir)/data
+    http:
+      addr: 127.0.0.1:\(registryPort)
+    """.write(toFile: registryDir + "/config.yml", atomically: true, encoding: .utf8)
+let registry = Process()
+registry.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+registry.arguments = ["serve", registryDir + "/config.yml"]
+registry.standardOutput = FileHandle.nullDevice
+registry.standardError = FileHandle.nullDevice
+try registry.run()
+for _ in 0..<100 where sh("python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", \(registryPort)), 1)'").0 != 0 {
+    usleep(100_000)
+}
+let imageRef = "127.0.0.1:\(registryPort)/bench/tracepoint:v1"
+let settings = RegistrySettings(insecureRegistries: ["127.0.0.1:\(registryPort)"])
+try await ImageBuilder.push(try ImageBuilder.build(objectPath: tp), to: try ImageReference(parsing: imageRef), settings: settings, auth: nil)
+var coldTimes: [Double] = [], cachedTimes: [Double] = [], fileTimes: [Double] = []
+let imageRequest = LoadRequest(bytecode: .image(url: imageRef, pullPolicy: .ifNotPresent, digest: nil), name: "tracepoint_openat",
+                               attach: .tracepoint(.init(tracepoint: "syscalls/sys_enter_openat")))
+for i in 0..<runs {
+    let cold = ImageManager(cache: ImageCache(root: "\(base)/cache-\(i)"), settings: settings)
+    let warm = ImageManager(cache: ImageCache(root: "\(base)/cache-warm"), settings: settings)
+    if i == 0 { _ = try await warm.prepare(imageRequest, auth: nil) }
+    for (manager_, into) in [(cold, 0), (warm, 1)] {
+        let start = ContinuousClock.now
+        let (prepared, path) = try await manager_.prepare(imageRequest, auth: nil)
+        let id = try manager.load(prepared, bytecodePath: path).kernel.id
+        let d = ms(ContinuousClock.now - start)
+        if into == 0 { coldTimes.append(d) } else { cachedTimes.append(d) }
+        try manager.unload(id: id)
+    }
+    var fid: UInt32 = 0
+    fileTimes.append(try time { fid = try manager.load(inProcess).kernel.id })
+    try manager.unload(id: fid)
+}
+registry.terminate()
+registry.waitUntilExit()
+print("\nbytecode images (local docker-registry over loopback, tracepoint object), median of \(runs):")
+print(String(format: "  cold pull + load %.2f ms   cached load %.2f ms   file load %.2f ms",
+             median(coldTimes), median(cachedTimes), median(fileTimes)))
