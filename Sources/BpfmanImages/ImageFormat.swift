@@ -30,6 +30,10 @@ public struct Descriptor: Codable, Sendable, Equatable {
         public var architecture: String
         public var os: String
         public var variant: String?
+
+        public init(architecture: String, os: String, variant: String? = nil) {
+            self.architecture = architecture; self.os = os; self.variant = variant
+        }
     }
 }
 
@@ -46,6 +50,10 @@ public struct ImageIndex: Codable, Sendable {
     public var schemaVersion: Int
     public var mediaType: String?
     public var manifests: [Descriptor]
+
+    public init(schemaVersion: Int, mediaType: String?, manifests: [Descriptor]) {
+        self.schemaVersion = schemaVersion; self.mediaType = mediaType; self.manifests = manifests
+    }
 }
 
 /// The image config: bpfman reads its labels.

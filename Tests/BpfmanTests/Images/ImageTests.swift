@@ -151,6 +151,39 @@ struct ImageTests {
         withExtendedLifetime(registry) {}
     }
 
+    @Test("an image index: the host's platform is picked; generate-build-args prints the labels")
+    func indexAndBuildArgs() async throws {
+        let box = try Sandbox()
+        let registry = try TestRegistry()
+        let settings = RegistrySettings()
+        let host = try ImageBuilder.build(objectPath: TestPaths.example("tracepoint_counter"))
+        let other = try ImageBuilder.build(objectPath: TestPaths.example("kprobe_counter"))
+        let client = try RegistryClient(settings: settings, auth: nil)
+        var platforms: [Descriptor] = []
+        for (image, arch) in [(other, "s390x"), (host, BytecodeLabels.hostArchitecture)] {
+            let byDigest = try ImageReference(parsing: "\(registry.host)/multi/tp@\(image.manifestDigest)")
+            _ = try await client.push(blob: image.layer, to: byDigest)
+            _ = try await client.push(blob: image.config, to: byDigest)
+            try await client.push(manifest: image.manifest, mediaType: MediaType.ociManifest, to: byDigest)
+            var d = Descriptor(mediaType: MediaType.ociManifest, digest: image.manifestDigest, size: image.manifest.count)
+            d.platform = .init(architecture: arch, os: "linux", variant: nil)
+            platforms.append(d)
+        }
+        let index = try JSONEncoder().encode(ImageIndex(schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: platforms))
+        try await client.push(manifest: [UInt8](index), mediaType: MediaType.ociIndex, to: try ImageReference(parsing: "\(registry.host)/multi/tp:v1"))
+        await client.shutdown()
+        let pulled = try await ImageManager(cache: ImageCache(root: box.imageCache), settings: settings)
+            .pull("\(registry.host)/multi/tp:v1", policy: .always, auth: nil)
+        #expect(pulled.manifestDigest == host.manifestDigest)
+        #expect(pulled.programs == ["tracepoint_openat": "tracepoint"])
+
+        let args = try box.cli(["image", "generate-build-args", "-b", TestPaths.example("tracepoint_counter")])
+        #expect(args.ok)
+        #expect(args.stdout.contains("PROGRAMS={\"tracepoint_openat\":\"tracepoint\"}\n"))
+        #expect(args.stdout.contains("MAPS={\"tracepoint_stats_map\":\"array\"}\n"))
+        withExtendedLifetime(registry) {}
+    }
+
     @Test("bad images fail clearly and leave the cache, pins and records clean")
     func badImages() async throws {
         let box = try Sandbox()
