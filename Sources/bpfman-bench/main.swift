@@ -146,12 +146,13 @@ var tpAttach = Bpfman_V1_TracepointAttachInfo()
 tpAttach.tracepoint = "syscalls/sys_enter_openat"
 tpRequest.attach.tracepointAttachInfo = tpAttach
 let inProcess = cases[3].request
+let tpBase = tpRequest
 
 let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> [String] in
     var rpcLoad: [Double] = [], rpcUnload: [Double] = [], libLoad: [Double] = [], libUnload: [Double] = []
     for _ in 0..<runs {
         let start = ContinuousClock.now
-        let id = try await client.load(tpRequest).kernelInfo.id
+        let id = try await client.load(tpBase).kernelInfo.id
         let loaded = ContinuousClock.now
         try await client.unload(id: id)
         let done = ContinuousClock.now
@@ -161,8 +162,13 @@ let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> 
         libLoad.append(try time { lid = try manager.load(inProcess).kernel.id })
         libUnload.append(try time { try manager.unload(id: lid) })
     }
+    // A tracepoint takes at most 64 programs (BPF_TRACE_MAX_PROGS): spread them.
     var ids: [UInt32] = []
-    for _ in 0..<100 { ids.append(try await client.load(tpRequest).kernelInfo.id) }
+    for i in 0..<100 {
+        var r = tpBase
+        r.attach.tracepointAttachInfo.tracepoint = i % 2 == 0 ? "syscalls/sys_enter_openat" : "syscalls/sys_exit_openat"
+        ids.append(try await client.load(r).kernelInfo.id)
+    }
     var listTimes: [Double] = []
     for _ in 0..<runs {
         let start = ContinuousClock.now

@@ -1,14 +1,8 @@
+import BpfKernel
+
 /// Names of kernel program and map types as bpfman prints them and writes
 /// them in image labels (`xdp`, `tc`, `probe`, `tracing`, `per_cpu_array`…).
 public enum KernelTypeNames {
-    static let programs = [
-        "unspec", "socket_filter", "probe", "tc", "sched_act", "tracepoint", "xdp", "perf_event", "cgroup_skb",
-        "cgroup_sock", "lwt_in", "lwt_out", "lwt_xmit", "sock_ops", "sk_skb", "cgroup_device", "sk_msg",
-        "raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2", "sk_reuseport", "flow_dissector",
-        "cgroup_sysctl", "raw_tracepoint_writable", "cgroup_sockopt", "tracing", "struct_ops", "ext", "lsm",
-        "sk_lookup", "syscall", "netfilter",
-    ]
-
     static let maps = [
         "unspec", "hash", "array", "prog_array", "perf_event_array", "per_cpu_hash", "per_cpu_array", "stack_trace",
         "cgroup_array", "lru_hash", "lru_per_cpu_hash", "lpm_trie", "array_of_maps", "hash_of_maps", "devmap",
@@ -19,7 +13,20 @@ public enum KernelTypeNames {
 
     /// `xdp`, `tc`, `probe`, `tracepoint`, `tracing`, …
     public static func program(_ type: UInt32) -> String {
-        Int(type) < programs.count ? programs[Int(type)] : "type_\(type)"
+        switch type {
+        case BpfProgramTypeID.kprobe: "probe"
+        case BpfProgramTypeID.schedCls: "tc"
+        default: BpfProgramTypeID.name(type)
+        }
+    }
+
+    /// Every program type number with its `bpfman list -p` (kebab-case) name.
+    static var listNames: [String: UInt32] {
+        var names: [String: UInt32] = ["kprobe": BpfProgramTypeID.kprobe]
+        for t in 0..<UInt32(BpfProgramTypeID.names.count) {
+            names[program(t).replacingOccurrences(of: "_", with: "-")] = t
+        }
+        return names
     }
 
     public static func map(_ type: UInt32) -> String {

@@ -32,14 +32,9 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
         return RegistryAuth(username: image.username, password: image.password)
     }
 
+    /// Runs blocking core work off the cooperative pool.
     private func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        activity?.begin()
-        defer { activity?.end() }
-        do {
-            return try await NIOThreadPool.singleton.runIfActive(body)
-        } catch let e as BpfmanError {
-            throw RPCError(code: Self.code(e.kind), message: e.message)
-        }
+        try await mapped { try await NIOThreadPool.singleton.runIfActive(body) }
     }
 
     static func code(_ kind: BpfmanError.Kind) -> RPCError.Code {

@@ -4,6 +4,17 @@ import Testing
 
 @Suite("Config and request validation")
 struct ConfigAndValidationTests {
+    @Test("bpfman.toml: the registry section")
+    func registryConfig() {
+        let c = BpfmanConfig.parse("""
+            [registry]
+            insecure = ["127.0.0.1:5000", "reg.local:80"]
+            ca_file = "/etc/bpfman/ca.pem"
+            """)
+        #expect(c.insecureRegistries == ["127.0.0.1:5000", "reg.local:80"])
+        #expect(c.registryCAFile == "/etc/bpfman/ca.pem")
+    }
+
     @Test("bpfman.toml: per-interface xdp_mode; drv by default; other keys ignored")
     func config() {
         let c = BpfmanConfig.parse("""
@@ -59,6 +70,12 @@ struct ConfigAndValidationTests {
         #expect(ProgramKind.uprobe.kindName == "probe")
         #expect(ProgramKind.fexit.bpfmanKind == 26)
         #expect(ProgramKind.listTypeNames["xdp"] == 6)
+        #expect(ProgramKind.listTypeNames["probe"] == 2)
+        #expect(ProgramKind.listTypeNames["kprobe"] == 2)
+        #expect(ProgramKind.listTypeNames["tc"] == 3)
+        #expect(ProgramKind.listTypeNames["socket-filter"] == 1)
+        #expect(ProgramKind.listTypeNames["tracing"] == 26)
+        #expect(KernelTypeNames.map(6) == "per_cpu_array")
         #expect(XdpAction.defaultProceedOn.map(\.rawValue) == [2, 31])
         #expect(TcAction.defaultProceedOn.map(\.rawValue) == [3, 30])
     }
