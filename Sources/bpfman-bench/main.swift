@@ -36,6 +36,12 @@ func sh(_ script: String) -> (Int32, String) {
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// print, flushed: the figures so far survive a later failure.
+func say(_ s: String = "") {
+    print(s)
+    fflush(nil)
+}
+
 func time(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
     try body()
@@ -89,11 +95,11 @@ let cases = [
          floorLoad: "bpftool prog load \(up) PIN \(maps)", floorUnload: "rm -f PIN"),
 ]
 
-print("bpfman-bench: \(runs) runs per figure, median milliseconds (kernel \(sh("uname -r").1.trimmingCharacters(in: .whitespacesAndNewlines)))")
-print("floor: bpftool prog load (+ bpftool net attach for xdp, tc filter for tc); tcx/tracepoint/uprobe floors load only (Debian's bpftool 7.1 cannot attach them)")
-print("kprobe, fentry, fexit: not on this host kernel (the VM tier covers them; TCG timings would not mean anything)\n")
+say("bpfman-bench: \(runs) runs per figure, median milliseconds (kernel \(sh("uname -r").1.trimmingCharacters(in: .whitespacesAndNewlines)))")
+say("floor: bpftool prog load (+ bpftool net attach for xdp, tc filter for tc); tcx/tracepoint/uprobe floors load only (Debian's bpftool 7.1 cannot attach them)")
+say("kprobe, fentry, fexit: not on this host kernel (the VM tier covers them; TCG timings would not mean anything)\n")
 let header = ["type", "lib load+attach", "lib unload", "cli load+attach", "cli unload", "bpftool load(+attach)", "bpftool unload"]
-print(header.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+say(header.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
 for c in cases {
     var libLoad: [Double] = [], libUnload: [Double] = [], cliLoad: [Double] = [], cliUnload: [Double] = []
     var floorLoad: [Double] = [], floorUnload: [Double] = []
@@ -118,11 +124,11 @@ for c in cases {
         sh("rm -f /sys/fs/bpf/xdp_stats_map /sys/fs/bpf/tc_stats_map /sys/fs/bpf/tcx_stats_map /sys/fs/bpf/tracepoint_stats_map /sys/fs/bpf/uprobe_stats_map")
     }
     if let failure {
-        print("\(c.label): failed: \(failure)")
+        say("\(c.label): failed: \(failure)")
         continue
     }
     let cells = [c.label] + [libLoad, libUnload, cliLoad, cliUnload, floorLoad, floorUnload].map { String(format: "%.2f", median($0)) }
-    print(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+    say(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
 }
 
 // ---- Through bpfman-rpc: Load latency beside in-process, List with 100 programs ----
@@ -137,6 +143,7 @@ serverEnv["BPFMAN_STATE_DIR"] = paths.stateDir
 serverEnv["RUST_LOG"] = "error"
 server.environment = serverEnv
 try server.run()
+defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
 for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(50_000) }
 
 var tpRequest = Bpfman_V1_LoadRequest()
@@ -162,11 +169,12 @@ let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> 
         libLoad.append(try time { lid = try manager.load(inProcess).kernel.id })
         libUnload.append(try time { try manager.unload(id: lid) })
     }
-    // A tracepoint takes at most 64 programs (BPF_TRACE_MAX_PROGS): spread them.
+    // A tracepoint takes a bounded number of programs (BPF_TRACE_MAX_PROGS): spread them.
     var ids: [UInt32] = []
     for i in 0..<100 {
         var r = tpBase
-        r.attach.tracepointAttachInfo.tracepoint = i % 2 == 0 ? "syscalls/sys_enter_openat" : "syscalls/sys_exit_openat"
+        r.attach.tracepointAttachInfo.tracepoint = ["syscalls/sys_enter_openat", "syscalls/sys_exit_openat",
+                                                    "syscalls/sys_enter_close", "syscalls/sys_exit_close"][i % 4]
         ids.append(try await client.load(r).kernelInfo.id)
     }
     var listTimes: [Double] = []
@@ -185,7 +193,7 @@ let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> 
 }
 server.terminate()
 server.waitUntilExit()
-print("\nthrough bpfman-rpc (unix socket, same machine), median of \(runs):")
+say("\nthrough bpfman-rpc (unix socket, same machine), median of \(runs):")
 for f in figures { print("  " + f) }
 
 func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
@@ -213,6 +221,7 @@ registry.arguments = ["serve", registryDir + "/config.yml"]
 registry.standardOutput = FileHandle.nullDevice
 registry.standardError = FileHandle.nullDevice
 try registry.run()
+defer { if registry.isRunning { registry.terminate(); registry.waitUntilExit() } }
 for _ in 0..<100 where sh("python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", \(registryPort)), 1)'").0 != 0 {
     usleep(100_000)
 }
@@ -240,6 +249,6 @@ for i in 0..<runs {
 }
 registry.terminate()
 registry.waitUntilExit()
-print("\nbytecode images (local docker-registry over loopback, tracepoint object), median of \(runs):")
-print(String(format: "  cold pull + load %.2f ms   cached load %.2f ms   file load %.2f ms",
+say("\nbytecode images (local docker-registry over loopback, tracepoint object), median of \(runs):")
+say(String(format: "  cold pull + load %.2f ms   cached load %.2f ms   file load %.2f ms",
              median(coldTimes), median(cachedTimes), median(fileTimes)))

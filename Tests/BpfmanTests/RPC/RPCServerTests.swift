@@ -100,6 +100,15 @@ struct RPCServerTests {
         let remaining = try await BpfmanClient.withClient(socketPath: socket) { client in
             try await client.list().compactMap { $0.hasInfo ? $0.kernelInfo.id : nil }
         }
+        // Unloaded through the long-running daemon, the programs are gone from
+        // the kernel (the daemon keeps no descriptor that would hold them).
+        let unloaded = ids.filter { !Set(remaining).contains($0) }
+        var alive = unloaded
+        for _ in 0..<50 where !alive.isEmpty {
+            alive = alive.filter { KernelPrograms.info(id: $0) != nil }
+            usleep(100_000)
+        }
+        #expect(alive.isEmpty, "unloaded programs still in the kernel: \(alive)")
         #expect(remaining.count == 20, "one of each client's three programs is left")
         #expect(Set(try box.records().map(\.id)) == Set(remaining))
         try await BpfmanClient.withClient(socketPath: socket) { client in
