@@ -30,6 +30,16 @@ public struct ProgramKernelInfo: Codable, Sendable, Equatable {
     }
 }
 
+extension ProgramKernelInfo {
+    /// The load time as upstream prints it: local time, `%Y-%m-%dT%H:%M:%S%z`.
+    public var loadedAtText: String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return f.string(from: loadedAt)
+    }
+}
+
 /// Kernel-wide program queries.
 public enum KernelPrograms {
     public static func info(fd: Int32) throws -> ProgramKernelInfo {

@@ -26,7 +26,7 @@ enum Render {
     static func list(_ entries: [ProgramEntry]) -> String {
         let header = ["Program ID", "Name", "Type", "Load Time"]
         let rows = entries.map { e in
-            [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), time(e.kernel.loadedAt)]
+            [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), e.kernel.loadedAtText]
         }
         let widths = (0..<header.count).map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -87,7 +87,7 @@ enum Render {
 
     static func kernelRows(_ k: ProgramKernelInfo) -> [(String, String)] {
         [("Program ID:", "\(k.id)"), ("Name:", k.name), ("Type:", kernelTypeName(k.programType)),
-         ("Loaded At:", time(k.loadedAt)), ("Tag:", k.tag), ("GPL Compatible:", "\(k.gplCompatible)"),
+         ("Loaded At:", k.loadedAtText), ("Tag:", k.tag), ("GPL Compatible:", "\(k.gplCompatible)"),
          ("Map IDs:", "[\(k.mapIDs.map(String.init).joined(separator: ", "))]"), ("BTF ID:", "\(k.btfID)"),
          ("Size Translated (bytes):", "\(k.bytesXlated)"), ("JITted:", "\(k.jited)"),
          ("Size JITted:", "\(k.bytesJited)"), ("Kernel Allocated Memory (bytes):", "\(k.bytesMemlock)"),
@@ -102,13 +102,6 @@ enum Render {
     /// Kernel type names as upstream's CLI prints them (kebab-case).
     static func kernelTypeName(_ type: UInt32) -> String {
         KernelTypeNames.program(type).replacingOccurrences(of: "_", with: "-")
-    }
-
-    static func time(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        return f.string(from: date)
     }
 }
 

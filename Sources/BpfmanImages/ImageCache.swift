@@ -1,3 +1,4 @@
+import Bpfman
 import Foundation
 import Glibc
 
@@ -72,18 +73,10 @@ public struct ImageCache: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: root + "/refs"))?.filter { !$0.hasPrefix(".") }.sorted() ?? []
     }
 
+    /// `AtomicFile.write`, failures reported as a cache problem.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let temp = "\(dir)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ImageError.cacheCorrupt("cannot write \(temp): \(String(cString: strerror(errno)))") }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == bytes.count, synced, rename(temp, path) == 0 else {
-            unlink(temp)
-            throw ImageError.cacheCorrupt("cannot write \(path)")
+        do { try AtomicFile.write(bytes, to: path, mode: 0o644) } catch let e as BpfmanError {
+            throw ImageError.cacheCorrupt(e.message)
         }
     }
 }

@@ -63,19 +63,22 @@ public final class ProgramManager: Sendable {
             } catch let e as KernelError {
                 throw BpfmanError.invalid("cannot open \(path) as a BPF object: \(e.reason)\(ProbeHook.logTail(e))")
             }
-            let program = try prepare(object, request, path: path)
+            let (program, bssGlobals) = try prepare(object, request, path: path)
             do {
                 try object.load()
             } catch let e as KernelError {
                 throw LoadFailure.error(e, program: request.name, kind: request.attach.kind, path: path)
             }
+            for (global, bytes) in bssGlobals { try global.writeLoaded(bytes) }
             return try attachLoaded(object, program, request, records: records)
         }
     }
 
     /// Everything done to the opened object before load: choose the program,
     /// check it fits the kind, set the attach target, write globals, set map pins.
-    private func prepare(_ object: BpfObject, _ request: LoadRequest, path: String) throws -> BpfProgram {
+    /// Returns the program and the .bss globals, which can only be written after load.
+    private func prepare(_ object: BpfObject, _ request: LoadRequest, path: String) throws
+        -> (BpfProgram, [(GlobalVariable, [UInt8])]) {
         guard let program = object.program(named: request.name) else {
             let names = object.programs.map(\.name).joined(separator: ", ")
             throw BpfmanError.notFound("no program named \"\(request.name)\" in \(path); it has: \(names.isEmpty ? "none" : names)")
@@ -89,6 +92,7 @@ public final class ProgramManager: Sendable {
                 throw BpfmanError.notFound("kernel function \(fn) for \(request.attach.kind.rawValue) not found in the kernel's BTF: \(e.reason)")
             }
         }
+        var bssGlobals: [(GlobalVariable, [UInt8])] = []
         for (name, bytes) in request.globalData.sorted(by: { $0.key < $1.key }) {
             let global: GlobalVariable?
             do { global = try object.global(named: name) } catch let e as KernelError {
@@ -100,7 +104,7 @@ public final class ProgramManager: Sendable {
             guard global.size == bytes.count else {
                 throw BpfmanError.invalid("global \(name) in \(path) is \(global.size) bytes, but \(bytes.count) were given (\(ArgumentParsing.hex(bytes)))")
             }
-            if !global.isBss { try global.setInitialValue(bytes) }
+            if global.isBss { bssGlobals.append((global, bytes)) } else { try global.setInitialValue(bytes) }
         }
         let ownerDirectory = request.mapOwnerID.map(paths.mapDirectory)
         for map in object.maps where !map.isInternal {
@@ -112,7 +116,7 @@ public final class ProgramManager: Sendable {
                 try map.setPinPath(nil)
             }
         }
-        return program
+        return (program, bssGlobals)
     }
 
     static func tracingTarget(_ attach: AttachInfo) -> String? {
@@ -125,9 +129,6 @@ public final class ProgramManager: Sendable {
 
     private func attachLoaded(_ object: BpfObject, _ program: BpfProgram, _ request: LoadRequest,
                               records: [ProgramRecord]) throws -> ProgramEntry {
-        for (name, bytes) in request.globalData {
-            if let g = try object.global(named: name), g.isBss { try g.writeLoaded(bytes) }
-        }
         let info = try KernelPrograms.info(fd: program.fd)
         let id = info.id
         var rollback = Rollback()

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// Program records on disk, one JSON file per program, written atomically
-/// (temporary file, fsync, rename), so a crash never leaves half a record.
+/// (`AtomicFile`), so a crash never leaves half a record.
 /// Writers in any process serialise through `withLock`.
 public struct ProgramStore: Sendable {
     public let directory: String
@@ -55,32 +55,14 @@ public struct ProgramStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(record)
-        let final = path(record.id)
-        let temp = "\(programsDirectory)/.\(record.id).json.\(getpid()).tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if fd < 0 { throw BpfmanError(.internal, "cannot write record \(temp): \(String(cString: strerror(errno)))") }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == data.count, synced, rename(temp, final) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp)
-            throw BpfmanError(.internal, "cannot write record \(final): \(reason)")
-        }
-        syncDirectory()
+        try AtomicFile.write([UInt8](try encoder.encode(record)), to: path(record.id), mode: 0o600)
     }
 
     public func delete(_ id: UInt32) throws {
         if unlink(path(id)) != 0 && errno != ENOENT {
             throw BpfmanError(.internal, "cannot delete record \(path(id)): \(String(cString: strerror(errno)))")
         }
-        syncDirectory()
-    }
-
-    private func syncDirectory() {
-        let fd = open(programsDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
+        AtomicFile.syncDirectory(programsDirectory)
     }
 
     private func decode(_ data: Data, at path: String) throws -> ProgramRecord {

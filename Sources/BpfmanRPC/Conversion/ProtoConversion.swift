@@ -168,7 +168,7 @@ public enum ProtoConversion {
         m.id = k.id
         m.name = k.name
         m.programType = e.record?.kind.bpfmanKind ?? k.programType
-        m.loadedAt = loadedAt(k.loadedAt)
+        m.loadedAt = k.loadedAtText
         m.tag = k.tag
         m.gplCompatible = k.gplCompatible
         m.mapIds = k.mapIDs
@@ -179,13 +179,5 @@ public enum ProtoConversion {
         m.bytesMemlock = k.bytesMemlock
         m.verifiedInsns = k.verifiedInsns
         return m
-    }
-
-    /// Local time as `%Y-%m-%dT%H:%M:%S%z`, upstream's format.
-    public static func loadedAt(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        return f.string(from: date)
     }
 }

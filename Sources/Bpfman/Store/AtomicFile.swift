@@ -1,0 +1,30 @@
+import Foundation
+import Glibc
+
+/// Whole-file writes that a crash cannot leave half done: a temporary file
+/// (named with a leading dot, so listings skip it), fsync, rename, fsync of
+/// the directory. Used for program records and for the image cache.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let temp = "\(dir)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw BpfmanError(.internal, "cannot write \(temp): \(String(cString: strerror(errno)))") }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            throw BpfmanError(.internal, "cannot write \(path): \(reason)")
+        }
+        syncDirectory(dir)
+    }
+
+    /// Makes a rename or unlink in `dir` durable.
+    public static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+}
