@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "bpfman", targets: ["bpfman"]),
         .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
+        .executable(name: "kubesim", targets: ["kubesim"]),
+        .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "Bpfman", targets: ["Bpfman"]),
     ],
     dependencies: [
@@ -22,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // SHA-256 for OCI digests (already in the graph through gRPC's TLS stack).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // kubesim's throwaway CA, serving and client certificates (already in the graph through gRPC).
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // YAML: server-side apply bodies (application/apply-patch+yaml), manifests.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libbpf, libelf and zlib from the system (Debian's libbpf-dev 1.1).
@@ -97,10 +104,47 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // An in-process Kubernetes API server for tests and `make run-local`.
+        // Deliberately independent of the project's Kubernetes client.
+        .target(
+            name: "KubeSim",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kubesim",
+            dependencies: [
+                "KubeSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Helpers the test targets share (running processes).
+        .target(name: "TestHelpers"),
+        .testTarget(
+            name: "KubeSimTests",
+            dependencies: [
+                "KubeSim", "TestHelpers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(
             name: "BpfmanTests",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages",
+                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "TestHelpers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
             ]

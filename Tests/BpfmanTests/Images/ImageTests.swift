@@ -3,6 +3,7 @@ import Bpfman
 import BpfmanImages
 import Foundation
 import Testing
+import TestHelpers
 
 /// Bytecode images against a real registry (Debian's docker-registry).
 @Suite("Bytecode images (registry, host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))

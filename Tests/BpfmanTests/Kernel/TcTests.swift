@@ -2,6 +2,7 @@ import BpfKernel
 import Bpfman
 import Foundation
 import Testing
+import TestHelpers
 
 @Suite("TC and TCX on a veth (host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
 struct TcTests {

@@ -1,6 +1,7 @@
 import Bpfman
 import Foundation
 import Testing
+import TestHelpers
 
 /// The wire format checked by a client that shares no code with ours: Python
 /// grpcio with stubs generated from proto/bpfman.proto at test time.

@@ -2,6 +2,7 @@ import Bpfman
 import BpfmanRPC
 import Foundation
 import Testing
+import TestHelpers
 
 @Suite("bpfman-rpc socket handling", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
 struct RPCSocketTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestHelpers
 
 /// A real `bpfman-rpc` process serving a sandbox on its own socket.
 final class RPCServerProcess: @unchecked Sendable {

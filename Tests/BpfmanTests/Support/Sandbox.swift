@@ -3,6 +3,7 @@ import Bpfman
 import Foundation
 import Logging
 import Testing
+import TestHelpers
 
 /// A private bpfman world for one test: its own bpffs mount and state
 /// directory, the CLI pointed at them, and clean-up that unloads whatever is

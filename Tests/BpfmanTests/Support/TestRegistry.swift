@@ -1,4 +1,5 @@
 import Foundation
+import TestHelpers
 
 /// Debian's docker-registry (distribution 2.8) on 127.0.0.1, plain or with TLS
 /// (a CA made for the test) and htpasswd auth. Stopped and removed on deinit.

@@ -1,4 +1,5 @@
 import Foundation
+import TestHelpers
 
 /// A veth pair for one test: `host` in the root namespace, `peer` in a fresh
 /// network namespace, each with an address on a private /24. Only these test

@@ -1,16 +1,21 @@
 import Foundation
 
-/// Runs real processes for the tests: commands, the `bpfman` binary.
-enum Shell {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var ok: Bool { status == 0 }
+/// Runs real processes for the tests: commands, the `bpfman` binary, kubectl.
+public enum Shell {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var ok: Bool { status == 0 }
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     @discardableResult
-    static func run(_ executable: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
+    public static func run(_ executable: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
@@ -34,15 +39,19 @@ enum Shell {
 
     /// `bash -c script`, throwing with its stderr when it fails.
     @discardableResult
-    static func sh(_ script: String) throws -> String {
+    public static func sh(_ script: String) throws -> String {
         let r = try run("/bin/bash", ["-c", script])
         guard r.ok else { throw ShellError(command: script, result: r) }
         return r.stdout
     }
 
-    struct ShellError: Error, CustomStringConvertible {
-        var command: String
-        var result: Result
-        var description: String { "`\(command)` failed (\(result.status)): \(result.stderr)" }
+    public struct ShellError: Error, CustomStringConvertible {
+        public var command: String
+        public var result: Result
+        public init(command: String, result: Result) {
+            self.command = command
+            self.result = result
+        }
+        public var description: String { "`\(command)` failed (\(result.status)): \(result.stderr)" }
     }
 }

@@ -1,0 +1,261 @@
+import Foundation
+import Yams
+
+/// Routes API requests to discovery, the object store and the admin endpoints.
+struct APIHandler: Sendable {
+    let store: ObjectStore
+    let faults: FaultInjector
+    let bookmarkInterval: Duration
+    let onAdmin: @Sendable (String, JSON) -> APIReply?
+
+    func handle(_ req: APIRequest) async -> APIReply {
+        if let r = faults.match(method: req.method, path: req.path, isWatch: req.isWatch), !req.path.hasPrefix("/kubesim/") {
+            if let d = r.delayMilliseconds { try? await Task.sleep(for: .milliseconds(d)) }
+            if let s = r.status { return .error(FaultInjector.error(for: r, status: s)) }
+        }
+        do {
+            return try route(req)
+        } catch let e as APIError {
+            return .error(e)
+        } catch {
+            return .error(APIError(code: 500, reason: "InternalError", message: "kubesim: \(error)"))
+        }
+    }
+
+    func route(_ req: APIRequest) throws -> APIReply {
+        let seg = req.path.split(separator: "/").map(String.init)
+        switch req.path {
+        case "/version", "/version/": return .json(200, Discovery.version())
+        case "/healthz", "/livez", "/readyz": return .full(status: 200, headers: [("Content-Type", "text/plain")], body: Array("ok".utf8))
+        case "/api", "/api/": return .json(200, Discovery.coreVersions())
+        case "/apis", "/apis/":
+            return .json(200, Discovery.groupList(store.allTypes(), extra: BuiltinTypes.emptyGroups(openShift: store.openShift)))
+        default: break
+        }
+        if seg.first == "openapi", seg.count >= 2, seg[1] == "v3" {
+            let types = store.allTypes()
+            if seg.count == 2 { return .json(200, OpenAPI.root(types, resourceVersion: store.currentResourceVersion)) }
+            let gv = seg.dropFirst(2).joined(separator: "/")
+            let selected = types.filter { OpenAPI.gvPath($0) == gv }
+            guard !selected.isEmpty else { throw APIError.pathNotFound(req.path) }
+            return .json(200, OpenAPI.document(selected))
+        }
+        if seg.first == "kubesim" {
+            let body = req.body.isEmpty ? JSON.object([:]) : try JSON.parse(req.body)
+            return onAdmin(seg.dropFirst().joined(separator: "/"), body) ?? .error(.pathNotFound(req.path))
+        }
+        let group: String, version: String, rest: [String]
+        if seg.first == "api", seg.count >= 2 {
+            group = ""; version = seg[1]; rest = Array(seg.dropFirst(2))
+        } else if seg.first == "apis", seg.count >= 3 {
+            group = seg[1]; version = seg[2]; rest = Array(seg.dropFirst(3))
+        } else if seg.first == "apis", seg.count == 2 {
+            guard let g = Discovery.group(seg[1], store.allTypes(), extra: BuiltinTypes.emptyGroups(openShift: store.openShift)) else {
+                throw APIError.pathNotFound(req.path)
+            }
+            return .json(200, g)
+        } else {
+            throw APIError.pathNotFound(req.path)
+        }
+        if rest.isEmpty {
+            let types = store.allTypes().filter { $0.group == group && $0.version == version }
+            let known = !types.isEmpty || BuiltinTypes.emptyGroups(openShift: store.openShift).contains { $0 == (group, version) }
+            guard known else { throw APIError.pathNotFound(req.path) }
+            return .json(200, Discovery.resourceList(groupVersion: group.isEmpty ? version : "\(group)/\(version)", types))
+        }
+        var r = rest
+        var watchPrefix = false
+        if r.first == "watch" { watchPrefix = true; r.removeFirst() }
+        var namespace: String? = nil
+        if r.count >= 3, r[0] == "namespaces", !(r.count == 3 && ["status", "finalize"].contains(r[2])) {
+            namespace = r[1]
+            r.removeFirst(2)
+        }
+        guard let plural = r.first, let t = store.type(group: group, version: version, plural: plural) else {
+            throw APIError.pathNotFound(req.path)
+        }
+        if namespace != nil && !t.namespaced { throw APIError.pathNotFound(req.path) }
+        let name = r.count > 1 ? r[1] : nil
+        let sub = r.count > 2 ? r[2] : nil
+        if r.count > 3 { throw APIError.pathNotFound(req.path) }
+        if let sub, !(sub == "status" && t.hasStatus) && !(sub == "finalize" && t.kind == "Namespace") {
+            throw APIError.pathNotFound(req.path)
+        }
+        let ns = t.namespaced ? (namespace ?? (name != nil ? "" : "")) : ""
+        if t.namespaced && name != nil && namespace == nil && req.method != "GET" {
+            throw APIError.pathNotFound(req.path)
+        }
+        return try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub,
+                           watch: watchPrefix || req.isWatch)
+    }
+
+    func writeOptions(_ req: APIRequest) -> WriteOptions {
+        var o = WriteOptions()
+        o.dryRun = req.query["dryRun"] == "All"
+        o.fieldManager = req.query["fieldManager"]
+            ?? req.header("User-Agent").map { String($0.split(separator: "/").first ?? "unknown") } ?? "unknown"
+        if let v = req.query["fieldValidation"] { o.fieldValidation = v }
+        return o
+    }
+
+    func selectors(_ req: APIRequest, _ t: ResourceType) throws -> (LabelSelector, FieldSelector?) {
+        let l = try LabelSelector(parsing: req.query["labelSelector"] ?? "")
+        let f = try req.query["fieldSelector"].flatMap { $0.isEmpty ? nil : try FieldSelector(parsing: $0, for: t) }
+        return (l, f)
+    }
+
+    func body(_ req: APIRequest) throws -> JSON {
+        guard !req.body.isEmpty else { throw APIError.badRequest("the request body is empty") }
+        if (req.header("Content-Type") ?? "").contains("protobuf") {
+            // Clients (client-go, kubectl) fall back to JSON on 415.
+            throw APIError(code: 415, reason: "UnsupportedMediaType",
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+        }
+        do {
+            return try JSON.parse(req.body)
+        } catch {
+            let ct = req.header("Content-Type") ?? ""
+            if ct.contains("yaml"), let text = String(bytes: req.body, encoding: .utf8), let y = try? Yams.load(yaml: text) {
+                return YAMLBridge.json(from: y)
+            }
+            throw APIError.badRequest("the request body is not valid JSON: \(error)")
+        }
+    }
+
+    /// Table, PartialObjectMetadata or plain JSON, from the Accept header.
+    enum Rendering { case plain, table(include: String), partial }
+
+    func rendering(_ req: APIRequest) -> Rendering {
+        let accept = req.header("Accept") ?? ""
+        if accept.contains("as=Table") { return .table(include: req.query["includeObject"] ?? "Metadata") }
+        if accept.contains("as=PartialObjectMetadata") { return .partial }
+        return .plain
+    }
+
+    func perform(_ req: APIRequest, _ t: ResourceType, namespace: String?, ns: String, name: String?, sub: String?,
+                 watch: Bool) throws -> APIReply
+    {
+        let render = rendering(req)
+        switch (req.method, name) {
+        case ("GET", _) where watch:
+            var (labels, fields) = try selectors(req, t)
+            if let name {
+                let byName = try FieldSelector(parsing: "metadata.name=\(name)", for: t)
+                fields = FieldSelector(terms: (fields?.terms ?? []) + byName.terms)
+            }
+            return try startWatch(req, t, namespace: namespace, labels: labels, fields: fields, render: render)
+        case ("GET", let name?):
+            let o = try store.get(t, namespace: ns, name: name)
+            switch render {
+            case .table(let include): return .json(200, TableConverter.table(t, [o], include: include, listMeta: ["resourceVersion": .string(ObjectMeta.resourceVersion(o))]))
+            case .partial: return .json(200, TableConverter.partial(o))
+            case .plain: return .json(200, o)
+            }
+        case ("GET", nil):
+            let (labels, fields) = try selectors(req, t)
+            let limit = req.query["limit"].flatMap { Int($0) }
+            let page = try store.list(t, namespace: namespace, labels: labels, fields: fields, limit: limit,
+                                      continueToken: req.query["continue"])
+            var meta: JSON = ["resourceVersion": .string(String(page.resourceVersion))]
+            if let c = page.continueToken { meta["continue"] = .string(c) }
+            if let r = page.remaining { meta["remainingItemCount"] = .int(Int64(r)) }
+            switch render {
+            case .table(let include): return .json(200, TableConverter.table(t, page.items, include: include, listMeta: meta))
+            case .partial:
+                return .json(200, ["kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+                                   "items": .array(page.items.map(TableConverter.partial))])
+            case .plain:
+                return .json(200, ["kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": meta,
+                                   "items": .array(page.items)])
+            }
+        case ("POST", nil):
+            let r = try store.create(t, namespace: ns, body: try body(req), options: writeOptions(req))
+            return .json(201, r.object, headers: warnings(r.warnings))
+        case ("PUT", let name?):
+            let r = try store.update(t, namespace: ns, name: name, body: try body(req), subresource: sub == "finalize" ? nil : sub,
+                                     options: writeOptions(req))
+            return .json(200, r.object, headers: warnings(r.warnings))
+        case ("PATCH", let name?):
+            let ct = (req.header("Content-Type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            guard let pt = ObjectStore.PatchType(rawValue: ct) else {
+                throw APIError(code: 415, reason: "UnsupportedMediaType",
+                               message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json")
+            }
+            var opts = writeOptions(req)
+            if pt == .apply && req.query["fieldManager"] == nil {
+                throw APIError.badRequest("PATCH with content type apply-patch+yaml requires the fieldManager parameter")
+            }
+            if pt == .apply { opts.fieldManager = req.query["fieldManager"]! }
+            let r = try store.patch(t, namespace: ns, name: name, type: pt, patch: try body(req), subresource: sub,
+                                    force: req.query["force"] == "true", options: opts)
+            return .json(r.created ? 201 : 200, r.object, headers: warnings(r.warnings))
+        case ("DELETE", let name?):
+            let opts = req.body.isEmpty ? JSON.object([:]) : (try? JSON.parse(req.body)) ?? [:]
+            let policy = req.query["propagationPolicy"] ?? opts["propagationPolicy"]?.string
+            let pre = ObjectStore.DeletePreconditions(uid: opts["preconditions"]?["uid"]?.string,
+                                                      resourceVersion: opts["preconditions"]?["resourceVersion"]?.string)
+            let prop = try policy.map { p -> ObjectStore.Propagation in
+                guard let v = ObjectStore.Propagation(rawValue: p) else {
+                    throw APIError.badRequest("propagationPolicy \"\(p)\" is not one of Orphan, Background, Foreground")
+                }
+                return v
+            }
+            let o = try store.delete(t, namespace: ns, name: name, propagation: prop, preconditions: pre,
+                                     dryRun: req.query["dryRun"] == "All")
+            return .json(200, o)
+        case ("DELETE", nil):
+            let (labels, fields) = try selectors(req, t)
+            let gone = try store.deleteCollection(t, namespace: namespace, labels: labels, fields: fields)
+            return .json(200, ["kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": [:],
+                               "items": .array(gone)])
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    func warnings(_ w: [String]) -> [(String, String)] {
+        w.map { ("Warning", "299 - \"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"") }
+    }
+
+    func startWatch(_ req: APIRequest, _ t: ResourceType, namespace: String?, labels: LabelSelector, fields: FieldSelector?,
+                    render: Rendering) throws -> APIReply
+    {
+        let rv = req.query["resourceVersion"]
+        let store = self.store
+        let (id, events): (Int, AsyncStream<WatchEvent>)
+        do {
+            (id, events) = try store.watch(t, namespace: namespace, labels: labels, fields: fields, resourceVersion: rv)
+        } catch let e as APIError where e.code == 410 {
+            // The API server answers an expired resourceVersion with an ERROR event.
+            let (s, c) = AsyncStream<WatchEvent>.makeStream()
+            c.yield(WatchEvent(type: "ERROR", object: e.status))
+            c.finish()
+            return .watch(WatchStream(events: s, timeout: nil, bookmarkInterval: nil, bookmark: {}, render: { $0.json }, stop: {}))
+        }
+        let timeout = req.query["timeoutSeconds"].flatMap { Int($0) }.map { Duration.seconds($0) }
+        let wantsBookmarks = req.query["allowWatchBookmarks"] == "true"
+        let kind = t.kind, apiVersion = t.apiVersion
+        let renderer: @Sendable (WatchEvent) -> JSON
+        switch render {
+        case .table(let include):
+            renderer = { e in
+                guard e.type != "BOOKMARK" && e.type != "ERROR" else { return e.json }
+                return WatchEvent(type: e.type, object: TableConverter.table(
+                    t, [e.object], include: include,
+                    listMeta: ["resourceVersion": .string(ObjectMeta.resourceVersion(e.object))], withColumns: false)).json
+            }
+        case .partial:
+            renderer = { e in e.type == "BOOKMARK" ? e.json : WatchEvent(type: e.type, object: TableConverter.partial(e.object)).json }
+        case .plain:
+            renderer = { $0.json }
+        }
+        return .watch(WatchStream(
+            events: events, timeout: timeout, bookmarkInterval: wantsBookmarks ? bookmarkInterval : nil,
+            bookmark: { store.bookmark(id, kind: kind, apiVersion: apiVersion) }, render: renderer,
+            stop: { store.stopWatch(id) }))
+    }
+}
+
+extension FieldSelector {
+    init(terms: [Term]) { self.terms = terms }
+}

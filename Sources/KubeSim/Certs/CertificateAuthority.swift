@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// A throwaway certificate authority made at start: it signs kubesim's serving
+/// certificate and the client certificates it hands out in kubeconfigs.
+public struct CertificateAuthority: Sendable {
+    public let certificatePEM: String
+    let certificate: Certificate
+    let key: P256.Signing.PrivateKey
+
+    /// A PEM certificate and its PEM private key.
+    public struct Issued: Sendable {
+        public var certificatePEM: String
+        public var keyPEM: String
+    }
+
+    public init(commonName: String = "kubesim-ca") throws {
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName(commonName) }
+        let now = Date()
+        let cert = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 10 * 365 * 86400,
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key))
+        self.key = key
+        self.certificate = cert
+        self.certificatePEM = try cert.serializeAsPEM().pemString
+    }
+
+    /// A serving certificate for the given DNS names and IP addresses.
+    public func issueServer(dnsNames: [String], ipAddresses: [[UInt8]]) throws -> Issued {
+        var sans: [GeneralName] = dnsNames.map { .dnsName($0) }
+        sans += ipAddresses.map { .ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
+        let sanExtension = SubjectAlternativeNames(sans)
+        return try issue(commonName: "kubesim", organization: nil, usage: .serverAuth, sans: sanExtension)
+    }
+
+    /// A client certificate; the API server reads the user from CN and groups from O.
+    public func issueClient(user: String, group: String?) throws -> Issued {
+        try issue(commonName: user, organization: group, usage: .clientAuth, sans: nil)
+    }
+
+    private func issue(commonName: String, organization: String?, usage: ExtendedKeyUsage.Usage,
+                       sans: SubjectAlternativeNames?) throws -> Issued
+    {
+        let leafKey = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName {
+            if let organization { OrganizationName(organization) }
+            CommonName(commonName)
+        }
+        let now = Date()
+        let cert = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
+            notValidBefore: now - 3600, notValidAfter: now + 365 * 86400,
+            issuer: certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                try ExtendedKeyUsage([usage])
+                if let sans { sans }
+            },
+            issuerPrivateKey: .init(key))
+        return Issued(certificatePEM: try cert.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
+    }
+
+    /// The user named by a DER client certificate's subject CN.
+    static func user(fromDER der: [UInt8]) -> String? {
+        guard let cert = try? Certificate(derEncoded: der) else { return nil }
+        for rdn in cert.subject {
+            for attr in rdn where attr.type == .RDNAttributeType.commonName {
+                let s = "\(attr.value)"
+                return s
+            }
+        }
+        return nil
+    }
+}

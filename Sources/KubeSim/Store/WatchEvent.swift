@@ -1,0 +1,39 @@
+/// One event on a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
+public struct WatchEvent: Sendable {
+    public var type: String
+    public var object: JSON
+
+    public init(type: String, object: JSON) {
+        self.type = type
+        self.object = object
+    }
+
+    /// The line the API server writes for this event.
+    public var json: JSON { ["type": .string(type), "object": object] }
+}
+
+/// A change kept in the store's bounded history so watches can resume.
+struct StoredEvent {
+    var rv: Int64
+    var storageKey: String
+    var namespace: String
+    var type: String
+    var object: JSON
+    var old: JSON?
+}
+
+/// A registered watch: what it selects and where its events go.
+struct Watcher {
+    var storageKey: String
+    var namespace: String?
+    var labels: LabelSelector
+    var fields: FieldSelector?
+    var sink: AsyncStream<WatchEvent>.Continuation
+
+    func selects(_ obj: JSON) -> Bool {
+        if let namespace, (obj["metadata"]?["namespace"]?.string ?? "") != namespace { return false }
+        if !labels.isEverything && !labels.matches(ObjectMeta.labels(obj)) { return false }
+        if let fields, !fields.matches(obj) { return false }
+        return true
+    }
+}
