@@ -79,6 +79,12 @@ verify: ## Fail when committed generated files differ from what their sources ge
 clean: ## Remove build output.
 	rm -rf .build
 
+KUBESIM_LISTEN ?= 127.0.0.1:6443
+.PHONY: kubesim
+kubesim: ## Run kubesim in the foreground; kubeconfig at .build/kubesim/kubeconfig, state in .build/kubesim/data.
+	$(SWIFT) build --product kubesim
+	.build/debug/kubesim --listen $(KUBESIM_LISTEN) --kubeconfig .build/kubesim/kubeconfig --data-dir .build/kubesim/data
+
 ##@ Test
 
 .PHONY: test
@@ -100,8 +106,10 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: bpf ## Median load+attach and unload latency per program type, beside bpftool.
+bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; kubesim throughput.
 	$(SWIFT) build -c release --product bpfman-bench
 	$(SWIFT) build -c release --product bpfman
 	$(SWIFT) build -c release --product bpfman-rpc
+	$(SWIFT) build -c release --product kubesim-bench
 	.build/release/bpfman-bench
+	.build/release/kubesim-bench

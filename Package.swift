@@ -129,6 +129,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "kubesim-bench",
+            dependencies: [
+                "KubeSim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Helpers the test targets share (running processes).
         .target(name: "TestHelpers"),
         .testTarget(

@@ -23,6 +23,9 @@ public final class KubeSim: Sendable {
         public var bookmarkInterval: Duration = .seconds(60)
         /// Keep state here across restarts.
         public var dataDir: String? = nil
+        /// Reuse (or create and keep) the CA in `ca.crt`/`ca.key` here; by
+        /// default `<dataDir>/pki` when there is a data dir, else a fresh CA.
+        public var caDirectory: String? = nil
         public init() {}
     }
 
@@ -68,7 +71,8 @@ public final class KubeSim: Sendable {
         var ca: CertificateAuthority? = nil
         var context: NIOSSLContext? = nil
         if options.tls {
-            let authority = try CertificateAuthority()
+            let caDir = options.caDirectory ?? options.dataDir.map { $0 + "/pki" }
+            let authority = try caDir.map { try CertificateAuthority.loadOrCreate(directory: $0) } ?? CertificateAuthority()
             let serving = try authority.issueServer(dnsNames: ["localhost", "kubesim"], ipAddresses: [[127, 0, 0, 1]])
             var config = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(serving.certificatePEM.utf8)).map { .certificate($0) },

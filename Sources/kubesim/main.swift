@@ -21,6 +21,9 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(help: "Keep state in this directory across restarts.")
     var dataDir: String?
 
+    @Option(help: "Directory with ca.crt and ca.key to serve from (made if missing; default <data-dir>/pki).")
+    var certDir: String?
+
     @Flag(help: "Serve plain HTTP without authentication instead of HTTPS.")
     var insecureHTTP = false
 
@@ -44,6 +47,7 @@ struct KubeSimCommand: AsyncParsableCommand {
         o.tls = !insecureHTTP
         o.openShift = openshift
         o.dataDir = dataDir
+        o.caDirectory = certDir
         o.historySize = historySize
         o.bookmarkInterval = .seconds(bookmarkSeconds)
         let sim = try await KubeSim.start(o)

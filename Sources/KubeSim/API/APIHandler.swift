@@ -230,24 +230,24 @@ struct APIHandler: Sendable {
             let (s, c) = AsyncStream<WatchEvent>.makeStream()
             c.yield(WatchEvent(type: "ERROR", object: e.status))
             c.finish()
-            return .watch(WatchStream(events: s, timeout: nil, bookmarkInterval: nil, bookmark: {}, render: { $0.json }, stop: {}))
+            return .watch(WatchStream(events: s, timeout: nil, bookmarkInterval: nil, bookmark: {}, render: { $0.line }, stop: {}))
         }
         let timeout = req.query["timeoutSeconds"].flatMap { Int($0) }.map { Duration.seconds($0) }
         let wantsBookmarks = req.query["allowWatchBookmarks"] == "true"
         let kind = t.kind, apiVersion = t.apiVersion
-        let renderer: @Sendable (WatchEvent) -> JSON
+        let renderer: @Sendable (WatchEvent) -> [UInt8]
         switch render {
         case .table(let include):
             renderer = { e in
-                guard e.type != "BOOKMARK" && e.type != "ERROR" else { return e.json }
+                guard e.type != "BOOKMARK" && e.type != "ERROR" else { return e.line }
                 return WatchEvent(type: e.type, object: TableConverter.table(
                     t, [e.object], include: include,
-                    listMeta: ["resourceVersion": .string(ObjectMeta.resourceVersion(e.object))], withColumns: false)).json
+                    listMeta: ["resourceVersion": .string(ObjectMeta.resourceVersion(e.object))], withColumns: false)).line
             }
         case .partial:
-            renderer = { e in e.type == "BOOKMARK" ? e.json : WatchEvent(type: e.type, object: TableConverter.partial(e.object)).json }
+            renderer = { e in e.type == "BOOKMARK" ? e.line : WatchEvent(type: e.type, object: TableConverter.partial(e.object)).line }
         case .plain:
-            renderer = { $0.json }
+            renderer = { $0.line }
         }
         return .watch(WatchStream(
             events: events, timeout: timeout, bookmarkInterval: wantsBookmarks ? bookmarkInterval : nil,

@@ -10,6 +10,40 @@ public struct CertificateAuthority: Sendable {
     let certificate: Certificate
     let key: P256.Signing.PrivateKey
 
+    /// Loads a CA from `dir/ca.crt` and `dir/ca.key`, or makes one and saves it
+    /// there, so kubeconfigs stay valid across restarts.
+    public static func loadOrCreate(directory dir: String) throws -> CertificateAuthority {
+        let certPath = dir + "/ca.crt", keyPath = dir + "/ca.key"
+        let fm = FileManager.default
+        if let c = fm.contents(atPath: certPath), let k = fm.contents(atPath: keyPath) {
+            let pem = String(decoding: c, as: UTF8.self)
+            do {
+                return CertificateAuthority(certificate: try Certificate(pemEncoded: pem), certificatePEM: pem,
+                                            key: try P256.Signing.PrivateKey(pemRepresentation: String(decoding: k, as: UTF8.self)))
+            } catch {
+                throw CertificateError(message: "\(certPath) / \(keyPath): not a usable P-256 CA: \(error)")
+            }
+        }
+        let ca = try CertificateAuthority()
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data(ca.certificatePEM.utf8).write(to: URL(fileURLWithPath: certPath))
+        try Data(ca.key.pemRepresentation.utf8).write(to: URL(fileURLWithPath: keyPath))
+        chmod(keyPath, 0o600)
+        return ca
+    }
+
+    private init(certificate: Certificate, certificatePEM: String, key: P256.Signing.PrivateKey) {
+        self.certificate = certificate
+        self.certificatePEM = certificatePEM
+        self.key = key
+    }
+
+    /// A CA directory whose files cannot be used.
+    public struct CertificateError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
     /// A PEM certificate and its PEM private key.
     public struct Issued: Sendable {
         public var certificatePEM: String

@@ -58,6 +58,6 @@ public struct WatchStream: Sendable {
     var timeout: Duration?
     var bookmarkInterval: Duration?
     var bookmark: @Sendable () -> Void
-    var render: @Sendable (WatchEvent) -> JSON
+    var render: @Sendable (WatchEvent) -> [UInt8]
     var stop: @Sendable () -> Void
 }

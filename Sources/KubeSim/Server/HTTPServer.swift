@@ -105,8 +105,10 @@ final class HTTPServer: Sendable {
                         try await outbound.write(.end(nil))
                         if !h.isKeepAlive { return }
                     case .watch(let w):
+                        // The connection stays open after a watch ends, as with any
+                        // keep-alive response; closing here could cut the last chunk.
                         try await self.stream(w, version: h.version, outbound: outbound, channel: channel)
-                        return
+                        if !h.isKeepAlive { return }
                     }
                 }
             }
@@ -126,8 +128,7 @@ final class HTTPServer: Sendable {
         await withTaskGroup(of: Void.self) { g in
             g.addTask {
                 for await e in w.events {
-                    var line = w.render(e).serialized()
-                    line.append(0x0a)
+                    let line = w.render(e)
                     do { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line)))) } catch { return }
                 }
             }

@@ -97,8 +97,9 @@ public final class ObjectStore: @unchecked Sendable {
         let ns = ObjectMeta.namespace(o)
         history.append(StoredEvent(rv: rv, storageKey: storageKey, namespace: ns, type: type, object: o, old: old))
         trimHistory()
+        var encoded: [String: [UInt8]] = [:]
         for w in watchers.values where w.storageKey == storageKey {
-            deliver(to: w, type: type, object: o, old: old)
+            deliver(to: w, type: type, object: o, old: old, cache: &encoded)
         }
         return o
     }
@@ -114,16 +115,29 @@ public final class ObjectStore: @unchecked Sendable {
     /// Translates a change into what this watcher should see: a MODIFIED object
     /// that leaves its selection is DELETED for it, one that enters is ADDED.
     func deliver(to w: Watcher, type: String, object: JSON, old: JSON?) {
+        var cache: [String: [UInt8]] = [:]
+        deliver(to: w, type: type, object: object, old: old, cache: &cache)
+    }
+
+    /// `cache` holds each event type's encoded line, so fan-out encodes once.
+    func deliver(to w: Watcher, type: String, object: JSON, old: JSON?, cache: inout [String: [UInt8]]) {
         let now = w.selects(object)
+        var seen: String? = nil
         switch type {
         case "MODIFIED":
             let before = old.map(w.selects) ?? false
-            if now && before { w.sink.yield(WatchEvent(type: "MODIFIED", object: object)) }
-            else if now { w.sink.yield(WatchEvent(type: "ADDED", object: object)) }
-            else if before { w.sink.yield(WatchEvent(type: "DELETED", object: object)) }
+            if now && before { seen = "MODIFIED" } else if now { seen = "ADDED" } else if before { seen = "DELETED" }
         default:
-            if now { w.sink.yield(WatchEvent(type: type, object: object)) }
+            if now { seen = type }
         }
+        guard let seen else { return }
+        var e = WatchEvent(type: seen, object: object)
+        if let c = cache[seen] { e.encoded = c } else {
+            let l = e.line
+            cache[seen] = l
+            e.encoded = l
+        }
+        w.sink.yield(e)
     }
 
     func updateDependents(storageKey: String, key: String, old: JSON?, new: JSON?) {

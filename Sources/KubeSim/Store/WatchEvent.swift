@@ -2,6 +2,8 @@
 public struct WatchEvent: Sendable {
     public var type: String
     public var object: JSON
+    /// The event already encoded as a JSON line, shared by every watcher that gets it.
+    var encoded: [UInt8]?
 
     public init(type: String, object: JSON) {
         self.type = type
@@ -10,6 +12,14 @@ public struct WatchEvent: Sendable {
 
     /// The line the API server writes for this event.
     public var json: JSON { ["type": .string(type), "object": object] }
+
+    /// The JSON line (with its newline) for this event.
+    var line: [UInt8] {
+        if let encoded { return encoded }
+        var l = json.serialized()
+        l.append(0x0a)
+        return l
+    }
 }
 
 /// A change kept in the store's bounded history so watches can resume.

@@ -26,6 +26,8 @@ final class SimHarness: Sendable {
         }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout.read = .seconds(60)
+        // Watches hold a connection each; tests open dozens at once.
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         return SimHarness(sim: sim, dir: dir, kubeconfig: kc, http: http)
     }

@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Foundation
+import KubeSim
+import NIOCore
+import NIOHTTP1
+
+/// `make bench` for kubesim: create throughput, list latency at 10k objects,
+/// watch fan-out to 50 watchers. Prints figures; asserts nothing.
+@main
+struct KubeSimBench {
+    static func main() async throws {
+        var o = KubeSim.Options()
+        o.tls = false
+        o.historySize = 50_000
+        let sim = try await KubeSim.start(o)
+        var cfg = HTTPClient.Configuration()
+        cfg.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: cfg)
+        let base = sim.url + "/api/v1/namespaces/default/configmaps"
+        print("kubesim bench (plain HTTP on loopback, debug figures vary with the machine)")
+
+        func cm(_ name: String) -> ByteBuffer {
+            ByteBuffer(bytes: JSON.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "labels": ["bench": "yes"]],
+                                           "data": ["key": "value"]]).serialized())
+        }
+        func send(_ method: HTTPMethod, _ url: String, _ body: ByteBuffer? = nil) async throws -> (UInt, Int) {
+            var r = HTTPClientRequest(url: url)
+            r.method = method
+            if let body { r.headers.add(name: "Content-Type", value: "application/json"); r.body = .bytes(body) }
+            let resp = try await http.execute(r, timeout: .seconds(120))
+            let b = try await resp.body.collect(upTo: 1 << 30)
+            return (resp.status.code, b.readableBytes)
+        }
+
+        // 1. Create throughput over HTTP, 8 clients in parallel.
+        let creates = 10_000
+        var t0 = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for c in 0..<8 {
+                g.addTask {
+                    for i in stride(from: c, to: creates, by: 8) {
+                        let (code, _) = try await send(.POST, base, cm(String(format: "cm-%05d", i)))
+                        if code != 201 { throw NSError(domain: "bench", code: Int(code)) }
+                    }
+                }
+            }
+            try await g.waitForAll()
+        }
+        var dt = ContinuousClock.now - t0
+        print(String(format: "create: %d ConfigMaps over HTTP (8 clients) in %.2f s = %.0f creates/s", creates, seconds(dt), Double(creates) / seconds(dt)))
+
+        // 2. List latency at 10k objects.
+        var full: [Double] = []
+        var bytes = 0
+        for _ in 0..<5 {
+            t0 = ContinuousClock.now
+            let (_, n) = try await send(.GET, base)
+            full.append(seconds(ContinuousClock.now - t0) * 1000)
+            bytes = n
+        }
+        var paged: [Double] = []
+        for _ in 0..<5 {
+            t0 = ContinuousClock.now
+            var cont = ""
+            repeat {
+                var r = HTTPClientRequest(url: base + "?limit=500" + (cont.isEmpty ? "" : "&continue=" + (cont.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")))
+                r.method = .GET
+                let resp = try await http.execute(r, timeout: .seconds(120))
+                let b = try await resp.body.collect(upTo: 1 << 30)
+                cont = (try? JSON.parse(b.readableBytesView))?["metadata"]?["continue"]?.string ?? ""
+            } while !cont.isEmpty
+            paged.append(seconds(ContinuousClock.now - t0) * 1000)
+        }
+        print(String(format: "list: 10000 objects, one page: median %.1f ms (%d KiB); 20 pages of 500: median %.1f ms", median(full), bytes / 1024, median(paged)))
+        let sel = ContinuousClock.now
+        _ = try await send(.GET, base + "?labelSelector=bench%3Dno")
+        print(String(format: "list: label selector matching none of 10000: %.1f ms", seconds(ContinuousClock.now - sel) * 1000))
+
+        // 3. Watch fan-out: 50 watchers, 1000 events each.
+        let watchers = 50, events = 1000
+        let startRV = sim.store.currentResourceVersion
+        let ready = AsyncStream<Void>.makeStream()
+        t0 = ContinuousClock.now
+        let finished = try await withThrowingTaskGroup(of: ContinuousClock.Instant.self) { g in
+            for _ in 0..<watchers {
+                g.addTask {
+                    var r = HTTPClientRequest(url: base + "?watch=true&resourceVersion=\(startRV)")
+                    r.method = .GET
+                    let resp = try await http.execute(r, timeout: .seconds(300))
+                    ready.continuation.yield()
+                    var seen = 0
+                    for try await chunk in resp.body {
+                        seen += chunk.readableBytesView.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+                        if seen >= events { break }
+                    }
+                    return ContinuousClock.now
+                }
+            }
+            var n = 0
+            for await _ in ready.stream { n += 1; if n == watchers { break } }
+            t0 = ContinuousClock.now
+            let t = sim.store.type(group: "", version: "v1", plural: "configmaps")!
+            for i in 0..<events {
+                _ = try sim.store.create(t, namespace: "default", body: JSON.parse(Array(cm(String(format: "w-%05d", i)).readableBytesView)))
+            }
+            var last = t0
+            for try await d in g { last = max(last, d) }
+            return last
+        }
+        dt = finished - t0
+        let delivered = Double(watchers * events)
+        print(String(format: "watch: %d events to each of %d watchers: all delivered in %.2f s = %.0f events/s delivered", events, watchers, seconds(dt), delivered / seconds(dt)))
+
+        let rss = ((try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("VmRSS:") }.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "?" } ?? "?"
+        print("memory: RSS \(rss) kB with \(creates + events) objects and their event history")
+        try await http.shutdown()
+        await sim.stop()
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+}
