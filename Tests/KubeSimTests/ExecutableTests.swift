@@ -37,13 +37,7 @@ struct ExecutableTests {
 
     func stop(_ p: Process, _ out: Pipe) async throws -> (Int32, String) {
         p.terminate()
-        nonisolated(unsafe) let proc = p
-        nonisolated(unsafe) let pipe = out
-        return try await SimHarness.offPool {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            proc.waitUntilExit()
-            return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        return try await SimHarness.collect(p, out)
     }
 
     @Test func servesKubectlKeepsStateAndStopsOnSIGTERM() async throws {

@@ -71,7 +71,10 @@ final class SimHarness: Sendable {
     }
 
     /// Waits for a background kubectl and returns its exit status and output.
-    func finish(_ p: Process, _ out: Pipe) async throws -> (Int32, String) {
+    func finish(_ p: Process, _ out: Pipe) async throws -> (Int32, String) { try await SimHarness.collect(p, out) }
+
+    /// Reads a process's output to the end and waits for its exit status.
+    static func collect(_ p: Process, _ out: Pipe) async throws -> (Int32, String) {
         nonisolated(unsafe) let proc = p
         nonisolated(unsafe) let pipe = out
         return try await SimHarness.offPool {
