@@ -17,7 +17,7 @@ struct KubeSimBench {
         cfg.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 128
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: cfg)
         let base = sim.url + "/api/v1/namespaces/default/configmaps"
-        print("kubesim bench (plain HTTP on loopback, debug figures vary with the machine)")
+        print("kubesim bench (plain HTTP on loopback; build with -c release for figures worth comparing)")
 
         func cm(_ name: String) -> ByteBuffer {
             ByteBuffer(bytes: JSON.object(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "labels": ["bench": "yes"]],

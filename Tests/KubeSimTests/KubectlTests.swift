@@ -176,3 +176,26 @@ struct KubectlTests {
         }
     }
 }
+
+extension KubectlTests {
+    /// kubectl's generator commands send protobuf for built-ins.
+    @Test func generatorCommandsSendingProtobuf() async throws {
+        try await SimHarness.with { h in
+            let ns = try await h.kubectl(["create", "namespace", "gen"])
+            #expect(ns.ok, "\(ns.stderr)")
+            let cm = try await h.kubectl(["-n", "gen", "create", "configmap", "c1", "--from-literal=a=b", "--from-literal=c=d"])
+            #expect(cm.ok, "\(cm.stderr)")
+            let sec = try await h.kubectl(["-n", "gen", "create", "secret", "generic", "s1", "--from-literal=pw=hunter2"])
+            #expect(sec.ok, "\(sec.stderr)")
+            let got = try await h.kubectl(["-n", "gen", "get", "cm", "c1", "-o", "jsonpath={.data.a}{.data.c} {.metadata.generation}"])
+            #expect(got.stdout == "bd ", "\(got.stdout)")
+            let s = try await h.kubectl(["-n", "gen", "get", "secret", "s1", "-o", "jsonpath={.data.pw} {.type}"])
+            #expect(s.stdout == "aHVudGVyMg== Opaque", "\(s.stdout)")
+            // Kinds kubesim cannot read in protobuf are refused with a message saying what to do.
+            let dep = try await h.kubectl(["-n", "gen", "create", "deployment", "web", "--image=nginx"])
+            #expect(!dep.ok && dep.stderr.contains("send JSON"), "\(dep.stderr)")
+            let none = try await h.kubectl(["-n", "gen", "get", "deployments", "-o", "name"])
+            #expect(none.stdout.isEmpty, "nothing half-made")
+        }
+    }
+}

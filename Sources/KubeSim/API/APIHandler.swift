@@ -107,9 +107,7 @@ struct APIHandler: Sendable {
     func body(_ req: APIRequest) throws -> JSON {
         guard !req.body.isEmpty else { throw APIError.badRequest("the request body is empty") }
         if (req.header("Content-Type") ?? "").contains("protobuf") {
-            // Clients (client-go, kubectl) fall back to JSON on 415.
-            throw APIError(code: 415, reason: "UnsupportedMediaType",
-                           message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+            return try ProtobufBodies.decode(req.body)
         }
         do {
             return try JSON.parse(req.body)

@@ -33,6 +33,7 @@ extension ObjectStore {
         if t.namespaced { m["namespace"] = .string(namespace) } else { m["namespace"] = nil }
         if t.crdName != nil || ["apps", "apiextensions.k8s.io"].contains(t.group) { m["generation"] = 1 }
         o["metadata"] = m
+        if t.kind == "Secret" && t.group.isEmpty && (o["type"]?.string ?? "").isEmpty { o["type"] = "Opaque" }
         if t.kind == "Namespace" && t.group.isEmpty {
             o["spec"] = ["finalizers": ["kubernetes"]]
             o["status"] = ["phase": "Active"]
