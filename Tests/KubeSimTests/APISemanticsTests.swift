@@ -264,3 +264,40 @@ struct APISemanticsTests {
         }
     }
 }
+
+extension APISemanticsTests {
+    @Test func namespacedCustomResources() async throws {
+        try await SimHarness.with { h in
+            let crd = Fixtures.crd
+                .replacingOccurrences(of: "xdpprograms", with: "xdpnsprograms")
+                .replacingOccurrences(of: "XdpProgram", with: "XdpNsProgram")
+                .replacingOccurrences(of: "xdpprogram", with: "xdpnsprogram")
+                .replacingOccurrences(of: "scope: Cluster", with: "scope: Namespaced")
+            let applied = try await h.kubectl(["apply", "-f", "-"], stdin: crd)
+            #expect(applied.ok, "\(applied.stderr)")
+            let ns: JSON = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "apps"]]
+            _ = try await h.request(.POST, "/api/v1/namespaces", body: ns)
+            func obj(_ name: String) -> JSON {
+                var o = Fixtures.xdpJSON(name)
+                o["kind"] = "XdpNsProgram"
+                return o
+            }
+            let base = "/apis/bpfman.io/v1alpha1"
+            #expect(try await h.request(.POST, base + "/namespaces/apps/xdpnsprograms", body: obj("a1")).status == 201)
+            #expect(try await h.request(.POST, base + "/namespaces/default/xdpnsprograms", body: obj("d1")).status == 201)
+            let missing = try await h.request(.POST, base + "/namespaces/nowhere/xdpnsprograms", body: obj("x"))
+            #expect(missing.status == 404)
+            let all = try await h.request(.GET, base + "/xdpnsprograms")
+            #expect(all.body["items"]?.array?.compactMap { $0["metadata"]?["namespace"]?.string }.sorted() == ["apps", "default"])
+            let inApps = try await h.request(.GET, base + "/namespaces/apps/xdpnsprograms")
+            #expect(inApps.body["items"]?.array?.count == 1)
+            let get = try await h.kubectl(["-n", "apps", "get", "xdpnsprogram", "a1", "-o", "jsonpath={.metadata.namespace}/{.spec.proceedon[0]}"])
+            #expect(get.stdout == "apps/pass", "\(get.stdout)\(get.stderr)")
+            // A namespace going takes its custom resources with it.
+            #expect(try await h.request(.DELETE, "/api/v1/namespaces/apps").status == 200)
+            #expect(try await h.request(.GET, base + "/namespaces/apps/xdpnsprograms/a1").status == 404)
+            #expect(try await h.request(.GET, "/api/v1/namespaces/apps").status == 404)
+            #expect(try await h.request(.GET, base + "/namespaces/default/xdpnsprograms/d1").status == 200)
+        }
+    }
+}
