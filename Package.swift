@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "Bpfman", targets: ["Bpfman"]),
     ],
     dependencies: [
@@ -104,6 +105,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Our own Kubernetes REST/watch client (no generated SDK).
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(
@@ -140,6 +154,14 @@ let package = Package(
         ),
         // Helpers the test targets share (running processes).
         .target(name: "TestHelpers"),
+        // The client tested against kubesim (the two share no code).
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: [
+                "KubeClient", "KubeSim", "TestHelpers",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [

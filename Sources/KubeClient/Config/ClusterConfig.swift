@@ -1,0 +1,42 @@
+import Foundation
+
+/// Everything needed to reach one API server as one user: the result of
+/// reading a kubeconfig or the in-cluster service account.
+public struct ClusterConfig: Sendable {
+    public var server: String
+    /// PEM of the CA(s) to trust; nil means the system roots.
+    public var caPEM: String?
+    public var insecureSkipTLSVerify = false
+    public var token: String?
+    /// Re-read before each request batch, so a rotated token is picked up.
+    public var tokenFile: String?
+    public var clientCertificatePEM: String?
+    public var clientKeyPEM: String?
+    /// A credential plugin (`users[].user.exec`) run to get a token.
+    public var exec: ExecCredential?
+    public var namespace = "default"
+    public var qps: Double = 20
+    public var burst = 30
+
+    public init(server: String) { self.server = server }
+
+    /// client-go's `exec` credential plugin settings.
+    public struct ExecCredential: Sendable {
+        public var command: String
+        public var args: [String]
+        public var env: [String: String]
+        public var apiVersion: String
+    }
+
+    /// The bearer token for the next request, if this config uses one.
+    func currentToken() throws -> String? {
+        if let tokenFile {
+            guard let d = FileManager.default.contents(atPath: tokenFile) else {
+                throw KubeError.transport("cannot read the token file \(tokenFile)")
+            }
+            return String(decoding: d, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let exec { return try ExecPlugin.token(exec) }
+        return token
+    }
+}

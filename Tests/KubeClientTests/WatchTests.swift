@@ -1,0 +1,114 @@
+import Foundation
+import KubeClient
+import KubeSim
+import Testing
+
+/// Watch framing, and a list-watch loop that keeps an exact mirror through
+/// cut watches and a compacted history.
+@Suite("KubeClient watches", .serialized)
+struct WatchTests {
+    @Test func linesSplitAtEveryByteBoundaryDecodeTheSame() throws {
+        let text = #"{"type":"ADDED","object":{"metadata":{"name":"a","resourceVersion":"5"}}}"# + "\n"
+            + #"{"type":"BOOKMARK","object":{"kind":"ConfigMap","metadata":{"resourceVersion":"9"}}}"# + "\n"
+            + #"{"type":"DELETED","object":{"metadata":{"name":"é","resourceVersion":"10"}}}"#
+        let bytes = Array(text.utf8)
+        func decodeAll(_ chunks: [[UInt8]]) throws -> [String] {
+            var d = WatchLineDecoder()
+            var lines: [[UInt8]] = []
+            for c in chunks { lines += d.feed(c) }
+            if let last = d.finish() { lines.append(last) }
+            return lines.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let whole = try decodeAll([bytes])
+        #expect(whole.count == 3)
+        for i in 0...bytes.count {
+            for j in i...bytes.count {
+                let parts = [Array(bytes[..<i]), Array(bytes[i..<j]), Array(bytes[j...])]
+                #expect(try decodeAll(parts) == whole, "split at \(i),\(j)")
+            }
+        }
+    }
+
+    @Test func listWatchKeepsAnExactMirror() async throws {
+        try await ClientHarness.with({ $0.historySize = 300; $0.bookmarkInterval = .milliseconds(500) }) { h in
+            let store = h.sim.store
+            let t = store.type(group: "", version: "v1", plural: "configmaps")!
+            func cm(_ i: Int, _ v: Int) -> JSON {
+                ["metadata": ["name": .string("m\(i)")], "data": ["v": .string(String(v))]]
+            }
+            for i in 0..<1000 { _ = try store.create(t, namespace: "default", body: cm(i, 0)) }
+
+            var lw = ListWatcher<ConfigMap>(client: h.client, resource: ConfigMap.resource, namespace: "default")
+            lw.watchTimeoutSeconds = 30
+            let events = lw.events()
+            let mirror = MirrorCache()
+            let consumer = Task {
+                for try await e in events { try mirror.apply(e) }
+            }
+            // Churn: creates, updates and deletes, cutting the watch five times and
+            // letting the small history compact so a resume gets 410 and relists.
+            for round in 0..<6 {
+                for i in (round * 200)..<(round * 200 + 200) { _ = try store.create(t, namespace: "default", body: cm(1000 + i, 0)) }
+                for i in stride(from: round, to: 1000, by: 7) {
+                    guard var o = try? store.get(t, namespace: "default", name: "m\(i)") else { continue }
+                    o["data"] = ["v": .string(String(round + 1))]
+                    _ = try store.update(t, namespace: "default", name: "m\(i)", body: o)
+                }
+                for i in stride(from: round * 11, to: 1000, by: 97) { _ = try? store.delete(t, namespace: "default", name: "m\(i)") }
+                if round < 5 { store.cutAllWatches() }
+                if round == 3 {
+                    // Keep the watch down (500s, which it backs off from) while its
+                    // resourceVersion is pushed out of the history; its resume gets 410.
+                    h.sim.faults.add(.init(watch: true, status: 500))
+                    store.cutAllWatches()
+                    for i in 0..<400 { _ = try store.create(t, namespace: "default", body: cm(5000 + i, 0)) }
+                    try await Task.sleep(for: .milliseconds(300))
+                    h.sim.faults.clear()
+                }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let truth = try store.list(t, namespace: "default", labels: .init(), fields: nil, limit: nil, continueToken: nil)
+            let want = Dictionary(uniqueKeysWithValues: truth.items.map {
+                ($0["metadata"]!["name"]!.string!, $0["metadata"]!["resourceVersion"]!.string!)
+            })
+            var converged = false
+            for _ in 0..<100 {
+                if mirror.snapshot() == want { converged = true; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            consumer.cancel()
+            #expect(converged, "mirror has \(mirror.snapshot().count) objects, truth \(want.count)")
+            #expect(mirror.relists >= 2, "the compacted history forced a relist (\(mirror.relists) lists)")
+            #expect(mirror.wentBackwards.isEmpty, "no object went backwards: \(mirror.wentBackwards.prefix(5))")
+        }
+    }
+}
+
+/// A test mirror fed by ListWatcher events.
+final class MirrorCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var objects: [String: String] = [:]
+    private(set) var relists = 0
+    private(set) var wentBackwards: [String] = []
+
+    func apply(_ e: ListWatchEvent<ConfigMap>) throws {
+        lock.lock(); defer { lock.unlock() }
+        switch e {
+        case .listed(let items, _):
+            relists += 1
+            objects = Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.resourceVersion) })
+        case .event(.added(let o)), .event(.modified(let o)):
+            if let old = objects[o.name], (Int(old) ?? 0) > (Int(o.resourceVersion) ?? 0) { wentBackwards.append(o.name) }
+            objects[o.name] = o.resourceVersion
+        case .event(.deleted(let o)):
+            objects[o.name] = nil
+        case .event(.bookmark):
+            break
+        }
+    }
+
+    func snapshot() -> [String: String] {
+        lock.lock(); defer { lock.unlock() }
+        return objects
+    }
+}
