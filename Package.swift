@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         // YAML: server-side apply bodies (application/apply-patch+yaml), manifests.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Work-queue and reconcile metrics, served as Prometheus text.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libbpf, libelf and zlib from the system (Debian's libbpf-dev 1.1).
@@ -118,6 +121,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Controller runtime: informers, work queue, controllers, leader
+        // election, events, health and metrics.
+        .target(
+            name: "KubeController",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(
@@ -158,8 +176,10 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "KubeSim", "TestHelpers",
+                "KubeClient", "KubeController", "KubeSim", "TestHelpers",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,68 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Prometheus
+
+/// The daemons' probe and metrics endpoints: `/healthz` (alive), `/readyz`
+/// (a readiness check, e.g. caches synced), `/metrics` (Prometheus text).
+public final class HealthServer: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let ready: @Sendable () -> Bool
+    private let channels = NIOLockedValueBox<[Channel]>([])
+
+    public init(registry: PrometheusCollectorRegistry, ready: @escaping @Sendable () -> Bool) {
+        self.registry = registry
+        self.ready = ready
+    }
+
+    /// Starts listening; returns the bound port (pass 0 for any).
+    public func start(host: String = "0.0.0.0", port: Int) async throws -> Int {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: ch)
+                }
+            }
+        channels.withLockedValue { $0.append(server.channel) }
+        Task {
+            try? await withThrowingDiscardingTaskGroup { g in
+                try await server.executeThenClose { inbound in
+                    for try await conn in inbound { g.addTask { try? await self.serve(conn) } }
+                }
+            }
+        }
+        return server.channel.localAddress?.port ?? port
+    }
+
+    public func stop() async {
+        for c in channels.withLockedValue({ $0 }) { try? await c.close() }
+    }
+
+    private func serve(_ conn: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {
+        try await conn.executeThenClose { inbound, outbound in
+            for try await part in inbound {
+                guard case .head(let h) = part else { continue }
+                let path = String(h.uri.split(separator: "?").first ?? "")
+                let (status, type, body): (HTTPResponseStatus, String, [UInt8])
+                switch path {
+                case "/healthz", "/livez": (status, type, body) = (.ok, "text/plain", Array("ok".utf8))
+                case "/readyz":
+                    (status, type, body) = ready() ? (.ok, "text/plain", Array("ok".utf8))
+                        : (.serviceUnavailable, "text/plain", Array("not ready".utf8))
+                case "/metrics": (status, type, body) = (.ok, "text/plain; version=0.0.4", registry.emitToBuffer())
+                default: (status, type, body) = (.notFound, "text/plain", Array("not found".utf8))
+                }
+                var headers = HTTPHeaders()
+                headers.add(name: "Content-Type", value: type)
+                headers.add(name: "Content-Length", value: String(body.count))
+                try await outbound.write(.head(HTTPResponseHead(version: h.version, status: status, headers: headers)))
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                try await outbound.write(.end(nil))
+            }
+        }
+    }
+}
