@@ -106,10 +106,10 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; kubesim throughput.
+bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; kubesim, client cache and work-queue figures.
 	$(SWIFT) build -c release --product bpfman-bench
 	$(SWIFT) build -c release --product bpfman
 	$(SWIFT) build -c release --product bpfman-rpc
-	$(SWIFT) build -c release --product kubesim-bench
+	$(SWIFT) build -c release --product kube-bench
 	.build/release/bpfman-bench
-	.build/release/kubesim-bench
+	.build/release/kube-bench

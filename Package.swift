@@ -162,14 +162,16 @@ let package = Package(
             ]
         ),
         .executableTarget(
-            name: "kubesim-bench",
+            name: "kube-bench",
             dependencies: [
-                "KubeSim",
+                "KubeSim", "KubeClient", "KubeController",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Test helper: a process that campaigns for a Lease (leader-election tests).
+        .executableTarget(name: "leader-election-probe", dependencies: ["KubeClient", "KubeController"]),
         // Helpers the test targets share (running processes).
         .target(name: "TestHelpers"),
         // The client tested against kubesim (the two share no code).

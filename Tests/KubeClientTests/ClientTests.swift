@@ -138,3 +138,16 @@ struct ClientTests {
         }
     }
 }
+
+extension ClientTests {
+    @Test func rateLimiterSpacesRequestsAfterTheBurst() async throws {
+        let limiter = RateLimiter(qps: 50, burst: 5)
+        let start = ContinuousClock.now
+        for _ in 0..<5 { try await limiter.acquire() }
+        let burst = ContinuousClock.now - start
+        for _ in 0..<25 { try await limiter.acquire() }
+        let total = ContinuousClock.now - start
+        // 25 tokens beyond the burst at 50 per second cannot come sooner than 0.5 s.
+        #expect(total >= .milliseconds(450) && burst < total, "burst \(burst), total \(total)")
+    }
+}

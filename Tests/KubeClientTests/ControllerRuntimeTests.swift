@@ -284,3 +284,69 @@ final class ClientBag: @unchecked Sendable {
 }
 
 struct NotYet: Error {}
+
+/// Leader election between real processes: one leads; a killed leader is
+/// replaced once its lease runs out; a terminated one hands over at once.
+@Suite("leader election between processes", .serialized)
+struct LeaderProcessTests {
+    static var probe: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            let c = dir.appendingPathComponent("leader-election-probe").path
+            if FileManager.default.isExecutableFile(atPath: c) { return c }
+            dir.deleteLastPathComponent()
+        }
+        return "leader-election-probe"
+    }
+
+    func spawn(_ kubeconfig: String, _ id: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.probe)
+        p.arguments = [kubeconfig, id, "4000"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func holder(_ h: ClientHarness) async -> String {
+        ((try? await h.client.get(Lease.self, namespace: "default", name: "probe-lease"))?.spec?.holderIdentity) ?? ""
+    }
+
+    func waitFor(_ h: ClientHarness, _ id: String, within: Duration) async -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < within {
+            if await holder(h) == id { return ContinuousClock.now - start }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    @Test func oneLeadsAKilledLeaderIsReplacedATerminatedOneHandsOver() async throws {
+        try await ClientHarness.with { h in
+            let a = try spawn(h.kubeconfig, "proc-a")
+            #expect(await waitFor(h, "proc-a", within: .seconds(10)) != nil)
+            let b = try spawn(h.kubeconfig, "proc-b")
+            try await Task.sleep(for: .seconds(1))
+            #expect(await holder(h) == "proc-a", "exactly one leads: the first stays leader")
+
+            // SIGKILL: no release, so b must wait for the 4 s lease to run out.
+            kill(a.processIdentifier, SIGKILL)
+            a.waitUntilExit()
+            let took = await waitFor(h, "proc-b", within: .seconds(15))
+            #expect(took != nil && took! >= .seconds(2), "b took over after the lease expired: \(String(describing: took))")
+
+            // SIGTERM: b releases, c takes over well before a lease period.
+            let c = try spawn(h.kubeconfig, "proc-c")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await holder(h) == "proc-b")
+            b.terminate()
+            let handover = await waitFor(h, "proc-c", within: .seconds(15))
+            #expect(handover != nil && handover! < .seconds(3), "a clean shutdown hands over at once: \(String(describing: handover))")
+            b.waitUntilExit()
+            #expect(b.terminationStatus == 0)
+            c.terminate()
+            c.waitUntilExit()
+        }
+    }
+}

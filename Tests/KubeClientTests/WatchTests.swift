@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import KubeController
 import KubeSim
 import Testing
 
@@ -45,6 +46,13 @@ struct WatchTests {
             let consumer = Task {
                 for try await e in events { try mirror.apply(e) }
             }
+            // An informer over the same objects, whose handlers must never see an object go backwards.
+            let informer = Informer<ConfigMap>(client: h.client, namespace: "default")
+            let backwards = Tracker()
+            informer.addHandler(.init(onUpdate: { old, new in
+                if (Int(new.resourceVersion) ?? 0) < (Int(old.resourceVersion) ?? 0) { backwards.begin(new.name); backwards.end(new.name) }
+            }))
+            let informerRun = Task { try await informer.run() }
             // Churn: creates, updates and deletes, cutting the watch five times and
             // letting the small history compact so a resume gets 410 and relists.
             for round in 0..<6 {
@@ -76,7 +84,16 @@ struct WatchTests {
                 if mirror.snapshot() == want { converged = true; break }
                 try await Task.sleep(for: .milliseconds(100))
             }
+            var informerConverged = false
+            for _ in 0..<100 {
+                let have = Dictionary(uniqueKeysWithValues: informer.list().map { ($0.name, $0.resourceVersion) })
+                if have == want { informerConverged = true; break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
             consumer.cancel()
+            informerRun.cancel()
+            #expect(informerConverged, "the informer's cache equals a fresh list (\(informer.count) vs \(want.count))")
+            #expect(informer.lists >= 2 && backwards.processed.isEmpty, "relisted \(informer.lists) times; backwards: \(backwards.processed.prefix(3))")
             #expect(converged, "mirror has \(mirror.snapshot().count) objects, truth \(want.count)")
             #expect(mirror.relists >= 2, "the compacted history forced a relist (\(mirror.relists) lists)")
             #expect(mirror.wentBackwards.isEmpty, "no object went backwards: \(mirror.wentBackwards.prefix(5))")

@@ -29,6 +29,7 @@ public final class Informer<T: KubeResource>: Sendable {
         var indexes: [String: [String: Set<ObjectKey>]] = [:]
         var handlers: [Handler] = []
         var synced = false
+        var lists = 0
     }
 
     public let client: KubeClient
@@ -75,6 +76,9 @@ public final class Informer<T: KubeResource>: Sendable {
     }
 
     public var count: Int { state.withLockedValue { $0.objects.count } }
+
+    /// How many full lists the cache was built from (1 plus the relists).
+    public var lists: Int { state.withLockedValue { $0.lists } }
 
     /// Keeps the cache until the task is cancelled.
     public func run() async throws {
@@ -146,7 +150,10 @@ public final class Informer<T: KubeResource>: Sendable {
             let same = state.withLockedValue { $0.objects[Informer.key(o)]?.metadata.resourceVersion == o.metadata.resourceVersion }
             if !same { upsert(o) }
         }
-        state.withLockedValue { $0.synced = true }
+        state.withLockedValue {
+            $0.synced = true
+            $0.lists += 1
+        }
     }
 
     private func resyncAll() {

@@ -1,13 +1,17 @@
 import AsyncHTTPClient
 import Foundation
+import KubeClient
+import KubeController
 import KubeSim
 import NIOCore
 import NIOHTTP1
 
-/// `make bench` for kubesim: create throughput, list latency at 10k objects,
-/// watch fan-out to 50 watchers. Prints figures; asserts nothing.
+/// `make bench` for the Kubernetes side: kubesim create throughput, list
+/// latency at 10k objects and watch fan-out to 50 watchers; the client's
+/// informer memory per object and list+watch setup time; work-queue
+/// throughput. Prints figures; asserts nothing.
 @main
-struct KubeSimBench {
+struct KubeBench {
     static func main() async throws {
         var o = KubeSim.Options()
         o.tls = false
@@ -111,11 +115,66 @@ struct KubeSimBench {
         let delivered = Double(watchers * events)
         print(String(format: "watch: %d events to each of %d watchers: all delivered in %.2f s = %.0f events/s delivered", events, watchers, seconds(dt), delivered / seconds(dt)))
 
-        let rss = ((try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? "").split(separator: "\n")
-            .first { $0.hasPrefix("VmRSS:") }.map { $0.split(separator: " ").dropFirst().first.map(String.init) ?? "?" } ?? "?"
-        print("memory: RSS \(rss) kB with \(creates + events) objects and their event history")
+        print("memory: RSS \(rssKB()) kB with \(creates + events) objects and their event history")
         try await http.shutdown()
+
+        try await clientFigures(sim)
         await sim.stop()
+        try await queueFigures()
+    }
+
+    static func rssKB() -> Int {
+        let s = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = s.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    struct CM: KubeResource {
+        static let resource = ResourceInfo(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true)
+        var metadata: ObjectMeta
+        var data: [String: String]?
+    }
+
+    /// Informer memory per cached object and list+watch setup time.
+    static func clientFigures(_ sim: KubeSim) async throws {
+        var config = ClusterConfig(server: sim.url)
+        config.qps = 0
+        let client = try KubeClient(config: config)
+        let t = sim.store.type(group: "", version: "v1", plural: "configmaps")!
+        for (ns, n) in [("bench-1k", 1000), ("bench-10k", 10_000)] {
+            _ = try sim.store.create(sim.store.type(group: "", version: "v1", plural: "namespaces")!, namespace: "",
+                                     body: ["metadata": ["name": .string(ns)]])
+            for i in 0..<n {
+                _ = try sim.store.create(t, namespace: ns, body: ["metadata": ["name": .string("o\(i)"), "labels": ["app": "bench"]],
+                                                                  "data": ["key": "value"]])
+            }
+            let before = rssKB()
+            let start = ContinuousClock.now
+            let informer = Informer<CM>(client: client, namespace: ns)
+            let run = Task { try await informer.run() }
+            await informer.waitForSync()
+            let setup = ContinuousClock.now - start
+            let after = rssKB()
+            print(String(format: "informer: %d objects listed and watched in %.0f ms; about %d bytes of memory per cached object (RSS delta)",
+                         n, seconds(setup) * 1000, max(after - before, 0) * 1024 / n))
+            run.cancel()
+        }
+        try await client.shutdown()
+    }
+
+    /// Work-queue throughput: adds and get/done cycles with 4 workers.
+    static func queueFigures() async throws {
+        let q = WorkQueue<Int>(name: "bench", qps: 1e9, burst: 1_000_000)
+        let n = 100_000
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { g in
+            g.addTask { for i in 0..<n { await q.add(i % 1000) } ; await q.shutDown() }
+            for _ in 0..<4 {
+                g.addTask { while let k = await q.get() { await q.done(k) } }
+            }
+        }
+        let dt = ContinuousClock.now - start
+        print(String(format: "work queue: %d adds of 1000 keys through 4 workers in %.2f s = %.0f adds/s", n, seconds(dt), Double(n) / seconds(dt)))
     }
 
     static func seconds(_ d: Duration) -> Double {
