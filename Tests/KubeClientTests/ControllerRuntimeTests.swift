@@ -289,15 +289,7 @@ struct NotYet: Error {}
 /// replaced once its lease runs out; a terminated one hands over at once.
 @Suite("leader election between processes", .serialized)
 struct LeaderProcessTests {
-    static var probe: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let c = dir.appendingPathComponent("leader-election-probe").path
-            if FileManager.default.isExecutableFile(atPath: c) { return c }
-            dir.deleteLastPathComponent()
-        }
-        return "leader-election-probe"
-    }
+    static var probe: String { BuiltBinary.path("leader-election-probe") }
 
     func spawn(_ kubeconfig: String, _ id: String) throws -> Process {
         let p = Process()

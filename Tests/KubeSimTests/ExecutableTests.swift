@@ -6,17 +6,7 @@ import Testing
 /// takes unchanged, state kept in --data-dir, a clean exit on SIGTERM.
 @Suite("kubesim executable", .serialized)
 struct ExecutableTests {
-    static var binary: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            let c = dir.appendingPathComponent("kubesim").path
-            if FileManager.default.isExecutableFile(atPath: c) { return c }
-            dir.deleteLastPathComponent()
-        }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        return root.path + "/.build/debug/kubesim"
-    }
+    static var binary: String { BuiltBinary.path("kubesim") }
 
     func launch(_ dir: String) throws -> (Process, Pipe) {
         let p = Process()

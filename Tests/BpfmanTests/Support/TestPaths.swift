@@ -1,4 +1,5 @@
 import Foundation
+import TestHelpers
 
 /// Where the build puts what the tests use.
 enum TestPaths {
@@ -23,15 +24,5 @@ enum TestPaths {
     }
 
     /// An executable product built beside the tests.
-    static func binary(_ name: String) -> String {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        // …/debug/bpfman-swiftPackageTests.xctest or …/debug/<bundle>/…
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return root + "/.build/debug/" + name
-    }
+    static func binary(_ name: String) -> String { BuiltBinary.path(name) }
 }
