@@ -70,8 +70,23 @@ gen-proto-into:
 	  --swift_out=Visibility=Public:$(OUT) --grpc-swift_out=Visibility=Public:$(OUT) \
 	  proto/bpfman.proto
 
+.PHONY: manifests
+manifests: ## Write config/crd and config/rbac from the Swift API types (Sources/BpfmanAPI).
+	$(SWIFT) build --product bpfman-manifests
+	$$($(SWIFT) build --show-bin-path)/bpfman-manifests config
+
 .PHONY: verify
-verify: ## Fail when committed generated files differ from what their sources generate.
+verify: verify-manifests verify-proto ## Fail when committed generated files differ from what their sources generate.
+
+.PHONY: verify-manifests
+verify-manifests:
+	@$(SWIFT) build --product bpfman-manifests >/dev/null
+	@tmp=$$(mktemp -d) && $$($(SWIFT) build --show-bin-path)/bpfman-manifests $$tmp >/dev/null && \
+	  diff -ru $$tmp/crd config/crd && diff -ru $$tmp/rbac config/rbac && rm -rf $$tmp && \
+	  echo "verify: config/crd and config/rbac match the Swift types"
+
+.PHONY: verify-proto
+verify-proto:
 	@tmp=$$(mktemp -d) && $(MAKE) --no-print-directory gen-proto-into OUT=$$tmp >/dev/null && \
 	  diff -ru $$tmp $(GEN_DIR) && rm -rf $$tmp && echo "verify: generated protobuf code is current"
 
@@ -88,8 +103,9 @@ kubesim: ## Run kubesim in the foreground; kubeconfig at .build/kubesim/kubeconf
 ##@ Test
 
 .PHONY: test
-test: deps bpf ## Run every test tier: unit, kernel (host, as root) and vm.
+test: deps bpf ## Run every test tier: unit, kernel (host, as root) and vm; verify generated files.
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory verify
 	$(MAKE) --no-print-directory test-host
 	$(MAKE) --no-print-directory test-vm
 

@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "kubesim", targets: ["kubesim"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "BpfmanAPI", targets: ["BpfmanAPI"]),
         .library(name: "Bpfman", targets: ["Bpfman"]),
     ],
     dependencies: [
@@ -136,6 +137,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bpfman.io/v1alpha1: the 16 kinds, their schemas, CRD and RBAC generation.
+        .target(
+            name: "BpfmanAPI",
+            dependencies: ["KubeClient", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(name: "bpfman-manifests", dependencies: ["BpfmanAPI"]),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(
@@ -174,11 +181,19 @@ let package = Package(
         .executableTarget(name: "leader-election-probe", dependencies: ["KubeClient", "KubeController"]),
         // Helpers the test targets share (running processes).
         .target(name: "TestHelpers"),
+        .testTarget(
+            name: "BpfmanAPITests",
+            dependencies: [
+                "BpfmanAPI", "KubeClient", "KubeSim", "TestHelpers",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The client tested against kubesim (the two share no code).
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "KubeController", "KubeSim", "TestHelpers",
+                "KubeClient", "KubeController", "KubeSim", "TestHelpers", "BpfmanAPI",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -13,3 +13,14 @@ public enum BuiltBinary {
         return FileManager.default.currentDirectoryPath + "/.build/debug/" + name
     }
 }
+
+/// Finds a command on PATH, the way a shell would.
+public enum Which {
+    public static func path(_ name: String) -> String {
+        for d in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin").split(separator: ":") {
+            let c = "\(d)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: c) { return c }
+        }
+        return "/usr/bin/" + name
+    }
+}

@@ -100,13 +100,7 @@ final class SimHarness: Sendable {
         return (p, out)
     }
 
-    static let kubectlPath: String = {
-        for d in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin").split(separator: ":") {
-            let c = "\(d)/kubectl"
-            if FileManager.default.isExecutableFile(atPath: c) { return c }
-        }
-        return "/usr/local/bin/kubectl"
-    }()
+    static let kubectlPath = Which.path("kubectl")
 
     // MARK: plain HTTP
 

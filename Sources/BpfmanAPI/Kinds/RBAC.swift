@@ -1,0 +1,82 @@
+/// Least-privilege RBAC for the agent and the operator, from upstream's
+/// markers (operator.md §5.3) with its typos fixed (`fexitprograms`, no
+/// `configmaps/finalizers` in bpfman.io). The agent and operator issues
+/// check these against the verbs their code uses.
+public enum RBAC {
+    public struct Rule: Sendable, Equatable {
+        public var apiGroups: [String]
+        public var resources: [String]
+        public var verbs: [String]
+        var value: SchemaValue {
+            ["apiGroups": .array(apiGroups.map(SchemaValue.string)), "resources": .array(resources.map(SchemaValue.string)),
+             "verbs": .array(verbs.map(SchemaValue.string))]
+        }
+    }
+
+    static let read = ["get", "list", "watch"]
+    static let crud = ["create", "delete", "get", "list", "patch", "update", "watch"]
+    static let userKinds = ["bpfapplications", "fentryprograms", "fexitprograms", "kprobeprograms", "tcprograms", "tcxprograms",
+                            "tracepointprograms", "uprobeprograms", "xdpprograms"]
+    static let nsKinds = ["bpfnsapplications", "tcnsprograms", "tcxnsprograms", "uprobensprograms", "xdpnsprograms"]
+
+    public static let agent: [Rule] = [
+        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: read),
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: crud),
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms/status", "bpfnsprograms/status"], verbs: ["get", "patch", "update"]),
+        Rule(apiGroups: ["bpfman.io"], resources: (["bpfprograms", "bpfnsprograms"] + userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
+        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: read),
+        Rule(apiGroups: [""], resources: ["secrets"], verbs: ["get"]),
+        Rule(apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]),
+    ]
+
+    public static let operator_: [Rule] = [
+        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: crud),
+        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/status" }, verbs: ["get", "patch", "update"]),
+        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: read),
+        Rule(apiGroups: [""], resources: ["nodes"], verbs: read),
+        Rule(apiGroups: ["apps"], resources: ["daemonsets"], verbs: crud),
+        Rule(apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "watch"]),
+        Rule(apiGroups: ["storage.k8s.io"], resources: ["csidrivers"], verbs: ["create", "delete", "get", "list", "watch"]),
+        Rule(apiGroups: ["security.openshift.io"], resources: ["securitycontextconstraints"], verbs: ["create", "delete", "get", "list", "watch"]),
+        Rule(apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]),
+    ]
+
+    /// The operator's leader election and its own ConfigMap, in its namespace.
+    public static let leaderElection: [Rule] = [
+        Rule(apiGroups: [""], resources: ["configmaps"], verbs: crud),
+        Rule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: crud),
+        Rule(apiGroups: [""], resources: ["events"], verbs: ["create", "patch"]),
+    ]
+
+    static func role(_ kind: String, _ name: String, _ rules: [Rule], namespace: String? = nil) -> SchemaValue {
+        var meta: SchemaValue = ["name": .string(name)]
+        if let namespace { meta["namespace"] = .string(namespace) }
+        return ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": .string(kind), "metadata": meta,
+                "rules": .array(rules.map(\.value))]
+    }
+
+    static func binding(_ kind: String, _ name: String, role: String, roleKind: String, account: String, namespace: String? = nil) -> SchemaValue {
+        var meta: SchemaValue = ["name": .string(name)]
+        if let namespace { meta["namespace"] = .string(namespace) }
+        return ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": .string(kind), "metadata": meta,
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": .string(roleKind), "name": .string(role)],
+                "subjects": [["kind": "ServiceAccount", "name": .string(account), "namespace": "bpfman"]]]
+    }
+
+    static func documents() -> [String: SchemaValue] {
+        [
+            "agent_role.yaml": role("ClusterRole", "bpfman-agent-role", agent),
+            "agent_role_binding.yaml": binding("ClusterRoleBinding", "bpfman-agent-rolebinding", role: "bpfman-agent-role",
+                                               roleKind: "ClusterRole", account: "bpfman-daemon"),
+            "agent_service_account.yaml": ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "bpfman-daemon", "namespace": "bpfman"]],
+            "operator_role.yaml": role("ClusterRole", "bpfman-operator-role", operator_),
+            "operator_role_binding.yaml": binding("ClusterRoleBinding", "bpfman-operator-rolebinding", role: "bpfman-operator-role",
+                                                  roleKind: "ClusterRole", account: "bpfman-operator"),
+            "operator_service_account.yaml": ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "bpfman-operator", "namespace": "bpfman"]],
+            "leader_election_role.yaml": role("Role", "bpfman-leader-election-role", leaderElection, namespace: "bpfman"),
+            "leader_election_role_binding.yaml": binding("RoleBinding", "bpfman-leader-election-rolebinding", role: "bpfman-leader-election-role",
+                                                         roleKind: "Role", account: "bpfman-operator", namespace: "bpfman"),
+        ]
+    }
+}
