@@ -180,3 +180,17 @@ struct APITests {
         }
     }
 }
+
+extension APITests {
+    @Test func labelSelectorMatching() {
+        let l = ["app": "nginx", "tier": "web"]
+        #expect(LabelSelector().matches(l) && LabelSelector().isEmpty)
+        #expect(LabelSelector(matchLabels: ["app": "nginx"]).matches(l))
+        #expect(!LabelSelector(matchLabels: ["app": "nginx", "tier": "db"]).matches(l))
+        #expect(LabelSelector(matchExpressions: [.init(key: "tier", operator: "In", values: ["web", "db"])]).matches(l))
+        #expect(!LabelSelector(matchExpressions: [.init(key: "tier", operator: "NotIn", values: ["web"])]).matches(l))
+        #expect(LabelSelector(matchExpressions: [.init(key: "zone", operator: "DoesNotExist")]).matches(l))
+        #expect(!LabelSelector(matchExpressions: [.init(key: "zone", operator: "Exists")]).matches(l))
+        #expect(!LabelSelector(matchExpressions: [.init(key: "app", operator: "Bogus")]).matches(l), "an unknown operator selects nothing")
+    }
+}

@@ -80,12 +80,12 @@ struct WatchTests {
                 ($0["metadata"]!["name"]!.string!, $0["metadata"]!["resourceVersion"]!.string!)
             })
             var converged = false
-            for _ in 0..<100 {
+            for _ in 0..<300 {
                 if mirror.snapshot() == want { converged = true; break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             var informerConverged = false
-            for _ in 0..<100 {
+            for _ in 0..<300 {
                 let have = Dictionary(uniqueKeysWithValues: informer.list().map { ($0.name, $0.resourceVersion) })
                 if have == want { informerConverged = true; break }
                 try await Task.sleep(for: .milliseconds(100))

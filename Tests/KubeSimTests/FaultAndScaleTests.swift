@@ -40,7 +40,7 @@ struct FaultAndScaleTests {
             // Cutting watches ends open streams; the client sees the end of the response.
             let stream = try await h.watch(Fixtures.configMaps + "?watch=true&resourceVersion=0")
             let cutter = Task {
-                try await Task.sleep(for: .milliseconds(500))
+                while h.sim.store.watcherCount == 0 { try await Task.sleep(for: .milliseconds(20)) }
                 return try await h.request(.POST, "/kubesim/cut-watches", body: [:])
             }
             var seen = 0

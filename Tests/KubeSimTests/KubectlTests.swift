@@ -78,11 +78,12 @@ struct KubectlTests {
             try await installCRD(h)
             let kr4 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.xdp("xdp-w", function: "before_fn"))
             #expect(kr4.ok)
-            let (watcher, out) = try h.kubectlBackground(["get", "xdpprograms", "-w", "--request-timeout=6s"])
-            try await Task.sleep(for: .seconds(1))
+            let (watcher, out) = try h.kubectlBackground(["get", "xdpprograms", "-w", "--request-timeout=60s"])
+            // Change the object only once kubectl's watch is open.
+            for _ in 0..<600 where h.sim.store.watcherCount == 0 { try await Task.sleep(for: .milliseconds(50)) }
             let kr5 = try await h.kubectl(["patch", "xdpprogram", "xdp-w", "--type", "merge", "-p", #"{"spec":{"bpffunctionname":"after_fn"}}"#])
             #expect(kr5.ok)
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .seconds(2))
             watcher.terminate()
             let (watcherStatus, text) = try await h.finish(watcher, out)
             #expect(text.contains("before_fn") && text.contains("after_fn"), "\(text)")

@@ -12,7 +12,7 @@ struct WatchTests {
             _ = try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("b1"))
             var types: [String] = []
             var bookmarkRV = ""
-            for try await e in try await h.watch(Fixtures.configMaps + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=1") {
+            for try await e in try await h.watch(Fixtures.configMaps + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=2") {
                 types.append(e["type"]?.string ?? "")
                 if e["type"] == "BOOKMARK" {
                     bookmarkRV = e["object"]?["metadata"]?["resourceVersion"]?.string ?? ""
@@ -32,7 +32,7 @@ struct WatchTests {
 
     @Test func labelSelectorWatchSeesObjectsEnterAndLeave() async throws {
         try await SimHarness.with { h in
-            let stream = try await h.watch(Fixtures.configMaps + "?watch=true&timeoutSeconds=2&labelSelector=team%3Dblue")
+            let stream = try await h.watch(Fixtures.configMaps + "?watch=true&timeoutSeconds=120&labelSelector=team%3Dblue")
             var cm = try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("mover", labels: ["team": "red"])).body
             cm["metadata"]?["labels"] = ["team": "blue"]
             cm = try await h.request(.PUT, Fixtures.configMaps + "/mover", body: cm).body
@@ -41,8 +41,16 @@ struct WatchTests {
             cm["metadata"]?["labels"] = ["team": "red"]
             cm = try await h.request(.PUT, Fixtures.configMaps + "/mover", body: cm).body
             _ = try await h.request(.DELETE, Fixtures.configMaps + "/mover")
+            // Read what the writes produce, plus anything extra within a second after.
             var seen: [String] = []
-            for try await e in stream { seen.append(e["type"]?.string ?? "") }
+            let reader = Task {
+                var got: [String] = []
+                for try await e in stream { got.append(e["type"]?.string ?? "") }
+                return got
+            }
+            try await Task.sleep(for: .seconds(1))
+            _ = try await h.request(.POST, "/kubesim/cut-watches", body: [:])
+            seen = try await reader.value
             #expect(seen == ["ADDED", "MODIFIED", "DELETED"], "\(seen)")
         }
     }
@@ -52,14 +60,17 @@ struct WatchTests {
             let start = String(h.sim.store.currentResourceVersion)
             var streams: [AsyncThrowingStream<JSON, Error>] = []
             for _ in 0..<25 {
-                streams.append(try await h.watch(Fixtures.configMaps + "?watch=true&timeoutSeconds=3&resourceVersion=\(start)"))
+                streams.append(try await h.watch(Fixtures.configMaps + "?watch=true&timeoutSeconds=120&resourceVersion=\(start)"))
             }
             for i in 0..<40 { _ = try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("w\(i)")) }
             try await withThrowingTaskGroup(of: [String].self) { g in
                 for s in streams {
                     g.addTask {
                         var names: [String] = []
-                        for try await e in s { names.append(e["object"]?["metadata"]?["name"]?.string ?? "") }
+                        for try await e in s {
+                            names.append(e["object"]?["metadata"]?["name"]?.string ?? "")
+                            if names.count == 40 { break }
+                        }
                         return names
                     }
                 }
