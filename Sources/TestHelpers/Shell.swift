@@ -37,6 +37,21 @@ public enum Shell {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// `run` on a Dispatch thread: a test's task must not block the cooperative
+    /// threads an in-process server (kubesim) runs on.
+    public static func runAsync(_ executable: String, _ args: [String], env: [String: String] = [:],
+                                stdin: String? = nil) async throws -> Result
+    {
+        try await offPool { try run(executable, args, env: env, stdin: stdin) }
+    }
+
+    /// Runs blocking work on a Dispatch thread and awaits it.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { cont in
+            DispatchQueue.global().async { cont.resume(with: Swift.Result { try work() }) }
+        }
+    }
+
     /// `bash -c script`, throwing with its stderr when it fails.
     @discardableResult
     public static func sh(_ script: String) throws -> String {

@@ -26,11 +26,7 @@ struct APITests {
         let dir = NSTemporaryDirectory() + "bpfman-api-" + UUID().uuidString
         let kc = try sim.writeKubeconfig(to: dir + "/kubeconfig")
         let kubectl: @Sendable ([String], String?) async throws -> Shell.Result = { args, stdin in
-            try await withCheckedThrowingContinuation { c in
-                DispatchQueue.global().async {
-                    c.resume(with: Result { try Shell.run(Which.path("kubectl"), ["--kubeconfig", kc] + args, stdin: stdin) })
-                }
-            }
+            try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kc] + args, stdin: stdin)
         }
         do {
             let crds = try await kubectl(["apply", "-f", root + "/config/crd/bases"], nil)

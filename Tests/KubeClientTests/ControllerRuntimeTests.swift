@@ -220,27 +220,39 @@ struct ControllerRuntimeTests {
     }
 
     @Test func healthReadinessAndMetrics() async throws {
-        let synced = Flag()
-        let server = HealthServer(registry: TestMetrics.registry, ready: { synced.value })
-        let port = try await server.start(host: "127.0.0.1", port: 0)
-        func get(_ path: String) throws -> (Int32, String) {
-            let r = try TestHelpers.Shell.run("/usr/bin/curl", ["-s", "-o", "/dev/stdout", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
-            let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-            return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        try await ClientHarness.with { h in
+            // Ready means: the caches have synced.
+            let informer = Informer<ConfigMap>(client: h.client, namespace: "default")
+            let server = HealthServer(registry: TestMetrics.registry, ready: { informer.hasSynced })
+            let port = try await server.start(host: "127.0.0.1", port: 0)
+            func get(_ path: String) async throws -> (Int32, String) {
+                let r = try await Shell.runAsync("/usr/bin/curl", ["-s", "-o", "/dev/stdout", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+                let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+                return (Int32(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+            }
+            #expect(try await get("/healthz").0 == 200)
+            #expect(try await get("/readyz").0 == 503, "not ready before the cache synced")
+            let ctl = Controller(name: "metrics-probe", reconciler: Echo())
+            ctl.watches(informer)
+            let runs = [Task { try await informer.run() }, Task { await ctl.run(); return }]
+            await informer.waitForSync()
+            #expect(try await get("/readyz").0 == 200)
+            _ = try await h.client.create(ConfigMap("poke"))
+            var text = ""
+            for _ in 0..<200 {
+                text = try await get("/metrics").1
+                if text.contains(#"controller_runtime_reconcile_total{controller="metrics-probe"}"#) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(text.contains(#"controller_runtime_reconcile_total{controller="metrics-probe"}"#), "reconcile metrics: \(text.prefix(300))")
+            #expect(text.contains(#"workqueue_adds_total{name="metrics-probe"}"#) && text.contains("workqueue_depth"))
+            // Prometheus text: every sample line is `name{labels} value`.
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                #expect(line.split(separator: " ").count == 2 && Double(line.split(separator: " ").last ?? "") != nil, "bad line: \(line)")
+            }
+            for r in runs { r.cancel() }
+            await server.stop()
         }
-        #expect(try get("/healthz").0 == 200)
-        #expect(try get("/readyz").0 == 503)
-        synced.value = true
-        #expect(try get("/readyz").0 == 200)
-        let q = WorkQueue<String>(name: "metrics-probe")
-        await q.add("x")
-        let (code, text) = try get("/metrics")
-        #expect(code == 200 && text.contains(#"workqueue_adds_total{name="metrics-probe"} 1"#), "\(text.prefix(300))")
-        // Prometheus text: every sample line is `name{labels} value`, every metric has a TYPE line.
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            #expect(line.split(separator: " ").count == 2 && Double(line.split(separator: " ").last ?? "") != nil, "bad line: \(line)")
-        }
-        await server.stop()
     }
 }
 
@@ -259,14 +271,6 @@ final class Tracker: @unchecked Sendable {
     func count(of k: String) -> Int { lock.lock(); defer { lock.unlock() }; return processed.filter { $0 == k }.count }
 }
 
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var v = false
-    var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return v }
-        set { lock.lock(); v = newValue; lock.unlock() }
-    }
-}
 
 /// Clients a test made, shut down before they are released.
 final class ClientBag: @unchecked Sendable {
@@ -342,3 +346,8 @@ struct LeaderProcessTests {
         }
     }
 }
+
+struct Echo: Reconciler {
+    func reconcile(_ key: ObjectKey) async throws -> ReconcileResult { .done }
+}
+

@@ -1,5 +1,5 @@
 import Foundation
-import KubeClient
+@testable import KubeClient
 import KubeController
 import KubeSim
 import Testing
@@ -22,6 +22,13 @@ struct WatchTests {
         }
         let whole = try decodeAll([bytes])
         #expect(whole.count == 3)
+        // And the lines decode to the events they carry.
+        let events = try whole.map { try WatchEvent<DynamicObject>.decode(Array($0.utf8)) }
+        guard events.count == 3, case .added(let a) = events[0], case .bookmark(let rv) = events[1], case .deleted(let d) = events[2] else {
+            Issue.record("wrong events: \(events)")
+            return
+        }
+        #expect(a.name == "a" && rv == "9" && d.name == "é" && d.resourceVersion == "10")
         for i in 0...bytes.count {
             for j in i...bytes.count {
                 let parts = [Array(bytes[..<i]), Array(bytes[i..<j]), Array(bytes[j...])]

@@ -8,6 +8,10 @@ import Prometheus
 /// The daemons' probe and metrics endpoints: `/healthz` (alive), `/readyz`
 /// (a readiness check, e.g. caches synced), `/metrics` (Prometheus text).
 public final class HealthServer: Sendable {
+    /// Upstream's ports: probes on 8175, metrics on 8174 (a daemon runs one server for each).
+    public static let defaultHealthPort = 8175
+    public static let defaultMetricsPort = 8174
+
     public let registry: PrometheusCollectorRegistry
     private let ready: @Sendable () -> Bool
     private let channels = NIOLockedValueBox<[Channel]>([])

@@ -65,9 +65,7 @@ final class SimHarness: Sendable {
     }
 
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { cont in
-            DispatchQueue.global().async { cont.resume(with: Result { try work() }) }
-        }
+        try await Shell.offPool(work)
     }
 
     /// Waits for a background kubectl and returns its exit status and output.
