@@ -7,7 +7,7 @@ ARCH := $(shell uname -m)
 BPF_ARCH := $(if $(filter aarch64,$(ARCH)),arm64,x86)
 BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I/usr/include/$(ARCH)-linux-gnu
 BPF_OUT := .build/bpf
-BPF_SRCS := $(wildcard bpf/examples/*.bpf.c) $(wildcard bpf/testdata/*.bpf.c)
+BPF_SRCS := $(wildcard bpf/examples/*.bpf.c) $(wildcard bpf/testdata/*.bpf.c) $(wildcard bpf/dispatchers/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
 TEST_BINS := $(BPF_OUT)/testdata/uprobe_target
 # The guest kernel for the VM tier (DESIGN.md §4): Debian's linux-image-amd64.

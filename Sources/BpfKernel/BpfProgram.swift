@@ -21,6 +21,19 @@ public struct BpfProgram {
         try LibbpfLog.check("set attach target \(function)") { bpf_program__set_attach_target(raw, 0, function) }
     }
 
+    /// Makes this program a BPF extension (freplace) of `function` in the loaded program `targetFD` (before load).
+    public func setExtensionTarget(programFD targetFD: Int32, function: String) throws {
+        try LibbpfLog.check("set program type EXT") { bpf_program__set_type(raw, BPF_PROG_TYPE_EXT) }
+        // The kernel refuses an extension with an expected attach type (SEC("xdp") sets one).
+        try LibbpfLog.check("clear expected attach type") { bpf_program__set_expected_attach_type(raw, bpf_attach_type(rawValue: 0)) }
+        try LibbpfLog.check("set freplace target \(function)") { bpf_program__set_attach_target(raw, targetFD, function) }
+    }
+
+    /// Replaces `function` in the loaded program `targetFD` with this extension.
+    public func attachFreplace(programFD targetFD: Int32, function: String) throws -> BpfLink {
+        try BpfLink.make("freplace \(function)") { bpf_program__attach_freplace(raw, targetFD, function) }
+    }
+
     public func attachTracepoint(category: String, name: String) throws -> BpfLink {
         try BpfLink.make("attach tracepoint \(category)/\(name)") {
             bpf_program__attach_tracepoint(raw, category, name)

@@ -323,3 +323,15 @@ int bpfman_gzip(const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len
 void bpfman_free(void *p) { free(p); }
 
 uint32_t bpfman_map_type(struct bpf_map *map) { return (uint32_t)bpf_map__type(map); }
+
+/* ---- BPF_PROG_TEST_RUN ------------------------------------------------------------------ */
+
+int bpfman_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat,
+                         uint32_t *retval, uint32_t *duration_ns) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = size, .repeat = repeat);
+    int err = bpf_prog_test_run_opts(prog_fd, &opts);
+    if (err) return -errno;
+    *retval = opts.retval;
+    *duration_ns = opts.duration;
+    return 0;
+}

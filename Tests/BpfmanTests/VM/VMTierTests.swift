@@ -23,6 +23,13 @@ struct VMTierTests {
         }
     }
 
+    @Test("the guest kernel accepts freplace: the dispatcher probe says supported")
+    func freplaceProbe() {
+        let outcome = FreplaceProbe.probe(dispatcherObject: TestPaths.bpfDirectory + "/dispatchers/xdp_dispatcher_v2.bpf.o",
+                                          extensionObject: TestPaths.testdata("plain_xdp.bpf.o"), extensionFunction: "plain_xdp")
+        #expect(outcome == .supported, "\(outcome)")
+    }
+
     @Test("kprobe and kretprobe counters count do_unlinkat calls")
     func kprobes() throws {
         let box = try Sandbox()

@@ -1,0 +1,57 @@
+import BpfKernel
+import Foundation
+import Synchronization
+
+/// Whether this kernel lets a BPF extension (freplace) program replace a
+/// dispatcher slot: tried once (load a dispatcher, load and attach an
+/// extension to its compat_test slot), then remembered for the process.
+public enum FreplaceProbe {
+    public enum Outcome: Sendable, Equatable {
+        case supported
+        case refused(String)
+
+        public var isSupported: Bool { self == .supported }
+    }
+
+    private static let cache = Mutex<Outcome?>(nil)
+
+    /// The cached answer, probing on first use.
+    public static func outcome(dispatcherObject: String, extensionObject: String, extensionFunction: String) -> Outcome {
+        cache.withLock { c in
+            if let c { return c }
+            let o = probe(dispatcherObject: dispatcherObject, extensionObject: extensionObject, extensionFunction: extensionFunction)
+            c = o
+            return o
+        }
+    }
+
+    /// One probe, uncached.
+    public static func probe(dispatcherObject: String, extensionObject: String, extensionFunction: String) -> Outcome {
+        do {
+            let dispatcher = try BpfObject(path: dispatcherObject)
+            guard let conf = try dispatcher.global(named: "conf") else { return .refused("\(dispatcherObject) has no `conf`") }
+            // All slots and compat_test reachable, so the target function survives verification.
+            var bytes = DispatcherConfig(hook: .xdp, masks: Array(repeating: 1 << 31, count: DispatcherConfig.maxPrograms)).bytes
+            bytes[2] = 11
+            try conf.setInitialValue(bytes)
+            for p in dispatcher.programs { p.setAutoload(p.name == "xdp_dispatcher") }
+            try dispatcher.load()
+            guard let target = dispatcher.program(named: "xdp_dispatcher") else { return .refused("no xdp_dispatcher program") }
+            let ext = try BpfObject(path: extensionObject)
+            for p in ext.programs { p.setAutoload(p.name == extensionFunction) }
+            guard let prog = ext.program(named: extensionFunction) else { return .refused("no \(extensionFunction) in \(extensionObject)") }
+            let link: BpfLink
+            do {
+                try prog.setExtensionTarget(programFD: target.fd, function: "compat_test")
+                try ext.load()
+                link = try prog.attachFreplace(programFD: target.fd, function: "compat_test")
+            } catch {
+                return .refused("this kernel refuses BPF extension (freplace) programs: \(error)")
+            }
+            withExtendedLifetime((link, dispatcher, ext)) {}
+            return .supported
+        } catch {
+            return .refused("\(error)")
+        }
+    }
+}
