@@ -33,7 +33,7 @@ deps: ## Install system packages and tools this project needs (idempotent).
 .PHONY: bpf
 bpf: $(BPF_OBJS) $(TEST_BINS) ## Compile the example and test BPF programs (clang -target bpf).
 
-$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/examples/common.h
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/examples/common.h bpf/dispatchers/dispatcher.h
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -5,10 +5,10 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
+#include "dispatcher.h"
 
 #define TC_DISPATCHER_VERSION 1
 #define TC_DISPATCHER_RETVAL 30
-#define MAX_DISPATCHER_ACTIONS 10
 
 struct tc_dispatcher_config {
 	__u8 num_progs_enabled;
@@ -27,17 +27,7 @@ volatile const struct tc_dispatcher_config CONFIG = {};
 		return ret;                                        \
 	}
 
-STUB(prog0)
-STUB(prog1)
-STUB(prog2)
-STUB(prog3)
-STUB(prog4)
-STUB(prog5)
-STUB(prog6)
-STUB(prog7)
-STUB(prog8)
-STUB(prog9)
-STUB(compat_test)
+DISPATCHER_STUBS
 
 #define SLOT(i)                                                         \
 	if (num < (i) + 1)                                              \
@@ -52,19 +42,7 @@ int tc_dispatcher(struct __sk_buff *skb)
 	__u8 num = CONFIG.num_progs_enabled;
 	int ret;
 
-	SLOT(0)
-	SLOT(1)
-	SLOT(2)
-	SLOT(3)
-	SLOT(4)
-	SLOT(5)
-	SLOT(6)
-	SLOT(7)
-	SLOT(8)
-	SLOT(9)
-	if (num < 11)
-		goto out;
-	ret = compat_test(skb);
+	DISPATCHER_RUN(skb)
 out:
 	return TC_ACT_OK;
 }

@@ -5,11 +5,11 @@
 // returns XDP_DISPATCHER_RETVAL, which is always in the proceed-on mask.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "dispatcher.h"
 
 #define XDP_DISPATCHER_MAGIC 236
 #define XDP_DISPATCHER_VERSION 2
 #define XDP_DISPATCHER_RETVAL 31
-#define MAX_DISPATCHER_ACTIONS 10
 
 struct xdp_dispatcher_config {
 	__u8 magic;
@@ -33,17 +33,7 @@ static volatile const struct xdp_dispatcher_config conf = {};
 		return ret;                                     \
 	}
 
-STUB(prog0)
-STUB(prog1)
-STUB(prog2)
-STUB(prog3)
-STUB(prog4)
-STUB(prog5)
-STUB(prog6)
-STUB(prog7)
-STUB(prog8)
-STUB(prog9)
-STUB(compat_test)
+DISPATCHER_STUBS
 
 /* Run slot i; stop with its verdict unless the verdict's bit is in the slot's mask. */
 #define SLOT(i)                                                         \
@@ -59,20 +49,7 @@ int xdp_dispatcher(struct xdp_md *ctx)
 	__u8 num = conf.num_progs_enabled;
 	int ret;
 
-	SLOT(0)
-	SLOT(1)
-	SLOT(2)
-	SLOT(3)
-	SLOT(4)
-	SLOT(5)
-	SLOT(6)
-	SLOT(7)
-	SLOT(8)
-	SLOT(9)
-	/* Reachable only when num_progs_enabled >= 11, so extensions can be verified against it. */
-	if (num < 11)
-		goto out;
-	ret = compat_test(ctx);
+	DISPATCHER_RUN(ctx)
 out:
 	return XDP_PASS;
 }
