@@ -147,6 +147,17 @@ struct APITests {
             }
             let none = try await kubectl(["get", "xdpprograms", "-o", "name"], nil)
             #expect(none.stdout.isEmpty, "nothing was stored")
+
+            // The CEL rules kubesim evaluates: a BpfApplication item must set the member its type names.
+            let app = try String(contentsOfFile: Self.samplesDir + "/bpfman.io_v1alpha1_bpfapplication.yaml", encoding: .utf8)
+            let wrongMember = app.replacingOccurrences(of: "- type: XDP\n      xdp:", with: "- type: XDP\n      tc:")
+            #expect(wrongMember != app)
+            let r1 = try await kubectl(["apply", "-f", "-"], wrongMember)
+            #expect(!r1.ok && r1.stderr.contains("spec.programs[5]") && r1.stderr.contains("xdp configuration is required when type is XDP"), "\(r1.stderr)")
+            let kprobe = try String(contentsOfFile: Self.samplesDir + "/bpfman.io_v1alpha1_kprobe_kprobeprogram.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "offset: 0", with: "offset: 8").replacingOccurrences(of: "retprobe: false", with: "retprobe: true")
+            let r2 = try await kubectl(["apply", "-f", "-"], kprobe)
+            #expect(!r2.ok && r2.stderr.contains("offset cannot be set for kretprobes"), "\(r2.stderr)")
         }
     }
 

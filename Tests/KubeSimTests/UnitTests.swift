@@ -87,3 +87,20 @@ struct UnitTests {
         #expect(removed["spec"]?["conditions"] == [])
     }
 }
+
+extension UnitTests {
+    @Test func celSubsetEvaluatesTheRulesOurCRDsUse() {
+        let item: JSON = ["type": "XDP", "xdp": ["priority": 5]]
+        let rule = "has(self.type) && self.type == 'XDP' ? has(self.xdp) : !has(self.xdp)"
+        #expect(CELSubset.evaluate(rule, self: item) == true)
+        #expect(CELSubset.evaluate(rule, self: ["type": "TC", "xdp": [:]]) == false)
+        #expect(CELSubset.evaluate(rule, self: ["type": "TC"]) == true)
+        let kprobe = "self.retprobe == false || self.offset == 0"
+        #expect(CELSubset.evaluate(kprobe, self: ["retprobe": true, "offset": 0]) == true)
+        #expect(CELSubset.evaluate(kprobe, self: ["retprobe": true, "offset": 8]) == false)
+        #expect(CELSubset.evaluate("self.a >= 2 && !(self.b != 'x')", self: ["a": 3, "b": "x"]) == true)
+        // Outside the subset: not evaluated, never guessed.
+        #expect(CELSubset.evaluate("self.items.all(i, i > 0)", self: ["items": [1]]) == nil)
+        #expect(CELSubset.evaluate("self.missing == 1", self: [:]) == nil)
+    }
+}

@@ -7,6 +7,8 @@ import Foundation
 struct SchemaProcessor {
     var causes: [APIError.Cause] = []
     var pruned: [String] = []
+    /// CEL rules outside the subset kubesim evaluates (reported as warnings).
+    var unevaluated: [String] = []
 
     /// Processes a whole custom object; apiVersion, kind and metadata are the server's own.
     static func process(_ object: inout JSON, schema: JSON) -> SchemaProcessor {
@@ -175,6 +177,16 @@ struct SchemaProcessor {
         default: break
         }
         for (n, sub) in (s["allOf"]?.array ?? []).enumerated() { _ = n; check(v, sub, path) }
+        for rule in s["x-kubernetes-validations"]?.array ?? [] {
+            guard let text = rule["rule"]?.string else { continue }
+            switch CELSubset.evaluate(text, self: v) {
+            case true?: break
+            case false?:
+                let msg = rule["message"]?.string ?? "failed rule: \(text)"
+                fail(path, "FieldValueInvalid", "Invalid value: \(SchemaProcessor.show(v)): \(msg)")
+            case nil: unevaluated.append("\(path.isEmpty ? "<root>" : path): \(text)")
+            }
+        }
         if let any = s["anyOf"]?.array, !any.isEmpty {
             let okAny = any.contains { sub in var q = SchemaProcessor(); q.check(v, sub, path); return q.causes.isEmpty }
             if !okAny { fail(path, "FieldValueInvalid", "Invalid value: \(SchemaProcessor.show(v)): \(path) in body must match at least one schema in anyOf") }

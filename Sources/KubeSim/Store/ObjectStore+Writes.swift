@@ -71,13 +71,14 @@ extension ObjectStore {
         if let schema = t.schema {
             let p = SchemaProcessor.process(&o, schema: schema)
             causes += p.causes
+            warnings += p.unevaluated.map { "kubesim did not evaluate the CEL rule at \($0)" }
             if !p.pruned.isEmpty {
                 switch options.fieldValidation {
                 case "Strict":
                     let list = p.pruned.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
                     throw APIError.badRequest("\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: \(list)")
                 case "Ignore": break
-                default: warnings = p.pruned.map { "unknown field \"\($0)\"" }
+                default: warnings += p.pruned.map { "unknown field \"\($0)\"" }
                 }
             }
         }
