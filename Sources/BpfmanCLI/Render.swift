@@ -28,12 +28,7 @@ enum Render {
         let rows = entries.map { e in
             [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), e.kernel.loadedAtText]
         }
-        let widths = (0..<header.count).map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            (" " + zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-                .trimmingTrailingSpaces() + "\n"
-        }
-        return line(header) + rows.map(line).joined() + "\n"
+        return columns([header] + rows) + "\n"
     }
 
     static func program(_ e: ProgramEntry) -> String {
