@@ -15,11 +15,15 @@ public enum FreplaceProbe {
 
     private static let cache = Mutex<Outcome?>(nil)
 
-    /// The cached answer, probing on first use.
-    public static func outcome(dispatcherObject: String, extensionObject: String, extensionFunction: String) -> Outcome {
+    /// The cached answer, probing on first use. The extension tried is a
+    /// second copy of the dispatcher's own entry point (same signature as the slots).
+    public static func outcome(_ paths: BpfmanPaths) -> Outcome {
         cache.withLock { c in
             if let c { return c }
-            let o = probe(dispatcherObject: dispatcherObject, extensionObject: extensionObject, extensionFunction: extensionFunction)
+            let o: Outcome = FileManager.default.fileExists(atPath: paths.xdpDispatcherObject)
+                ? probe(dispatcherObject: paths.xdpDispatcherObject, extensionObject: paths.xdpDispatcherObject,
+                        extensionFunction: "xdp_dispatcher")
+                : .refused("the dispatcher objects are not installed (\(paths.dispatcherDir))")
             c = o
             return o
         }

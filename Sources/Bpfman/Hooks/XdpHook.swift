@@ -7,14 +7,21 @@ import Glibc
 struct XdpHook: ProgramHook {
     /// The configured mode for an interface (`[interfaces.<name>] xdp_mode`).
     var mode: @Sendable (String) -> XdpMode
+    /// Whether the kernel takes extension programs (why an XDP hook holds one program).
+    var freplace: @Sendable () -> FreplaceProbe.Outcome
 
     func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
         guard case .xdp(let x) = info else { preconditionFailure("XdpHook given \(info.kind)") }
         let ifindex = try InterfaceResolver.ifindex(x.iface, netns: x.netns)
         let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(x.netns), ifindex: ifindex, direction: nil)
         if let holder = key.members(of: peers).first {
+            let why: String
+            switch freplace() {
+            case .refused(let reason): why = "without BPF extension (freplace) programs an XDP hook takes one program (\(reason))"
+            case .supported: why = "several XDP programs on one interface need the dispatcher, which bpfman does not attach yet"
+            }
             throw BpfmanError(.failedPrecondition,
-                "interface \(x.iface) already has bpfman XDP program \(holder.record.id); this kernel path attaches one XDP program per interface — unload it first")
+                "interface \(x.iface) already has bpfman XDP program \(holder.record.id) (\(holder.record.name)); \(why) — unload it first")
         }
         let wanted = mode(x.iface)
         var attempts: [XdpMode] = [wanted]

@@ -37,7 +37,8 @@ public final class ProgramManager: Sendable {
         switch kind {
         case .xdp:
             let config = self.config
-            return XdpHook(mode: { config.xdpMode(for: $0) })
+            let paths = self.paths
+            return XdpHook(mode: { config.xdpMode(for: $0) }, freplace: { FreplaceProbe.outcome(paths) })
         case .tc: return TcHook()
         case .tcx: return TcxHook()
         case .tracepoint, .kprobe, .uprobe, .fentry, .fexit: return ProbeHook()
