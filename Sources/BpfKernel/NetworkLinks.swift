@@ -16,6 +16,15 @@ public enum NetworkLinks {
         return FileDescriptor(raw: fd)
     }
 
+    /// Links a loaded extension program into `function` (a dispatcher slot) of
+    /// the loaded program `targetFD`. An extension can be linked into several
+    /// dispatchers at once, so a new revision runs before the old one goes.
+    public static func linkExtension(programFD: Int32, targetFD: Int32, function: String) throws -> FileDescriptor {
+        let fd = bpfman_freplace_link_create(programFD, targetFD, function)
+        if fd < 0 { throw KernelError("link extension into \(function)", errno: fd) }
+        return FileDescriptor(raw: fd)
+    }
+
     /// Where a TCX program goes relative to the programs already there.
     public enum TcxOrder: Sendable, Equatable {
         case last

@@ -335,3 +335,35 @@ int bpfman_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t 
     *duration_ns = opts.duration;
     return 0;
 }
+
+/* ---- freplace links --------------------------------------------------------------------- */
+
+#include <bpf/btf.h>
+
+/* Links a loaded extension program to `func` of the loaded program target_fd
+ * (a dispatcher slot). An extension may be linked to several dispatchers at
+ * once (kernel >= 5.10), which is how a revision swap keeps programs running. */
+int bpfman_freplace_link_create(int prog_fd, int target_fd, const char *func) {
+    struct bpf_prog_info info;
+    uint32_t len = sizeof(info);
+    memset(&info, 0, sizeof(info));
+    if (bpf_obj_get_info_by_fd(target_fd, &info, &len)) return -errno;
+    if (!info.btf_id) return -ENOENT;
+    struct btf *btf = btf__load_from_kernel_by_id(info.btf_id);
+    if (!btf) return -errno;
+    int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+    btf__free(btf);
+    if (id < 0) return -ENOENT;
+    /* Raw BPF_LINK_CREATE: the kernel routes EXT programs by program type
+     * (attach type 0) and reads target_btf_id right after flags. */
+    struct {
+        uint32_t prog_fd, target_fd, attach_type, flags, target_btf_id;
+        uint8_t rest[60];
+    } attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_fd = (uint32_t)prog_fd;
+    attr.target_fd = (uint32_t)target_fd;
+    attr.target_btf_id = (uint32_t)id;
+    int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+    return fd < 0 ? -errno : fd;
+}

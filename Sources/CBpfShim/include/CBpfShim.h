@@ -106,6 +106,9 @@ void bpfman_free(void *p);
 /* Map type of a map in an opened object (enum bpf_map_type). */
 uint32_t bpfman_map_type(struct bpf_map *map);
 
+/* A freplace link of a loaded extension to `func` in the loaded program target_fd; fd or -errno. */
+int bpfman_freplace_link_create(int prog_fd, int target_fd, const char *func);
+
 /* Runs a loaded program on one input (BPF_PROG_TEST_RUN); 0 or -errno. */
 int bpfman_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat,
                          uint32_t *retval, uint32_t *duration_ns);

@@ -30,6 +30,54 @@ struct VMTierTests {
         #expect(outcome == .supported, "\(outcome)")
     }
 
+    /// A dispatcher loaded with a config (its entry point returned).
+    static func dispatcher(_ config: DispatcherConfig, compatTest: Bool = false) throws -> (BpfObject, Int32) {
+        let obj = try BpfObject(path: TestPaths.bpfDirectory + "/dispatchers/xdp_dispatcher_v2.bpf.o")
+        var bytes = config.bytes
+        if compatTest { bytes[2] = 11 }
+        try #require(try obj.global(named: "conf")).setInitialValue(bytes)
+        for p in obj.programs { p.setAutoload(p.name == "xdp_dispatcher") }
+        try obj.load()
+        return (obj, try #require(obj.program(named: "xdp_dispatcher")).fd)
+    }
+
+    @Test("extensions linked into dispatcher slots run in slot order, honour proceed-on, and live in two revisions at once")
+    func dispatcherSlots() throws {
+        let all = Array(repeating: UInt32(1 << 31), count: DispatcherConfig.maxPrograms)
+        let (testObj, testFD) = try Self.dispatcher(.init(hook: .xdp, masks: all), compatTest: true)
+        // Two packet counters, loaded as extensions verified against compat_test.
+        var counters: [(BpfObject, Int32, Int32)] = []
+        for _ in 0..<2 {
+            let o = try BpfObject(path: TestPaths.example("xdp_counter"))
+            for m in o.maps { try m.setPinPath(nil) }
+            let p = try #require(o.program(named: "xdp_stats"))
+            try p.setExtensionTarget(programFD: testFD, function: "compat_test")
+            try o.load()
+            counters.append((o, p.fd, try #require(o.maps.first { $0.name == "xdp_stats_map" }).fd))
+        }
+        func count(_ i: Int) throws -> UInt64 { try MapAccess.lookupU64(fd: counters[i].2, key: 0) }
+        let pass = DispatcherConfig.mask([XdpAction.pass, .dispatcherReturn])
+        let onlyReturn = DispatcherConfig.mask([XdpAction.dispatcherReturn])
+
+        // Revision 1: slot 0 proceeds on pass, so both run.
+        let (rev1, rev1FD) = try Self.dispatcher(.init(hook: .xdp, masks: [pass, onlyReturn]))
+        let l1 = [try NetworkLinks.linkExtension(programFD: counters[0].1, targetFD: rev1FD, function: "prog0"),
+                  try NetworkLinks.linkExtension(programFD: counters[1].1, targetFD: rev1FD, function: "prog1")]
+        #expect(try TestRun.run(programFD: rev1FD, input: TestRun.udpFrame).returnValue == 2)
+        #expect(try count(0) == 1 && count(1) == 1)
+
+        // Revision 2, the same programs also linked in: slot 0 no longer proceeds on pass, so the chain ends there.
+        let (rev2, rev2FD) = try Self.dispatcher(.init(hook: .xdp, masks: [onlyReturn, onlyReturn]))
+        let l2 = [try NetworkLinks.linkExtension(programFD: counters[0].1, targetFD: rev2FD, function: "prog0"),
+                  try NetworkLinks.linkExtension(programFD: counters[1].1, targetFD: rev2FD, function: "prog1")]
+        #expect(try TestRun.run(programFD: rev2FD, input: TestRun.udpFrame).returnValue == 2)
+        #expect(try count(0) == 2 && count(1) == 1, "the second program did not run")
+        // Revision 1 still runs both while revision 2 exists (make-before-break).
+        _ = try TestRun.run(programFD: rev1FD, input: TestRun.udpFrame)
+        #expect(try count(0) == 3 && count(1) == 2)
+        withExtendedLifetime((testObj, counters.map(\.0), rev1, rev2, l1, l2)) {}
+    }
+
     @Test("kprobe and kretprobe counters count do_unlinkat calls")
     func kprobes() throws {
         let box = try Sandbox()
