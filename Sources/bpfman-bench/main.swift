@@ -131,6 +131,30 @@ for c in cases {
     say(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
 }
 
+// ---- Dispatcher cost per packet (BPF_PROG_TEST_RUN on the host kernel) ----
+// The host refuses freplace, so the dispatcher runs with empty slots (stub
+// calls); with programs linked in, the cost is measured in the VM tier's kernel.
+do {
+    func nsPerPacket(_ object: String, _ program: String, config: DispatcherConfig? = nil) throws -> UInt32 {
+        let obj = try BpfObject(path: object)
+        for m in obj.maps { try m.setPinPath(nil) }
+        if let config, let g = try obj.global(named: config.symbol) { try g.setInitialValue(config.bytes) }
+        for p in obj.programs { p.setAutoload(p.name == program) }
+        try obj.load()
+        guard let fd = obj.program(named: program)?.fd else { return 0 }
+        return try TestRun.run(programFD: fd, input: TestRun.udpFrame, repeat: 1_000_000).nanosecondsPerRun
+    }
+    var cells = ["xdp_stats alone: \(try nsPerPacket(xdp, "xdp_stats")) ns"]
+    for k in [1, 2, 5, 10] {
+        let config = DispatcherConfig(hook: .xdp, masks: Array(repeating: 1 << 31, count: k))
+        cells.append("dispatcher k=\(k): \(try nsPerPacket(bpf + "/dispatchers/xdp_dispatcher_v2.bpf.o", "xdp_dispatcher", config: config)) ns")
+    }
+    say("\nper packet, BPF_PROG_TEST_RUN x1e6 on the host (dispatcher slots empty: no freplace here):")
+    say("  " + cells.joined(separator: "   "))
+} catch {
+    say("dispatcher per-packet figures failed: \(error)")
+}
+
 // ---- Through bpfman-rpc: Load latency beside in-process, List with 100 programs ----
 let rpcBinary = ProcessInfo.processInfo.environment["BPFMAN_RPC_BIN"] ?? root + "/.build/release/bpfman-rpc"
 let socket = base + "/bench.sock"
