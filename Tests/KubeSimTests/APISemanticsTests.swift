@@ -7,14 +7,9 @@ import Testing
 /// Kubernetes API semantics through a plain HTTP client.
 @Suite("kubesim API semantics", .serialized)
 struct APISemanticsTests {
-    func installCRD(_ h: SimHarness) async throws {
-        let kr1 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.crd)
-        #expect(kr1.ok)
-    }
-
     @Test func schemaRefusesDefaultsAndPrunes() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             var bad = Fixtures.xdpJSON("bad-enum")
             bad["spec"]?["proceedon"] = ["pass", "bogus"]
             var r = try await h.request(.POST, Fixtures.xdpPath, body: bad)
@@ -70,7 +65,7 @@ struct APISemanticsTests {
 
     @Test func statusSubresourceAndGeneration() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             var r = try await h.request(.POST, Fixtures.xdpPath, body: Fixtures.xdpJSON("s1"))
             var obj = r.body
             obj["status"] = ["conditions": [["type": "Loaded", "status": "True", "reason": "Loaded"]]]

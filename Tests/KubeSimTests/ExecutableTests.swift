@@ -22,7 +22,7 @@ struct ExecutableTests {
     }
 
     func kubectl(_ dir: String, _ args: [String], stdin: String? = nil) async throws -> Shell.Result {
-        try await SimHarness.offPool { try Shell.run(SimHarness.kubectlPath, ["--kubeconfig", dir + "/kubeconfig"] + args, stdin: stdin) }
+        try await Shell.runAsync(SimHarness.kubectlPath, ["--kubeconfig", dir + "/kubeconfig"] + args, stdin: stdin)
     }
 
     func stop(_ p: Process, _ out: Pipe) async throws -> (Int32, String) {
@@ -55,7 +55,7 @@ struct ExecutableTests {
     }
 
     @Test func refusesABadListenAddress() async throws {
-        let r = try await SimHarness.offPool { try Shell.run(Self.binary, ["--listen", "nonsense"]) }
+        let r = try await Shell.runAsync(Self.binary, ["--listen", "nonsense"])
         #expect(!r.ok && (r.stderr + r.stdout).contains("--listen must be host:port"), "\(r.stderr)")
     }
 }

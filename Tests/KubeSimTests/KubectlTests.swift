@@ -6,16 +6,9 @@ import Testing
 /// kubeconfig kubesim writes.
 @Suite("kubectl against kubesim", .serialized)
 struct KubectlTests {
-    func installCRD(_ h: SimHarness) async throws {
-        let r = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.crd)
-        #expect(r.ok, "apply CRD: \(r.stderr)")
-        let w = try await h.kubectl(["wait", "--for=condition=Established", "crd/xdpprograms.bpfman.io", "--timeout=10s"])
-        #expect(w.ok, "wait Established: \(w.stderr)")
-    }
-
     @Test func applyGetDescribeAndPrinterColumns() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             let a = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.xdp("xdp-a", priority: 42, function: "count_pkts"))
             #expect(a.ok && a.stdout.contains("xdpprogram.bpfman.io/xdp-a created"), "\(a.stdout)\(a.stderr)")
 
@@ -42,7 +35,7 @@ struct KubectlTests {
 
     @Test func patchLabelStatusAndWait() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             let kr1 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.xdp("xdp-p"))
             #expect(kr1.ok)
             let kr2 = try await h.kubectl(["patch", "xdpprogram", "xdp-p", "--type", "merge", "-p", #"{"spec":{"priority":60}}"#])
@@ -75,7 +68,7 @@ struct KubectlTests {
 
     @Test func watchSeesLaterChange() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             let kr4 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.xdp("xdp-w", function: "before_fn"))
             #expect(kr4.ok)
             let (watcher, out) = try h.kubectlBackground(["get", "xdpprograms", "-w", "--request-timeout=60s"])
@@ -92,7 +85,7 @@ struct KubectlTests {
 
     @Test func deleteWaitsForFinalizer() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             let kr6 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.xdp("xdp-f"))
             #expect(kr6.ok)
             let kr7 = try await h.kubectl(["patch", "xdpprogram", "xdp-f", "--type", "merge", "-p", #"{"metadata":{"finalizers":["bpfman.io/test"]}}"#])
@@ -116,7 +109,7 @@ struct KubectlTests {
 
     @Test func serverSideApplyWithConflicts() async throws {
         try await SimHarness.with { h in
-            try await installCRD(h)
+            try await h.installCRD()
             let a = try await h.kubectl(["apply", "--server-side", "-f", "-"], stdin: Fixtures.xdp("xdp-s", priority: 10))
             #expect(a.ok && a.stdout.contains("serverside-applied"), "\(a.stdout)\(a.stderr)")
             let kr9 = try await h.kubectl(["patch", "xdpprogram", "xdp-s", "--type", "merge", "-p", #"{"spec":{"priority":20}}"#])

@@ -81,7 +81,7 @@ struct APIHandler: Sendable {
         if let sub, !(sub == "status" && t.hasStatus) && !(sub == "finalize" && t.kind == "Namespace") {
             throw APIError.pathNotFound(req.path)
         }
-        let ns = t.namespaced ? (namespace ?? (name != nil ? "" : "")) : ""
+        let ns = t.namespaced ? (namespace ?? "") : ""
         if t.namespaced && name != nil && namespace == nil && req.method != "GET" {
             throw APIError.pathNotFound(req.path)
         }

@@ -176,7 +176,7 @@ struct SchemaProcessor {
             checkObject(o, s, path, skipMeta: false)
         default: break
         }
-        for (n, sub) in (s["allOf"]?.array ?? []).enumerated() { _ = n; check(v, sub, path) }
+        for sub in s["allOf"]?.array ?? [] { check(v, sub, path) }
         for rule in s["x-kubernetes-validations"]?.array ?? [] {
             guard let text = rule["rule"]?.string else { continue }
             switch CELSubset.evaluate(text, self: v) {

@@ -100,7 +100,7 @@ extension ObjectStore {
     func crdName(forStorageKey sk: String) -> String? {
         guard let slash = sk.firstIndex(of: "/") else { return nil }
         let group = sk[..<slash]
-        guard group.contains(".") || !group.isEmpty else { return nil }
+        guard !group.isEmpty else { return nil }
         let name = "\(sk[sk.index(after: slash)...]).\(group)"
         return buckets["apiextensions.k8s.io/customresourcedefinitions"]?[name] != nil ? name : nil
     }

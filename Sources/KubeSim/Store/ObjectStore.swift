@@ -205,7 +205,6 @@ public final class ObjectStore: @unchecked Sendable {
             while i < snap.keys.count && items.count < max {
                 let o = snap.bucket[snap.keys[i]]!
                 i += 1
-                if let namespace, t.namespaced, ObjectMeta.namespace(o) != namespace { continue }
                 if !labels.isEverything && !labels.matches(ObjectMeta.labels(o)) { continue }
                 if let fields, !fields.matches(o) { continue }
                 items.append(o)

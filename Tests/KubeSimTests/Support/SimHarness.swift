@@ -5,6 +5,7 @@ import KubeSim
 import NIOCore
 import NIOSSL
 import TestHelpers
+import Testing
 
 /// A running kubesim for one test, with kubectl and a plain HTTP client pointed at it.
 final class SimHarness: Sendable {
@@ -56,16 +57,19 @@ final class SimHarness: Sendable {
 
     typealias Run = Shell.Result
 
-    /// Runs kubectl against the simulator, as a user would. The wait happens on
-    /// a Dispatch thread: blocking the test's task would starve the in-process
-    /// server of the cooperative threads it runs on.
+    /// Runs kubectl against the simulator, as a user would (off the cooperative
+    /// pool: blocking the test's task would starve the in-process server).
     @discardableResult
     func kubectl(_ args: [String], stdin: String? = nil) async throws -> Run {
-        try await SimHarness.offPool { try self.kubectlBlocking(args, stdin: stdin) }
+        try await Shell.runAsync(SimHarness.kubectlPath, ["--kubeconfig", kubeconfig] + args, stdin: stdin)
     }
 
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await Shell.offPool(work)
+    /// Applies the test CRD with kubectl and waits until it is Established.
+    func installCRD() async throws {
+        let r = try await kubectl(["apply", "-f", "-"], stdin: Fixtures.crd)
+        #expect(r.ok, "apply CRD: \(r.stderr)")
+        let w = try await kubectl(["wait", "--for=condition=Established", "crd/xdpprograms.bpfman.io", "--timeout=10s"])
+        #expect(w.ok, "wait Established: \(w.stderr)")
     }
 
     /// Waits for a background kubectl and returns its exit status and output.
@@ -75,15 +79,11 @@ final class SimHarness: Sendable {
     static func collect(_ p: Process, _ out: Pipe) async throws -> (Int32, String) {
         nonisolated(unsafe) let proc = p
         nonisolated(unsafe) let pipe = out
-        return try await SimHarness.offPool {
+        return try await Shell.offPool {
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             proc.waitUntilExit()
             return (proc.terminationStatus, String(decoding: data, as: UTF8.self))
         }
-    }
-
-    private func kubectlBlocking(_ args: [String], stdin: String?) throws -> Run {
-        try Shell.run(SimHarness.kubectlPath, ["--kubeconfig", kubeconfig] + args, stdin: stdin)
     }
 
     /// Starts kubectl in the background; its output is read when it ends.
