@@ -44,13 +44,31 @@ public enum NetworkLinks {
         return FileDescriptor(raw: fd)
     }
 
-    /// Attaches a cls_bpf direct-action filter (creating clsact if missing).
-    public static func attachTc(programFD: Int32, ifindex: UInt32, egress: Bool, priority: UInt32) throws -> UInt32 {
-        var handle: UInt32 = 0
+    /// Attaches a cls_bpf direct-action filter (creating clsact if missing);
+    /// with `handle` 0 the kernel picks the handle. Returns the handle.
+    public static func attachTc(programFD: Int32, ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32 = 0) throws -> UInt32 {
+        var out: UInt32 = 0
         try LibbpfLog.check("attach tc filter to ifindex \(ifindex) at priority \(priority)") {
-            bpfman_tc_attach(Int32(ifindex), egress, programFD, priority, &handle)
+            bpfman_tc_attach(Int32(ifindex), egress, programFD, priority, handle, &out)
         }
-        return handle
+        return out
+    }
+
+    /// Detaches the link pinned at `pin` at once and removes the pin. (Only
+    /// unpinning would leave the kernel to detach it later, from a workqueue,
+    /// so an attach right after could still find the hook taken.) A missing
+    /// pin is not an error.
+    public static func detachLink(pin: String) throws {
+        if let link = try? Pins.open(pin) {
+            _ = link.withRaw { bpfman_link_detach($0) }
+        }
+        try Pins.remove(pin)
+    }
+
+    /// Swaps the program behind a link (an XDP link) in one step: no packet sees neither.
+    public static func updateLink(_ link: FileDescriptor, programFD: Int32) throws {
+        let err = link.withRaw { bpfman_link_update($0, programFD) }
+        if err < 0 { throw KernelError("update link to program fd \(programFD)", errno: err) }
     }
 
     public static func detachTc(ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32) throws {

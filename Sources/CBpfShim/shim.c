@@ -78,11 +78,11 @@ int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags
 
 /* ---- legacy tc ------------------------------------------------------------ */
 
-int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t *handle_out) {
+int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t handle, uint32_t *handle_out) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST) return err;
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .priority = priority);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .priority = priority, .handle = handle);
     err = bpf_tc_attach(&hook, &opts);
     if (err) return err;
     *handle_out = opts.handle;
@@ -366,4 +366,12 @@ int bpfman_freplace_link_create(int prog_fd, int target_fd, const char *func) {
     attr.target_btf_id = (uint32_t)id;
     int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
     return fd < 0 ? -errno : fd;
+}
+
+int bpfman_link_update(int link_fd, int prog_fd) {
+    return bpf_link_update(link_fd, prog_fd, NULL) ? -errno : 0;
+}
+
+int bpfman_link_detach(int link_fd) {
+    return bpf_link_detach(link_fd) ? -errno : 0;
 }

@@ -31,7 +31,8 @@ int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags
 
 /* Legacy TC: ensure clsact, attach a cls_bpf direct-action filter at priority,
    returning the handle the kernel chose. All return 0 or -errno. */
-int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t *handle_out);
+/* handle 0: the kernel picks one. */
+int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t handle, uint32_t *handle_out);
 int bpfman_tc_detach(int ifindex, bool egress, uint32_t priority, uint32_t handle);
 int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle, uint32_t *prog_id_out);
 
@@ -108,6 +109,10 @@ uint32_t bpfman_map_type(struct bpf_map *map);
 
 /* A freplace link of a loaded extension to `func` in the loaded program target_fd; fd or -errno. */
 int bpfman_freplace_link_create(int prog_fd, int target_fd, const char *func);
+/* Swaps the program behind a link (an XDP link, say) atomically. */
+int bpfman_link_update(int link_fd, int prog_fd);
+/* Detaches a link now (dropping the last reference frees it later, from a workqueue). */
+int bpfman_link_detach(int link_fd);
 
 /* Runs a loaded program on one input (BPF_PROG_TEST_RUN); 0 or -errno. */
 int bpfman_prog_test_run(int prog_fd, const void *data, uint32_t size, uint32_t repeat,
