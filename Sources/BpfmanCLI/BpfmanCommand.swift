@@ -12,7 +12,7 @@ public struct BpfmanCommand: ParsableCommand {
             $BPFMAN_BPFFS_ROOT (default \(BpfmanPaths.defaultBpffsRoot)). Per-interface XDP modes come from \
             $BPFMAN_CONFIG (default \(BpfmanConfig.defaultPath)).
             """,
-        subcommands: [LoadCommand.self, UnloadCommand.self, ListCommand.self, GetCommand.self, ImageCommand.self, DispatcherCommand.self]
+        subcommands: [LoadCommand.self, UnloadCommand.self, UpdateCommand.self, ListCommand.self, GetCommand.self, ImageCommand.self, DispatcherCommand.self]
     )
 
     public init() {}

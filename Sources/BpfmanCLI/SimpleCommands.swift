@@ -51,3 +51,22 @@ struct GetCommand: ParsableCommand {
         print(output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
     }
 }
+
+/// `bpfman update ID --priority N --proceed-on …`: a new place for an attached
+/// XDP, TC or TCX program without unloading it (same id, same maps).
+struct UpdateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Change the priority and/or proceed-on of an attached XDP, TC or TCX program in place.")
+
+    @Argument(help: "Kernel id of the program.") var programID: UInt32
+    @Option(name: .shortAndLong, help: "New priority, 0 to 1000; lower runs first.") var priority: Int32?
+    @Option(name: .customLong("proceed-on"), parsing: .upToNextOption,
+            help: "New proceed-on actions (XDP: aborted, drop, pass, tx, redirect, dispatcher_return; TC: unspec, ok, reclassify, shot, pipe, stolen, queued, repeat, redirect, trap, dispatcher_return).")
+    var proceedOn: [String] = []
+    @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
+
+    func run() throws {
+        let entry = try CLIEnvironment.manager().update(id: programID, priority: priority, proceedOn: proceedOn.isEmpty ? nil : proceedOn)
+        print(output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
+    }
+}

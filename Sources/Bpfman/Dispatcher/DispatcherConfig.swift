@@ -11,7 +11,7 @@ public struct DispatcherConfig: Sendable, Equatable {
     /// bpfman writes this into every run_prios entry (the real order is the slot order).
     public static let runPriority: UInt32 = 50
 
-    public enum Hook: Sendable { case xdp, tc }
+    public enum Hook: String, Codable, Sendable { case xdp, tc }
 
     public var hook: Hook
     /// Proceed-on masks, one per enabled slot in slot order.
@@ -52,6 +52,18 @@ public struct DispatcherConfig: Sendable, Equatable {
         if hook == .xdp { words([]) }  // program_flags: all 0
         return out
     }
+
+    /// The configuration of a "test" dispatcher: every slot skipped and
+    /// `compat_test` reachable (11 programs enabled), so an extension can be
+    /// verified against `compat_test` before it is linked anywhere.
+    public static func compatTest(_ hook: Hook) -> [UInt8] {
+        var bytes = DispatcherConfig(hook: hook, masks: Array(repeating: 1 << 31, count: maxPrograms)).bytes
+        bytes[hook == .xdp ? 2 : 0] = UInt8(maxPrograms + 1)
+        return bytes
+    }
+
+    /// The dispatcher program's name in its object.
+    public var programName: String { hook == .xdp ? "xdp_dispatcher" : "tc_dispatcher" }
 
     /// The name of the config variable in the dispatcher object.
     public var symbol: String { hook == .xdp ? "conf" : "CONFIG" }

@@ -22,6 +22,8 @@ public struct DispatcherPlan: Sendable, Equatable {
         case remove(programID: UInt32)
         /// In-place: the same program with a new priority and/or mask.
         case update(Member)
+        /// The same programs in a fresh revision (repair after a crash).
+        case rebuild
     }
 
     /// One step for the executor, in order.
@@ -81,6 +83,8 @@ public struct DispatcherPlan: Sendable, Equatable {
                 throw PlanError.notOnHook(programID: m.programID, hookDescription: description)
             }
             next[i] = m
+        case .rebuild:
+            break
         }
         let slots = order(next)
         if slots.isEmpty {
@@ -88,12 +92,20 @@ public struct DispatcherPlan: Sendable, Equatable {
             if let revision { steps.append(.freeRevision(revision)) }
             return DispatcherPlan(hook: hook, slots: [], revision: nil, steps: steps)
         }
-        let rev = revision.map { $0 &+ 1 } ?? 1
+        let rev = Self.next(after: revision)
         var steps: [Step] = [.loadDispatcher(revision: rev, config: DispatcherConfig(hook: hook, masks: slots.map(\.mask)))]
         steps += slots.enumerated().map { .linkExtension(programID: $1.programID, slot: $0) }
         steps.append(.attachDispatcher(revision: rev))
         if let revision { steps.append(.freeRevision(revision)) }
         return DispatcherPlan(hook: hook, slots: slots, revision: rev, steps: steps)
+    }
+
+    /// The revision after `revision`: u32, wrapping past 0, which is never
+    /// used (a TC dispatcher's filter handle is its revision, and handle 0
+    /// means "let the kernel choose").
+    public static func next(after revision: UInt32?) -> UInt32 {
+        let n = (revision ?? 0) &+ 1
+        return n == 0 ? 1 : n
     }
 
     /// Position of each program after the change.

@@ -35,9 +35,7 @@ public enum FreplaceProbe {
             let dispatcher = try BpfObject(path: dispatcherObject)
             guard let conf = try dispatcher.global(named: "conf") else { return .refused("\(dispatcherObject) has no `conf`") }
             // All slots and compat_test reachable, so the target function survives verification.
-            var bytes = DispatcherConfig(hook: .xdp, masks: Array(repeating: 1 << 31, count: DispatcherConfig.maxPrograms)).bytes
-            bytes[2] = 11
-            try conf.setInitialValue(bytes)
+            try conf.setInitialValue(DispatcherConfig.compatTest(.xdp))
             for p in dispatcher.programs { p.setAutoload(p.name == "xdp_dispatcher") }
             try dispatcher.load()
             guard let target = dispatcher.program(named: "xdp_dispatcher") else { return .refused("no xdp_dispatcher program") }

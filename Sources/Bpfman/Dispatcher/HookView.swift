@@ -10,6 +10,8 @@ public struct HookView: Codable, Sendable, Equatable {
         case filterChain = "cls_bpf filter chain (no dispatcher)"
         /// TCX: the kernel's own multi-program ordering.
         case tcx = "tcx (kernel multi-program)"
+        /// XDP or TC through a dispatcher: programs linked into its slots as extensions.
+        case dispatcher = "dispatcher (freplace)"
     }
 
     public struct Slot: Codable, Sendable, Equatable {
@@ -45,8 +47,9 @@ public struct HookView: Codable, Sendable, Equatable {
             default: continue
             }
             let key = Key(type: type, netns: ino, ifindex: ifindex, direction: direction)
+            let revision = r.attachment.dispatcherRevision
             var h = hooks[key] ?? HookView(type: type, iface: iface, ifindex: ifindex, netns: netns, netnsInode: ino,
-                                           direction: direction, mode: mode, revision: nil, slots: [])
+                                           direction: direction, mode: revision == nil ? mode : .dispatcher, revision: revision, slots: [])
             h.slots.append(Slot(position: r.attachment.position ?? 0, programID: r.id, name: r.name, priority: priority, proceedOn: proceed))
             hooks[key] = h
         }

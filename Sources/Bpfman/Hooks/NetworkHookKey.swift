@@ -52,6 +52,17 @@ struct NetworkHookKey: Equatable {
         return Self.apply(mine.map(\.record)) { ranked[$0] }
     }
 
+    /// Moves program `id` to `priority` on this hook: its new position, the
+    /// TCX anchor that puts it there, and the other peers whose positions move.
+    func move(_ id: UInt32, to priority: Int32, peers: [ProgramRecord]) -> (position: Int, order: NetworkLinks.TcxOrder, moved: [ProgramRecord]) {
+        let closed = remove(id, peers: peers)
+        let others = members(of: peers).map(\.record).filter { $0.id != id }.map { r in closed.first { $0.id == r.id } ?? r }
+        let placed = insert(priority: priority, peers: others)
+        var moved = Dictionary(uniqueKeysWithValues: closed.map { ($0.id, $0) })
+        for r in placed.moved { moved[r.id] = r }
+        return (placed.position, placed.order, moved.values.sorted { $0.id < $1.id })
+    }
+
     private static func apply(_ records: [ProgramRecord], _ position: (UInt32) -> Int?) -> [ProgramRecord] {
         records.compactMap { r in
             guard let p = position(r.id), p != r.attachment.position else { return nil }

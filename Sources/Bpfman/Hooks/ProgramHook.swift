@@ -42,4 +42,18 @@ protocol ProgramHook: Sendable {
     /// Undoes `attach` for `record`; returns the peers whose records change.
     /// Tolerates kernel objects that are already gone (a deleted netns, say).
     func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord]
+    /// Changes the attach parameters of an attached program in place (same
+    /// program, same maps); returns every record that changes, its own included.
+    func update(_ record: ProgramRecord, to info: AttachInfo, peers: [ProgramRecord]) throws -> [ProgramRecord]
+    /// Work on the program before it is loaded (the dispatcher makes it an
+    /// extension); the result is kept open until the load is done.
+    func prepareLoad(_ program: BpfProgram) throws -> FileDescriptor?
+}
+
+extension ProgramHook {
+    func prepareLoad(_ program: BpfProgram) throws -> FileDescriptor? { nil }
+
+    func update(_ record: ProgramRecord, to info: AttachInfo, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        throw BpfmanError.invalid("a \(record.kind.rawValue) program has no priority or proceed-on to change; unload it and load it again")
+    }
 }

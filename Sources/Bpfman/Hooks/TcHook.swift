@@ -9,9 +9,7 @@ import Glibc
 struct TcHook: ProgramHook {
     func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
         guard case .tc(let t) = info else { preconditionFailure("TcHook given \(info.kind)") }
-        guard (1...65535).contains(t.priority) else {
-            throw BpfmanError.invalid("TC priority \(t.priority) is out of range: tc filters take 1 to 65535")
-        }
+        try Self.checkFilterPriority(t.priority)
         let ifindex = try InterfaceResolver.ifindex(t.iface, netns: t.netns)
         let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(t.netns), ifindex: ifindex, direction: t.direction)
         let egress = t.direction == .egress
@@ -31,6 +29,13 @@ struct TcHook: ProgramHook {
         return HookChange(attachment: a, updatedPeers: placed.moved)
     }
 
+    /// Without the dispatcher the priority is the filter's tc priority, which 0 cannot be.
+    static func checkFilterPriority(_ p: Int32) throws {
+        guard (1...65535).contains(p) else {
+            throw BpfmanError.invalid("TC priority \(p) cannot be a tc filter priority (1 to 65535): without the dispatcher each TC program is a filter at its priority")
+        }
+    }
+
     func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
         guard case .tc(let t) = record.attach, let ifindex = record.attachment.ifindex,
               let prio = record.attachment.tcPriority, let handle = record.attachment.tcHandle else { return [] }
@@ -44,5 +49,36 @@ struct TcHook: ProgramHook {
         }
         guard let key = NetworkHookKey(record) else { return [] }
         return key.remove(record.id, peers: peers)
+    }
+
+    /// A new priority: the same program in a filter at the new priority
+    /// first, then the old filter goes, so no packet misses it.
+    func update(_ record: ProgramRecord, to info: AttachInfo, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        guard case .tc(let old) = record.attach, case .tc(let new) = info, let key = NetworkHookKey(record),
+              let oldPrio = record.attachment.tcPriority, let oldHandle = record.attachment.tcHandle else {
+            throw BpfmanError(.internal, "program \(record.id) has no TC filter on record")
+        }
+        var r = record
+        r.attach = info
+        guard new.priority != old.priority else { return [r] }
+        try Self.checkFilterPriority(new.priority)
+        let egress = new.direction == .egress
+        let program = try Pins.open(record.attachment.programPin)
+        let handle: UInt32
+        do {
+            handle = try NetworkNamespace.run(new.netns) {
+                try program.withRaw { try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: UInt32(new.priority)) }
+            }
+        } catch let e as KernelError {
+            throw BpfmanError(.failedPrecondition, "cannot move TC program \(record.id) to priority \(new.priority) on \(new.iface): \(e.reason)")
+        }
+        _ = try? NetworkNamespace.run(new.netns) {
+            try NetworkLinks.detachTc(ifindex: key.ifindex, egress: egress, priority: oldPrio, handle: oldHandle)
+        }
+        let placed = key.move(record.id, to: new.priority, peers: peers)
+        r.attachment.tcPriority = UInt32(new.priority)
+        r.attachment.tcHandle = handle
+        r.attachment.position = placed.position
+        return placed.moved + [r]
     }
 }

@@ -27,4 +27,35 @@ struct TcxHook: ProgramHook {
         guard let key = NetworkHookKey(record) else { return [] }
         return key.remove(record.id, peers: peers)
     }
+
+    /// A new priority: the link goes and comes back at its new place. The
+    /// kernel takes a program only once per TCX hook, so the moved program
+    /// misses the packets of that moment; the others run throughout.
+    func update(_ record: ProgramRecord, to info: AttachInfo, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        guard case .tcx(let old) = record.attach, case .tcx(let new) = info, let key = NetworkHookKey(record),
+              let pin = record.attachment.linkPin else {
+            throw BpfmanError(.internal, "program \(record.id) has no TCX link on record")
+        }
+        var r = record
+        r.attach = info
+        guard new.priority != old.priority else { return [r] }
+        let placed = key.move(record.id, to: new.priority, peers: peers)
+        let program = try Pins.open(record.attachment.programPin)
+        let egress = new.direction == .egress
+        func link(_ order: NetworkLinks.TcxOrder) throws {
+            let l = try NetworkNamespace.run(new.netns) {
+                try program.withRaw { try NetworkLinks.attachTcx(programFD: $0, ifindex: key.ifindex, egress: egress, order: order) }
+            }
+            try l.withRaw { try Pins.pin(fd: $0, at: pin) }
+        }
+        try NetworkLinks.detachLink(pin: pin)
+        do {
+            try link(placed.order)
+        } catch {
+            try? link(key.move(record.id, to: old.priority, peers: peers).order)
+            throw BpfmanError(.failedPrecondition, "cannot move TCX program \(record.id) to priority \(new.priority) on \(new.iface): \(error)")
+        }
+        r.attachment.position = placed.position
+        return placed.moved + [r]
+    }
 }

@@ -18,38 +18,53 @@ struct XdpHook: ProgramHook {
             let why: String
             switch freplace() {
             case .refused(let reason): why = "without BPF extension (freplace) programs an XDP hook takes one program (\(reason))"
-            case .supported: why = "several XDP programs on one interface need the dispatcher, which bpfman does not attach yet"
+            case .supported: why = "this bpfman attaches XDP without the dispatcher"
             }
             throw BpfmanError(.failedPrecondition,
                 "interface \(x.iface) already has bpfman XDP program \(holder.record.id) (\(holder.record.name)); \(why) — unload it first")
         }
-        let wanted = mode(x.iface)
+        let (link, used) = try Self.attachLink(programFD: p.fd, ifindex: ifindex, netns: x.netns, iface: x.iface,
+                                               wanted: mode(x.iface), what: "XDP program \(p.id)")
+        var a = try p.networkAttachment(key, position: 0, pinning: link)
+        a.xdpMode = used
+        return HookChange(attachment: a)
+    }
+
+    /// An XDP link for `programFD` on the interface, in the wanted mode or,
+    /// where the driver refuses that, in skb mode. Returns the link and the mode used.
+    static func attachLink(programFD: Int32, ifindex: UInt32, netns: String?, iface: String, wanted: XdpMode,
+                           what: String) throws -> (FileDescriptor, XdpMode) {
         var attempts: [XdpMode] = [wanted]
         if wanted != .skb { attempts.append(.skb) }
         var lastError: KernelError?
         for m in attempts {
             do {
-                let link = try NetworkNamespace.run(x.netns) {
-                    try NetworkLinks.attachXdp(programFD: p.fd, ifindex: ifindex, flags: Self.flags(m))
+                let link = try NetworkNamespace.run(netns) {
+                    try NetworkLinks.attachXdp(programFD: programFD, ifindex: ifindex, flags: Self.flags(m))
                 }
-                var a = try p.networkAttachment(key, position: 0, pinning: link)
-                a.xdpMode = m
-                return HookChange(attachment: a)
+                return (link, m)
             } catch let e as KernelError {
                 lastError = e
                 if e.errno == EBUSY || e.errno == EEXIST {
                     throw BpfmanError(.failedPrecondition,
-                        "interface \(x.iface) already has an XDP program attached by something other than bpfman: \(e.reason)")
+                        "interface \(iface) already has an XDP program attached by something other than bpfman: \(e.reason)")
                 }
             }
         }
         throw BpfmanError(.failedPrecondition,
-            "cannot attach XDP program \(p.id) to \(x.iface) in mode \(wanted.rawValue) or skb: \(lastError?.reason ?? "unknown error")")
+            "cannot attach \(what) to \(iface) in mode \(wanted.rawValue) or skb: \(lastError?.reason ?? "unknown error")")
     }
 
     func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
         if let pin = record.attachment.linkPin { try Pins.remove(pin) }
         return []
+    }
+
+    /// Alone on its hook, the program's priority and proceed-on change nothing in the kernel.
+    func update(_ record: ProgramRecord, to info: AttachInfo, peers: [ProgramRecord]) throws -> [ProgramRecord] {
+        var r = record
+        r.attach = info
+        return [r]
     }
 
     static func flags(_ mode: XdpMode) -> UInt32 {

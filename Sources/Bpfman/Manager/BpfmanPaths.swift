@@ -21,13 +21,18 @@ public struct BpfmanPaths: Sendable, Equatable {
     }
 
     /// Installed under /usr/lib/bpfman/dispatchers; in a build tree, `make bpf`
-    /// puts them in .build/bpf/dispatchers, beside .build/<config>/bpfman.
+    /// puts them in .build/bpf/dispatchers, a level or two above the binary
+    /// (.build/debug/bpfman or .build/<triple>/debug/bpfman).
     public static var defaultDispatcherDir: String {
         let installed = "/usr/lib/bpfman/dispatchers"
         if FileManager.default.fileExists(atPath: installed) { return installed }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        let built = exe.deletingLastPathComponent().appendingPathComponent("bpf/dispatchers").path
-        return FileManager.default.fileExists(atPath: built) ? built : installed
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<3 {
+            dir.deleteLastPathComponent()
+            let built = dir.appendingPathComponent("bpf/dispatchers").path
+            if FileManager.default.fileExists(atPath: built) { return built }
+        }
+        return installed
     }
 
     /// Defaults overridden by `BPFMAN_BPFFS_ROOT`, `BPFMAN_STATE_DIR` and `BPFMAN_DISPATCHER_DIR`.

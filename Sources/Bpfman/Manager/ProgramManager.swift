@@ -33,13 +33,28 @@ public final class ProgramManager: Sendable {
         }
     }
 
+    /// Hook records of the dispatchers.
+    var dispatchers: DispatcherStore { DispatcherStore(stateDirectory: paths.stateDir) }
+
+    /// Whether XDP and TC programs run in dispatchers here: where the kernel
+    /// takes extension programs, unless `BPFMAN_DISPATCHER=off` says not to.
+    public var usesDispatchers: Bool {
+        ProcessInfo.processInfo.environment["BPFMAN_DISPATCHER"] != "off" && FreplaceProbe.outcome(paths).isSupported
+    }
+
+    func dispatcherHook(_ hook: DispatcherConfig.Hook) -> DispatcherHook {
+        let config = self.config
+        return DispatcherHook(hook: hook, paths: paths, store: dispatchers, mode: { config.xdpMode(for: $0) }, logger: logger)
+    }
+
     func hook(for kind: ProgramKind) -> any ProgramHook {
         switch kind {
         case .xdp:
+            if usesDispatchers { return dispatcherHook(.xdp) }
             let config = self.config
             let paths = self.paths
             return XdpHook(mode: { config.xdpMode(for: $0) }, freplace: { FreplaceProbe.outcome(paths) })
-        case .tc: return TcHook()
+        case .tc: return usesDispatchers ? dispatcherHook(.tc) : TcHook()
         case .tcx: return TcxHook()
         case .tracepoint, .kprobe, .uprobe, .fentry, .fexit: return ProbeHook()
         }
@@ -53,6 +68,7 @@ public final class ProgramManager: Sendable {
         try RequestValidator.validate(request)
         try setup()
         return try store.withLock {
+            try repair()
             let records = try store.records()
             if let owner = request.mapOwnerID, !records.contains(where: { $0.mapGroup == owner }) {
                 throw BpfmanError.notFound("map owner program \(owner) is not a bpfman program with maps to share (map_owner_id)")
@@ -65,13 +81,16 @@ public final class ProgramManager: Sendable {
                 throw BpfmanError.invalid("cannot open \(path) as a BPF object: \(e.reason)\(ProbeHook.logTail(e))")
             }
             let (program, bssGlobals) = try prepare(object, request, path: path)
+            let hook = hook(for: request.attach.kind)
+            let target = try hook.prepareLoad(program)
             do {
                 try object.load()
             } catch let e as KernelError {
                 throw LoadFailure.error(e, program: request.name, kind: request.attach.kind, path: path)
             }
+            withExtendedLifetime(target) {}
             for (global, bytes) in bssGlobals { try global.writeLoaded(bytes) }
-            return try attachLoaded(object, program, request, records: records)
+            return try attachLoaded(object, program, request, hook: hook, records: records)
         }
     }
 
@@ -129,7 +148,7 @@ public final class ProgramManager: Sendable {
     }
 
     private func attachLoaded(_ object: BpfObject, _ program: BpfProgram, _ request: LoadRequest,
-                              records: [ProgramRecord]) throws -> ProgramEntry {
+                              hook: any ProgramHook, records: [ProgramRecord]) throws -> ProgramEntry {
         let info = try KernelPrograms.info(fd: program.fd)
         let id = info.id
         var rollback = Rollback()
@@ -147,14 +166,14 @@ public final class ProgramManager: Sendable {
                 }
             }
             let kind = request.attach.kind
-            let hook = hook(for: kind)
             let peers = records.filter { $0.kind == kind }
             let change = try hook.attach(LoadedProgram(id: id, program: program, paths: paths), request.attach, peers: peers)
             let record = ProgramRecord(
                 id: id, name: request.name, location: request.bytecode, attach: request.attach,
                 globalData: request.globalData, metadata: request.metadata, mapOwnerID: request.mapOwnerID,
                 mapPinPath: paths.mapDirectory(request.mapOwnerID ?? id), attachment: change.attachment, kernelInfo: info)
-            rollback.add { _ = try? hook.detach(record, peers: []) }
+            let peersAfter = peers.map { p in change.updatedPeers.first { $0.id == p.id } ?? p }
+            rollback.add { _ = try? hook.detach(record, peers: peersAfter) }
             for peer in change.updatedPeers { try store.save(peer) }
             try store.save(record)
             logger.info("loaded program", metadata: ["id": "\(id)", "name": "\(request.name)", "kind": "\(kind.rawValue)"])
@@ -176,6 +195,7 @@ public final class ProgramManager: Sendable {
     public func unload(id: UInt32) throws {
         try setup()
         try store.withLock {
+            try repair()
             guard let record = try store.record(id) else {
                 throw BpfmanError.notFound("program \(id) does not exist or was not loaded by bpfman (see `bpfman list`)")
             }
@@ -190,6 +210,61 @@ public final class ProgramManager: Sendable {
             try store.delete(id)
             logger.info("unloaded program", metadata: ["id": "\(id)"])
         }
+    }
+
+    // MARK: update
+
+    /// Changes the priority and/or proceed-on of an attached XDP, TC or TCX
+    /// program in place: the same program (id, maps) in its new place.
+    /// `proceedOn` holds action names (`pass`, `drop`, …).
+    public func update(id: UInt32, priority: Int32? = nil, proceedOn: [String]? = nil) throws -> ProgramEntry {
+        try setup()
+        return try store.withLock {
+            try repair()
+            guard let record = try store.record(id) else {
+                throw BpfmanError.notFound("program \(id) does not exist or was not loaded by bpfman (see `bpfman list`)")
+            }
+            let info = try Self.updated(record.attach, priority: priority, proceedOn: proceedOn)
+            let peers = try store.records().filter { $0.kind == record.kind && $0.id != id }
+            let changed = try hook(for: record.kind).update(record, to: info, peers: peers)
+            for r in changed { try store.save(r) }
+            logger.info("updated program", metadata: ["id": "\(id)", "priority": "\(priority.map(String.init) ?? "-")",
+                                                      "proceed-on": "\(proceedOn ?? [])"])
+            let all = try store.records()
+            return entry(all.first { $0.id == id } ?? record, all: all)
+        }
+    }
+
+    /// `attach` with a new priority and proceed-on, checked.
+    static func updated(_ attach: AttachInfo, priority: Int32?, proceedOn: [String]?) throws -> AttachInfo {
+        guard priority != nil || proceedOn != nil else {
+            throw BpfmanError.invalid("nothing to update: give a priority and/or proceed-on")
+        }
+        var info = attach
+        switch attach {
+        case .xdp(var x):
+            x.priority = priority ?? x.priority
+            if let p = proceedOn { x.proceedOn = try XdpAction.parse(p, hook: "xdp") }
+            info = .xdp(x)
+        case .tc(var t):
+            t.priority = priority ?? t.priority
+            if let p = proceedOn { t.proceedOn = try TcAction.parse(p, hook: "tc") }
+            info = .tc(t)
+        case .tcx(var t):
+            if proceedOn != nil { throw BpfmanError.invalid("TCX programs have no proceed-on: the kernel runs the next one on TCX_NEXT") }
+            t.priority = priority ?? t.priority
+            info = .tcx(t)
+        default:
+            throw BpfmanError.invalid("a \(attach.kind.rawValue) program has no priority or proceed-on to change")
+        }
+        try RequestValidator.validateAttach(info)
+        return info
+    }
+
+    /// Repairs what a crash left half done (dispatcher swaps, pins without records).
+    func repair() throws {
+        let logger = self.logger
+        try DispatcherRepair(paths: paths, dispatchers: dispatchers, programs: store, hookFor: dispatcherHook, logger: logger).run()
     }
 
     // MARK: list and get

@@ -5,10 +5,14 @@ public enum RequestValidator {
         for key in r.metadata.keys where key.isEmpty {
             throw BpfmanError.invalid("metadata has an empty key")
         }
-        switch r.attach {
-        case .xdp(let x): try iface(x.iface)
-        case .tc(let t): try iface(t.iface)
-        case .tcx(let t): try iface(t.iface)
+        try validateAttach(r.attach)
+    }
+
+    public static func validateAttach(_ attach: AttachInfo) throws {
+        switch attach {
+        case .xdp(let x): try iface(x.iface); try priority(x.priority, "XDP")
+        case .tc(let t): try iface(t.iface); try priority(t.priority, "TC")
+        case .tcx(let t): try iface(t.iface); try priority(t.priority, "TCX")
         case .tracepoint(let t): _ = try ProbeHook.splitTracepoint(t.tracepoint)
         case .kprobe(let k):
             guard !k.fnName.isEmpty else { throw BpfmanError.invalid("kprobe needs a kernel function name (--fn-name)") }
@@ -23,6 +27,15 @@ public enum RequestValidator {
             guard !f.fnName.isEmpty else { throw BpfmanError.invalid("fentry needs a kernel function name (--fn-name)") }
         case .fexit(let f):
             guard !f.fnName.isEmpty else { throw BpfmanError.invalid("fexit needs a kernel function name (--fn-name)") }
+        }
+    }
+
+    /// The range the CRDs allow (0 to 1000; lower runs first).
+    public static let priorities: ClosedRange<Int32> = 0...1000
+
+    static func priority(_ p: Int32, _ kind: String) throws {
+        guard priorities.contains(p) else {
+            throw BpfmanError.invalid("\(kind) priority \(p) is out of range: use \(priorities.lowerBound) to \(priorities.upperBound) (lower runs first)")
         }
     }
 

@@ -46,6 +46,9 @@ public struct Attachment: Codable, Equatable, Sendable {
     public var tcHandle: UInt32?
     /// Order on the hook (0 runs first), for XDP/TC/TCX.
     public var position: Int?
+    /// XDP/TC through a dispatcher: the revision this program is linked into
+    /// (`linkPin` is then its freplace link in that revision's directory).
+    public var dispatcherRevision: UInt32?
 
     public init(programPin: String) { self.programPin = programPin }
 }

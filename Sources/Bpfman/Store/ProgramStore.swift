@@ -52,10 +52,7 @@ public struct ProgramStore: Sendable {
 
     public func save(_ record: ProgramRecord) throws {
         try prepare()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        try AtomicFile.write([UInt8](try encoder.encode(record)), to: path(record.id), mode: 0o600)
+        try AtomicFile.write(try RecordCoding.encode(record), to: path(record.id), mode: 0o600)
     }
 
     public func delete(_ id: UInt32) throws {
@@ -66,12 +63,6 @@ public struct ProgramStore: Sendable {
     }
 
     private func decode(_ data: Data, at path: String) throws -> ProgramRecord {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        do {
-            return try decoder.decode(ProgramRecord.self, from: data)
-        } catch {
-            throw BpfmanError(.internal, "record \(path) is unreadable (\(error)); remove it if the program is gone")
-        }
+        try RecordCoding.decode(ProgramRecord.self, data, at: path)
     }
 }

@@ -14,7 +14,7 @@ final class Sandbox: @unchecked Sendable {
 
     init() throws {
         base = "/run/bpfman-test/\(UUID().uuidString.prefix(8))"
-        paths = BpfmanPaths(bpffsRoot: base + "/fs", stateDir: base + "/db")
+        paths = BpfmanPaths(bpffsRoot: base + "/fs", stateDir: base + "/db", dispatcherDir: TestPaths.bpfDirectory + "/dispatchers")
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
     }
 
@@ -42,7 +42,7 @@ final class Sandbox: @unchecked Sendable {
     }
 
     var env: [String: String] {
-        ["BPFMAN_BPFFS_ROOT": paths.bpffsRoot, "BPFMAN_STATE_DIR": paths.stateDir, "BPFMAN_CONFIG": base + "/bpfman.toml",
+        ["BPFMAN_BPFFS_ROOT": paths.bpffsRoot, "BPFMAN_STATE_DIR": paths.stateDir, "BPFMAN_DISPATCHER_DIR": paths.dispatcherDir, "BPFMAN_CONFIG": base + "/bpfman.toml",
          "BPFMAN_IMAGE_CACHE": imageCache] .merging(extraEnv) { $1 }
     }
 
@@ -71,11 +71,13 @@ final class Sandbox: @unchecked Sendable {
         try MapAccess.lookupU64(pin: "\(try #require(entry.record).mapPinPath)/\(map)", key: key)
     }
 
-    /// Every pin under the bpffs root except the preload iterators.
+    /// Every pin under the bpffs root except the preload iterators, and the
+    /// directories and test dispatchers that stay for the next program.
     func pins() -> [String] {
         let fm = FileManager.default
         guard let e = fm.enumerator(atPath: paths.bpffsRoot) else { return [] }
-        return e.compactMap { $0 as? String }.filter { !$0.hasSuffix(".debug") && $0 != "maps" }.sorted()
+        let kept: Set = ["maps", "xdp", "tc-ingress", "tc-egress", "dispatcher-test", "dispatcher-test/xdp", "dispatcher-test/tc"]
+        return e.compactMap { $0 as? String }.filter { !$0.hasSuffix(".debug") && !kept.contains($0) }.sorted()
     }
 
     func records() throws -> [ProgramRecord] { try ProgramStore(directory: paths.stateDir).records() }

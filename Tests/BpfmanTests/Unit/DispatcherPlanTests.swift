@@ -50,9 +50,13 @@ struct DispatcherPlanTests {
                               .attachDispatcher(revision: 2), .freeRevision(1)])
         let gone = try DispatcherPlan.plan(hook: .tc, description: "tc", members: [m(8, 10)], revision: 2, change: .remove(programID: 8))
         #expect(gone.steps == [.detachDispatcher, .freeRevision(2)] && gone.slots.isEmpty && gone.revision == nil)
-        // Revisions wrap like upstream's u32.
+        // Revisions wrap like upstream's u32, skipping 0 (a TC dispatcher's filter handle is its revision).
         let wrapped = try DispatcherPlan.plan(hook: .xdp, description: "x", members: [m(1, 1)], revision: .max, change: .add(m(2, 2)))
-        #expect(wrapped.revision == 0)
+        #expect(wrapped.revision == 1)
+        // A rebuild keeps the members and their order in a fresh revision.
+        let rebuilt = try DispatcherPlan.plan(hook: .xdp, description: "x", members: [m(2, 2), m(1, 1)], revision: 7, change: .rebuild)
+        #expect(rebuilt.slots.map(\.programID) == [1, 2] && rebuilt.revision == 8)
+        #expect(rebuilt.steps.last == .freeRevision(7))
     }
 
     @Test func inPlaceUpdateKeepsTheProgramAndReorders() throws {

@@ -1,0 +1,23 @@
+import Foundation
+import Glibc
+
+/// Test-only crash points. When `BPFMAN_TEST_CRASH_AT` names a point, the
+/// process dies there (no clean-up, no unwinding), as a crash or a kill -9
+/// would; the crash-recovery tests use it to leave a dispatcher swap half done.
+public enum FaultPoint: String, CaseIterable, Sendable {
+    /// A new revision is loaded and every program linked into it; not attached yet.
+    case dispatcherLinked = "dispatcher-linked"
+    /// The new revision is attached; the old one is still there.
+    case dispatcherSwapped = "dispatcher-swapped"
+    /// The old revision is freed; bpfman's records are not written yet.
+    case dispatcherFreed = "dispatcher-freed"
+
+    private static let armed: FaultPoint? = ProcessInfo.processInfo.environment["BPFMAN_TEST_CRASH_AT"].flatMap(FaultPoint.init)
+
+    static func hit(_ point: FaultPoint) {
+        guard armed == point else { return }
+        let line = Array("bpfman: crashing at test fault point \(point.rawValue)\n".utf8)
+        _ = line.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        _exit(70)
+    }
+}
