@@ -128,4 +128,12 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	$(SWIFT) build -c release --product bpfman-rpc
 	$(SWIFT) build -c release --product kube-bench
 	.build/release/bpfman-bench
+	$(MAKE) --no-print-directory bench-vm
 	.build/release/kube-bench
+
+.PHONY: bench-vm
+bench-vm: bpf ## Dispatcher figures with programs linked in: bpfman-bench inside the VM kernel (emulated: relative figures only).
+	@hack/install-deps >/dev/null
+	$(SWIFT) build -c release --product bpfman-bench
+	timeout 600 vng --run "$(VM_KERNEL)" --disable-kvm --user root --cpus 2 --memory 2G \
+	  --exec "cd '$(CURDIR)' && .build/release/bpfman-bench dispatcher" 2>&1 | grep -v '^\[' || true

@@ -70,6 +70,54 @@ defer { sh("ip link del bbh; ip netns del bpfbench; umount \(paths.bpffsRoot); r
 let xdp = bpf + "/examples/xdp_counter.bpf.o", tc = bpf + "/examples/tc_counter.bpf.o"
 let tcx = bpf + "/examples/tcx_counter.bpf.o", tp = bpf + "/examples/tracepoint_counter.bpf.o"
 let up = bpf + "/examples/uprobe_counter.bpf.o", target = bpf + "/testdata/uprobe_target"
+// `bpfman-bench dispatcher` (make bench boots the VM kernel for it): a
+// dispatcher with k programs really linked in, per packet, beside the same
+// program alone, and the time to add the k-th program.
+if CommandLine.arguments.dropFirst().first == "dispatcher" {
+    guard manager.usesDispatchers else {
+        say("dispatcher bench: this kernel takes no extension programs (\(FreplaceProbe.outcome(paths))); nothing to measure")
+        exit(0)
+    }
+    let repeats: UInt32 = 200_000
+    // A warm-up run first (the emulator translates newly JITed code on first
+    // use), then the median of 7 runs: emulated time is noisy.
+    func perPacket(_ fd: FileDescriptor) throws -> UInt32 {
+        try fd.withRaw { fd in
+            _ = try TestRun.run(programFD: fd, input: TestRun.udpFrame, repeat: 10_000)
+            let runs = try (0..<7).map { _ in try TestRun.run(programFD: fd, input: TestRun.udpFrame, repeat: repeats).nanosecondsPerRun }
+            return runs.sorted()[3]
+        }
+    }
+    do {
+        let plain = try BpfObject(path: xdp)
+        for m in plain.maps { try m.setPinPath(nil) }
+        for p in plain.programs { p.setAutoload(p.name == "xdp_stats") }
+        try plain.load()
+        let alone = try perPacket(FileDescriptor(raw: dup(plain.program(named: "xdp_stats")!.fd)))
+        let ifindex = if_nametoindex("bbh")
+        let link = DispatcherPins(root: paths.bpffsRoot, hook: .xdp, direction: nil, netnsInode: NetworkNamespace.inode(nil),
+                                  ifindex: ifindex).interfaceLink
+        var ids: [UInt32] = [], cells: [String] = [], adds: [String] = []
+        for k in 1...DispatcherConfig.maxPrograms {
+            let request = LoadRequest(bytecode: .file(path: xdp), name: "xdp_stats", attach: .xdp(.init(iface: "bbh", priority: Int32(k))))
+            adds.append(String(format: "%.1f", try time { ids.append(try manager.load(request).kernel.id) }))
+            guard [1, 2, 5, 10].contains(k) else { continue }
+            guard let id = NetworkLinks.linkedProgram(pin: link), let fd = KernelPrograms.open(id: id) else {
+                say("dispatcher bench: no dispatcher behind \(link)"); break
+            }
+            cells.append("k=\(k): \(try perPacket(fd)) ns")
+        }
+        for id in ids.reversed() { try manager.unload(id: id) }
+        say("\nper packet, BPF_PROG_TEST_RUN, median of 7 x\(repeats), in the VM kernel (\(sh("uname -r").1.trimmingCharacters(in: .whitespacesAndNewlines)), qemu TCG: emulated, compare only with each other):")
+        say("  xdp_stats alone: \(alone) ns   dispatcher with k xdp_stats linked in: " + cells.joined(separator: "   "))
+        say("time to add the k-th program (load + new revision + swap), ms, emulated: " + adds.enumerated().map { "k=\($0 + 1) \($1)" }.joined(separator: "  "))
+    } catch {
+        say("dispatcher bench failed: \(error)")
+    }
+    sh("ip link del bbh; ip netns del bpfbench; umount \(paths.bpffsRoot); rm -rf \(base)")
+    exit(0)
+}
+
 // libbpf (inside bpftool) pins maps declared pinned-by-name under /sys/fs/bpf;
 // mount a bpffs there for the run if the machine has none (most distros do).
 let mountedSysBpf = sh("mount | grep -q ' /sys/fs/bpf type bpf' || { mount -t bpf bpf /sys/fs/bpf && echo mounted; }").1.contains("mounted")

@@ -122,6 +122,10 @@ public struct DispatcherPins: Sendable, Equatable {
     public var netnsInode: UInt64
     public var ifindex: UInt32
 
+    public init(root: String, hook: DispatcherConfig.Hook, direction: TcDirection? = nil, netnsInode: UInt64, ifindex: UInt32) {
+        self.root = root; self.hook = hook; self.direction = direction; self.netnsInode = netnsInode; self.ifindex = ifindex
+    }
+
     var hookDir: String {
         switch hook {
         case .xdp: "\(root)/xdp"
