@@ -143,6 +143,8 @@ let package = Package(
             dependencies: ["KubeClient", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "bpfman-manifests", dependencies: ["BpfmanAPI"]),
+        // The agent's decisions, pure: attach points, BpfProgram objects, what to ask bpfman.
+        .target(name: "BpfmanAgent", dependencies: ["Bpfman", "BpfmanAPI", "KubeClient"]),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(
@@ -181,6 +183,10 @@ let package = Package(
         .executableTarget(name: "leader-election-probe", dependencies: ["KubeClient", "KubeController"]),
         // Helpers the test targets share (running processes).
         .target(name: "TestHelpers"),
+        .testTarget(
+            name: "BpfmanAgentTests",
+            dependencies: ["BpfmanAgent", "Bpfman", "BpfmanAPI", "KubeClient"]
+        ),
         .testTarget(
             name: "BpfmanAPITests",
             dependencies: [

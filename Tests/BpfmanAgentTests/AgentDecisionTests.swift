@@ -1,0 +1,131 @@
+import Bpfman
+@testable import BpfmanAgent
+import BpfmanAPI
+import Foundation
+import KubeClient
+import Testing
+
+/// The agent's pure decisions: attach points, BpfProgram objects, and what
+/// to ask bpfman, against upstream's names (operator spec §3.3–§3.7).
+@Suite("agent decisions")
+struct AgentDecisionTests {
+    func info<T: Decodable>(_ type: T.Type, _ json: String) throws -> T { try JSONDecoder().decode(T.self, from: Data(json.utf8)) }
+
+    @Test func reconcilerNamesAreUpstreams() {
+        #expect(ReconcilerKind.allCases.count == 14)
+        #expect(ReconcilerKind.xdp.finalizer == "bpfman.io.xdpprogramcontroller/finalizer")
+        #expect(ReconcilerKind.tcxNs.finalizer == "bpfman.io.tcxnsprogramcontroller/finalizer")
+        #expect(ReconcilerKind.application.finalizer == "bpfman.io.bpfapplicationcontroller/finalizer")
+        #expect(ReconcilerKind.nsApplication.finalizer == "bpfman.io.bpfnsapplicationcontroller/finalizer")
+        #expect(ReconcilerKind.uprobeNs.typeString == "uprobe" && ReconcilerKind.nsApplication.typeString == "application")
+        #expect(ReconcilerKind.tc.annotation("interface") == "bpfman.io.tcprogramcontroller/interface")
+        #expect(ReconcilerKind.allCases.filter(\.isNamespaced).count == 5)
+    }
+
+    @Test func sanitizeAsUpstream() {
+        #expect(AttachPointName.sanitize("syscalls/sys_enter_openat") == "syscalls-sys-enter-openat")
+        #expect(AttachPointName.sanitize("try_to_wake_up") == "try-to-wake-up")
+        #expect(AttachPointName.sanitize("/usr/lib/Libfoo_x.so") == "usr-lib-libfoo-x.so")
+    }
+
+    @Test func networkAttachPoints() throws {
+        let xdp = try info(XdpProgramInfo.self, #"{"bpffunctionname":"pass","interfaceselector":{"interfaces":["eth0","eth1"]},"priority":5}"#)
+        let plain = AttachPointPlanner(kind: .xdp).xdp(xdp, interfaces: ["eth0", "eth1"], containers: .none)
+        #expect(plain.map(\.key) == ["eth0", "eth1"])
+        #expect(plain[0].annotations == ["bpfman.io/bpfProgramAttachPoint": "eth0", "bpfman.io.xdpprogramcontroller/interface": "eth0"])
+        #expect(plain[0].attach == .xdp(.init(iface: "eth0", priority: 5, proceedOn: [.pass, .dispatcherReturn])))
+
+        let planner = AttachPointPlanner(kind: .xdp, procRoot: "/host/proc")
+        let inPods = planner.xdp(xdp, interfaces: ["eth0"], containers: .selected([ContainerTarget(pod: "web-1", container: "nginx", pid: 4242)]))
+        #expect(inPods.map(\.key) == ["eth0-web-1-nginx"])
+        #expect(inPods[0].annotations["bpfman.io.xdpprogramcontroller/containerpid"] == "4242")
+        #expect(inPods[0].attach == .xdp(.init(iface: "eth0", priority: 5, proceedOn: [.pass, .dispatcherReturn], netns: "/host/proc/4242/ns/net")))
+
+        let nobody = planner.xdp(xdp, interfaces: ["eth0"], containers: .selected([]))
+        #expect(nobody.map(\.key) == ["eth0-no-containers-on-node"] && nobody[0].noTargets)
+        #expect(nobody[0].annotations["bpfman.io.xdpprogramcontroller/nocontainersonnode"] == "true")
+
+        let tc = try info(TcProgramInfo.self,
+                          #"{"bpffunctionname":"s","interfaceselector":{"interfaces":["eth0"]},"priority":7,"direction":"egress","proceedon":["ok","shot"]}"#)
+        let t = AttachPointPlanner(kind: .tc).tc(tc, interfaces: ["eth0"], containers: .none)
+        #expect(t.map(\.key) == ["eth0-egress"])
+        #expect(t[0].attach == .tc(.init(iface: "eth0", priority: 7, direction: .egress, proceedOn: [.ok, .shot])))
+    }
+
+    @Test func probeAttachPoints() throws {
+        let tp = try info(TracepointProgramInfo.self, #"{"bpffunctionname":"f","names":["syscalls/sys_enter_openat","sched/sched_switch"]}"#)
+        let points = AttachPointPlanner(kind: .tracepoint).tracepoint(tp)
+        #expect(points.map(\.key) == ["syscalls-sys-enter-openat", "sched-sched-switch"])
+        #expect(points[1].annotations["bpfman.io.tracepointprogramcontroller/tracepoint"] == "sched/sched_switch")
+        let up = try info(UprobeProgramInfo.self, #"{"bpffunctionname":"u","target":"libc","func_name":"malloc","pid":12}"#)
+        let u = AttachPointPlanner(kind: .uprobe).uprobe(up, containers: .none)
+        #expect(u.map(\.key) == ["libc-malloc"])
+        // Upstream never sends the pid; the object asked for it, so it is sent.
+        #expect(u[0].attach == .uprobe(.init(fnName: "malloc", target: "libc", pid: 12)))
+        let k = try info(KprobeProgramInfo.self, #"{"bpffunctionname":"k","func_name":"try_to_wake_up","retprobe":true}"#)
+        #expect(AttachPointPlanner(kind: .kprobe).kprobe(k).map(\.key) == ["try-to-wake-up"])
+    }
+
+    func request(_ attach: AttachInfo, globals: [String: [UInt8]] = [:]) -> LoadRequest {
+        LoadRequest(bytecode: .image(url: "quay.io/x/y:v1", pullPolicy: .ifNotPresent, digest: nil), name: "f", attach: attach,
+                    globalData: globals, metadata: ["bpfman.io/uuid": "u1", "bpfman.io/ProgramName": "p"])
+    }
+
+    @Test func reloadComparesEverythingThatShapesTheProgram() {
+        let base = request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress)))
+        #expect(LoadDifference.between(loaded: base, desired: base) == .none)
+        #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 9, direction: .ingress, proceedOn: [.ok]))))
+                == .placement(priority: 9, proceedOn: ["ok"]))
+        // Upstream misses these three (operator spec §3.7).
+        #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .egress)))) == .reload("TC attach point"))
+        #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress, netns: "/host/proc/1/ns/net"))))
+                == .reload("TC attach point"))
+        #expect(LoadDifference.between(loaded: base, desired: request(base.attach, globals: ["x": [1]])) == .reload("global data"))
+        let tcx = request(.tcx(.init(iface: "eth0", priority: 5, direction: .ingress)))
+        #expect(LoadDifference.between(loaded: tcx, desired: request(.tcx(.init(iface: "eth0", priority: 6, direction: .ingress))))
+                == .placement(priority: 6, proceedOn: nil))
+        #expect(LoadDifference.between(loaded: tcx, desired: request(.tcx(.init(iface: "eth1", priority: 5, direction: .ingress)))) == .reload("TCX attach point"))
+    }
+
+    @Test func decisionTable() {
+        let want = request(.xdp(.init(iface: "eth0", priority: 5)))
+        let moved = request(.xdp(.init(iface: "eth0", priority: 8)))
+        let other = request(.xdp(.init(iface: "eth1", priority: 5)))
+        let notSelected = NodeDecision.NotLoading(.notSelected)
+        #expect(NodeDecision.decide(loaded: nil, desired: .success(want)) == NodeDecision(calls: [.load(want)], condition: .loaded))
+        #expect(NodeDecision.decide(loaded: nil, desired: .failure(notSelected)) == NodeDecision(calls: [], condition: .notSelected))
+        #expect(NodeDecision.decide(loaded: (7, want), desired: .failure(notSelected)) == NodeDecision(calls: [.unload(id: 7)], condition: .notSelected))
+        // No change, no call: an idle pass costs bpfman nothing.
+        #expect(NodeDecision.decide(loaded: (7, want), desired: .success(want)) == NodeDecision(calls: [], condition: .loaded))
+        #expect(NodeDecision.decide(loaded: (7, want), desired: .success(moved)).calls == [.update(id: 7, priority: 8, proceedOn: [])])
+        #expect(NodeDecision.decide(loaded: (7, want), desired: .success(other)).calls == [.unload(id: 7), .load(other)])
+        #expect(NodeDecision.failureCondition(.unload(id: 7)) == .notUnloaded && NodeDecision.failureCondition(.load(want)) == .notLoaded)
+
+        #expect(NodeDecision.reasonNotToLoad(deleting: true, nodeSelected: false, noTargets: true, mapOwner: .notFound) == .unloaded)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: false, noTargets: true, mapOwner: .notFound) == .notSelected)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: true, mapOwner: .notFound) == .noContainersOnNode)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notFound) == .mapOwnerNotFound)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notLoaded) == .mapOwnerNotLoaded)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .loaded(id: 3)) == nil)
+        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notSet) == nil)
+    }
+
+    @Test func bpfProgramObjects() throws {
+        let owner = OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "XdpProgram", name: "xdp-pass", uid: "abc")
+        let template = BpfProgramTemplate(kind: .xdp, node: "node-a", owner: owner)
+        let point = AttachPointPlanner(kind: .xdp).point("eth0", [ReconcilerKind.xdp.annotation("interface"): "eth0"], nil)
+        let obj = template.object(for: point)
+        #expect(obj.metadata.name?.range(of: #"^xdp-pass-[0-9a-f]{8}$"#, options: .regularExpression) != nil, "\(obj.metadata.name ?? "")")
+        #expect(obj.metadata.labels == ["bpfman.io/ownedByProgram": "xdp-pass", "bpfman.io/appProgramId": "", "kubernetes.io/hostname": "node-a"])
+        #expect(obj.metadata.finalizers == ["bpfman.io.xdpprogramcontroller/finalizer"])
+        #expect(obj.metadata.ownerReferences?.first?.controller == true && obj.metadata.ownerReferences?.first?.blockOwnerDeletion == true)
+        #expect(obj.metadata.annotations?["bpfman.io/bpfProgramAttachPoint"] == "eth0")
+        #expect(obj.spec.type == "xdp" && obj.status?.conditions == [])
+        #expect(template.object(for: point).metadata.name != obj.metadata.name, "names are fresh each time")
+
+        let app = BpfProgramTemplate(kind: .nsApplication, node: "n", owner: owner, appProgramID: "xdp-pass", baseName: "app-xdp", namespace: "ns1")
+        let appObj = app.object(for: point)
+        #expect(appObj.metadata.namespace == "ns1" && appObj.metadata.name?.hasPrefix("app-xdp-") == true)
+        #expect(appObj.metadata.labels?["bpfman.io/appProgramId"] == "xdp-pass" && appObj.spec.type == "application")
+    }
+}
