@@ -56,6 +56,15 @@ public final class BpfmanClient: Sendable {
         try await stub.list(request, options: options(timeout)).results
     }
 
+    /// Moves an attached XDP, TC or TCX program without unloading it.
+    public func update(id: UInt32, priority: Int32?, proceedOn: [Int32] = [], timeout: Duration? = nil) async throws -> Bpfman_V1_UpdateResponse {
+        var r = Bpfman_V1_UpdateRequest()
+        r.id = id
+        if let priority { r.priority = priority }
+        r.proceedOn = proceedOn
+        return try await stub.update(r, options: options(timeout))
+    }
+
     public func get(id: UInt32, timeout: Duration? = nil) async throws -> Bpfman_V1_GetResponse {
         var r = Bpfman_V1_GetRequest()
         r.id = id

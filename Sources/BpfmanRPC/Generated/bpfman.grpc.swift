@@ -91,13 +91,27 @@ public enum Bpfman_V1_Bpfman: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Update" metadata.
+        public enum Update: Sendable {
+            /// Request type for "Update".
+            public typealias Input = Bpfman_V1_UpdateRequest
+            /// Response type for "Update".
+            public typealias Output = Bpfman_V1_UpdateResponse
+            /// Descriptor for "Update".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "bpfman.v1.Bpfman"),
+                method: "Update",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "bpfman.v1.Bpfman" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Load.descriptor,
             Unload.descriptor,
             List.descriptor,
             PullBytecode.descriptor,
-            Get.descriptor
+            Get.descriptor,
+            Update.descriptor
         ]
     }
 }
@@ -193,6 +207,20 @@ extension Bpfman_V1_Bpfman {
             request: GRPCCore.StreamingServerRequest<Bpfman_V1_GetRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Bpfman_V1_GetResponse>
+
+        /// Handle the "Update" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Bpfman_V1_UpdateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Bpfman_V1_UpdateResponse` messages.
+        func update(
+            request: GRPCCore.StreamingServerRequest<Bpfman_V1_UpdateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Bpfman_V1_UpdateResponse>
     }
 
     /// Service protocol for the "bpfman.v1.Bpfman" service.
@@ -272,6 +300,20 @@ extension Bpfman_V1_Bpfman {
             request: GRPCCore.ServerRequest<Bpfman_V1_GetRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Bpfman_V1_GetResponse>
+
+        /// Handle the "Update" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Bpfman_V1_UpdateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Bpfman_V1_UpdateResponse` message.
+        func update(
+            request: GRPCCore.ServerRequest<Bpfman_V1_UpdateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Bpfman_V1_UpdateResponse>
     }
 
     /// Simple service protocol for the "bpfman.v1.Bpfman" service.
@@ -349,6 +391,20 @@ extension Bpfman_V1_Bpfman {
             request: Bpfman_V1_GetRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Bpfman_V1_GetResponse
+
+        /// Handle the "Update" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Bpfman_V1_UpdateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Bpfman_V1_UpdateResponse` to respond with.
+        func update(
+            request: Bpfman_V1_UpdateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Bpfman_V1_UpdateResponse
     }
 }
 
@@ -411,6 +467,17 @@ extension Bpfman_V1_Bpfman.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Bpfman_V1_Bpfman.Method.Update.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Bpfman_V1_UpdateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Bpfman_V1_UpdateResponse>(),
+            handler: { request, context in
+                try await self.update(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -466,6 +533,17 @@ extension Bpfman_V1_Bpfman.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Bpfman_V1_GetResponse> {
         let response = try await self.get(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func update(
+        request: GRPCCore.StreamingServerRequest<Bpfman_V1_UpdateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Bpfman_V1_UpdateResponse> {
+        let response = try await self.update(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -534,6 +612,19 @@ extension Bpfman_V1_Bpfman.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Bpfman_V1_GetResponse> {
         return GRPCCore.ServerResponse<Bpfman_V1_GetResponse>(
             message: try await self.get(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func update(
+        request: GRPCCore.ServerRequest<Bpfman_V1_UpdateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Bpfman_V1_UpdateResponse> {
+        return GRPCCore.ServerResponse<Bpfman_V1_UpdateResponse>(
+            message: try await self.update(
                 request: request.message,
                 context: context
             ),
@@ -644,6 +735,25 @@ extension Bpfman_V1_Bpfman {
             deserializer: some GRPCCore.MessageDeserializer<Bpfman_V1_GetResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Bpfman_V1_GetResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Update" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Bpfman_V1_UpdateRequest` message.
+        ///   - serializer: A serializer for `Bpfman_V1_UpdateRequest` messages.
+        ///   - deserializer: A deserializer for `Bpfman_V1_UpdateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func update<Result>(
+            request: GRPCCore.ClientRequest<Bpfman_V1_UpdateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Bpfman_V1_UpdateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Bpfman_V1_UpdateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Bpfman_V1_UpdateResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -812,6 +922,36 @@ extension Bpfman_V1_Bpfman {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Update" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Bpfman_V1_UpdateRequest` message.
+        ///   - serializer: A serializer for `Bpfman_V1_UpdateRequest` messages.
+        ///   - deserializer: A deserializer for `Bpfman_V1_UpdateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func update<Result>(
+            request: GRPCCore.ClientRequest<Bpfman_V1_UpdateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Bpfman_V1_UpdateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Bpfman_V1_UpdateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Bpfman_V1_UpdateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Bpfman_V1_Bpfman.Method.Update.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -938,6 +1078,31 @@ extension Bpfman_V1_Bpfman.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Bpfman_V1_GetRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Bpfman_V1_GetResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Update" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Bpfman_V1_UpdateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func update<Result>(
+        request: GRPCCore.ClientRequest<Bpfman_V1_UpdateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Bpfman_V1_UpdateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.update(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Bpfman_V1_UpdateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Bpfman_V1_UpdateResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1086,6 +1251,35 @@ extension Bpfman_V1_Bpfman.ClientProtocol {
             metadata: metadata
         )
         return try await self.get(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Update" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func update<Result>(
+        _ message: Bpfman_V1_UpdateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Bpfman_V1_UpdateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Bpfman_V1_UpdateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.update(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -103,4 +103,28 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
         response.kernelInfo = ProtoConversion.kernelInfo(entry)
         return response
     }
+
+    /// In-place move of an attached XDP, TC or TCX program (an addition to upstream's API).
+    public func update(request: Bpfman_V1_UpdateRequest, context: ServerContext) async throws -> Bpfman_V1_UpdateResponse {
+        let manager = self.manager
+        let id = request.id
+        let priority = request.hasPriority ? request.priority : nil
+        let values = request.proceedOn
+        let entry = try await run {
+            var names: [String]?
+            if !values.isEmpty {
+                let kind = try manager.get(id: id).record?.kind
+                names = try values.map { v in
+                    let name = kind == .tc ? TcAction(rawValue: v)?.name : XdpAction(rawValue: v)?.name
+                    guard let name else { throw BpfmanError(.invalidArgument, "UpdateRequest.proceed_on value \(v) is not valid for this program") }
+                    return name
+                }
+            }
+            return try manager.update(id: id, priority: priority, proceedOn: names)
+        }
+        var response = Bpfman_V1_UpdateResponse()
+        if let info = ProtoConversion.programInfo(entry) { response.info = info }
+        response.kernelInfo = ProtoConversion.kernelInfo(entry)
+        return response
+    }
 }

@@ -66,6 +66,13 @@ struct RPCServerTests {
             try veth.sendToPeer(12)
             #expect(try MapAccess.lookupU64(pin: counter, key: 0) - before >= 12)
 
+            // Update (our addition to the API): a new priority and proceed-on, the same program.
+            let moved = try await client.update(id: id, priority: 7, proceedOn: [1, 2])
+            #expect(moved.kernelInfo.id == id && moved.info.attach.xdpAttachInfo.priority == 7)
+            #expect(moved.info.attach.xdpAttachInfo.proceedOn == [1, 2])
+            let (code, message) = await Self.statusCode { _ = try await client.update(id: id, priority: 2000) }
+            #expect(code == .invalidArgument && message.contains("XDP priority 2000 is out of range"), "\(message)")
+
             try await client.unload(id: id)
             #expect(try await client.list(onlyOurs).isEmpty)
         }
