@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "bpfman", targets: ["bpfman"]),
         .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
+        .executable(name: "bpfman-agent", targets: ["bpfman-agent"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
@@ -143,8 +144,20 @@ let package = Package(
             dependencies: ["KubeClient", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(name: "bpfman-manifests", dependencies: ["BpfmanAPI"]),
+        .executableTarget(name: "bpfman-agent", dependencies: [
+            "BpfmanAgent", "BpfmanRPC", "KubeClient", "KubeController",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // The agent's decisions, pure: attach points, BpfProgram objects, what to ask bpfman.
-        .target(name: "BpfmanAgent", dependencies: ["Bpfman", "BpfmanAPI", "KubeClient"]),
+        .target(name: "BpfmanAgent", dependencies: [
+            "Bpfman", "BpfmanAPI", "BpfmanRPC", "KubeClient", "KubeController",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(

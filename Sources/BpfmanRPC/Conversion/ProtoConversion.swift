@@ -25,6 +25,33 @@ public enum ProtoConversion {
             mapOwnerID: r.hasMapOwnerID ? r.mapOwnerID : nil)
     }
 
+    /// The wire form of a load request (what a client such as the agent sends);
+    /// `username`/`password` go with image bytecode.
+    public static func loadRequest(_ r: LoadRequest, username: String = "", password: String = "") -> Bpfman_V1_LoadRequest {
+        var out = Bpfman_V1_LoadRequest()
+        out.bytecode = location(r.bytecode, username: username, password: password)
+        out.name = r.name
+        out.programType = r.attach.kind.bpfmanKind
+        out.attach = attachInfo(r.attach)
+        out.metadata = r.metadata
+        out.globalData = r.globalData.mapValues { Data($0) }
+        if let owner = r.mapOwnerID { out.mapOwnerID = owner }
+        return out
+    }
+
+    /// What a listed program was loaded with, as a load request (to compare with what is wanted now).
+    public static func loadRequest(from info: Bpfman_V1_ProgramInfo) throws -> LoadRequest {
+        let bytecode: BytecodeLocation
+        switch info.bytecode.location {
+        case .image(let image): bytecode = .image(url: image.url, pullPolicy: try pullPolicy(image.imagePullPolicy), digest: nil)
+        case .file(let path): bytecode = .file(path: path)
+        case nil: bytecode = .file(path: "")
+        }
+        return LoadRequest(bytecode: bytecode, name: info.name, attach: try attachInfo(info.attach),
+                           globalData: info.globalData.mapValues { [UInt8]($0) }, metadata: info.metadata,
+                           mapOwnerID: info.hasMapOwnerID ? info.mapOwnerID : nil)
+    }
+
     public static func pullPolicy(_ value: Int32) throws -> ImagePullPolicy {
         switch value {
         case 0: .always
@@ -88,22 +115,29 @@ public enum ProtoConversion {
                    metadata: r.matchMetadata)
     }
 
+    /// Where bytecode is, on the wire (credentials only go out with a request).
+    static func location(_ l: BytecodeLocation, username: String = "", password: String = "") -> Bpfman_V1_BytecodeLocation {
+        var out = Bpfman_V1_BytecodeLocation()
+        switch l {
+        case .file(let path): out.file = path
+        case .image(let url, let policy, _):
+            var image = Bpfman_V1_BytecodeImage()
+            image.url = url
+            image.imagePullPolicy = Int32(ImagePullPolicy.allCases.firstIndex(of: policy) ?? 1)
+            image.username = username
+            image.password = password
+            out.image = image
+        }
+        return out
+    }
+
     // MARK: responses
 
     public static func programInfo(_ e: ProgramEntry) -> Bpfman_V1_ProgramInfo? {
         guard let r = e.record else { return nil }
         var info = Bpfman_V1_ProgramInfo()
         info.name = r.name
-        switch r.location {
-        case .file(let path): info.bytecode.file = path
-        case .image(let url, let policy, _):
-            var image = Bpfman_V1_BytecodeImage()
-            image.url = url
-            image.imagePullPolicy = Int32(ImagePullPolicy.allCases.firstIndex(of: policy) ?? 1)
-            image.username = ""
-            image.password = ""
-            info.bytecode.image = image
-        }
+        info.bytecode = location(r.location)
         info.attach = attachInfo(r.attach, position: Int32(r.attachment.position ?? 0))
         info.globalData = r.globalData.mapValues { Data($0) }
         if let owner = r.mapOwnerID { info.mapOwnerID = owner }

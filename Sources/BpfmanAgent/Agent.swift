@@ -1,0 +1,63 @@
+import BpfmanAPI
+import KubeClient
+import KubeController
+import Logging
+
+/// One node's agent: the caches and a controller per program kind, with
+/// every watch declared here. Each controller reconciles one object per key
+/// (not upstream's resync of every object of the kind), fed by its kind, the
+/// BpfPrograms it owns on this node, and label changes of this node.
+public final class Agent: Sendable {
+    public let ctx: AgentContext
+    let controllers: [Controller]
+    let startInformers: [@Sendable () async throws -> Void]
+    let syncs: [@Sendable () async -> Void]
+
+    public init(_ ctx: AgentContext) {
+        self.ctx = ctx
+        var controllers: [Controller] = []
+        var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() }]
+        var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() }]
+        func add<P: AgentProgram>(_: P.Type) {
+            let reconciler = ProgramReconciler<P>(ctx)
+            let controller = Controller(name: P.reconciler.rawValue, reconciler: reconciler, logger: ctx.logger)
+            controller.watches(reconciler.programs)
+            controller.owns(ctx.bpfPrograms, ownerKind: P.Kind.resource.kind, ownerNamespaced: false)
+            // This node's labels decide selection: a change re-checks every object of the kind.
+            let informer = reconciler.programs
+            let queue = controller.queue
+            ctx.nodes.addHandler(.init(onAdd: { _ in
+                Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } }
+            }, onUpdate: { old, new in
+                guard old.metadata.labels != new.metadata.labels else { return }
+                Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } }
+            }))
+            controllers.append(controller)
+            starts.append { try await informer.run() }
+            syncs.append { await informer.waitForSync() }
+        }
+        add(XdpAgent.self)
+        add(TcAgent.self)
+        add(TcxAgent.self)
+        add(TracepointAgent.self)
+        add(KprobeAgent.self)
+        add(UprobeAgent.self)
+        add(FentryAgent.self)
+        add(FexitAgent.self)
+        self.controllers = controllers
+        startInformers = starts
+        self.syncs = syncs
+    }
+
+    /// Runs until cancelled; `ready` is called once every cache has synced.
+    public func run(ready: @escaping @Sendable () -> Void = {}) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { g in
+            for start in startInformers { g.addTask { try await start() } }
+            for sync in syncs { await sync() }
+            ready()
+            for c in controllers { g.addTask { await c.run() } }
+            try await g.next()
+            g.cancelAll()
+        }
+    }
+}

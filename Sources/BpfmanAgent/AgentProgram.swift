@@ -1,0 +1,106 @@
+import Bpfman
+import BpfmanAPI
+
+/// What the agent needs to know of one cluster-scoped program kind; all the
+/// rest (`ProgramReconciler`) is shared.
+public protocol AgentProgram: Sendable {
+    associatedtype Info: ProgramInfo
+    associatedtype Kind: BpfmanKind where Kind.Spec == ProgramSpec<Info>
+    static var reconciler: ReconcilerKind { get }
+    static func function(_ info: Info) -> String
+    static func mapOwner(_ info: Info) -> LabelSelector?
+    /// The attach points on this node.
+    static func attachPoints(_ info: Info, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint]
+}
+
+/// Container selectors need the node's CRI runtime, which this agent does not query yet.
+struct ContainersNotSupported: Error, CustomStringConvertible {
+    var description: String {
+        "container selectors are not supported by this agent yet (it does not query the node's CRI runtime); the program was not loaded"
+    }
+}
+
+func containers(_ selector: ContainerSelector?) throws -> AttachPointPlanner.Containers {
+    if selector != nil { throw ContainersNotSupported() }
+    return .none
+}
+
+public enum XdpAgent: AgentProgram {
+    public typealias Kind = XdpKind
+    public static let reconciler = ReconcilerKind.xdp
+    public static func function(_ i: XdpProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: XdpProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: XdpProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.xdp(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    }
+}
+
+public enum TcAgent: AgentProgram {
+    public typealias Kind = TcKind
+    public static let reconciler = ReconcilerKind.tc
+    public static func function(_ i: TcProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: TcProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: TcProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.tc(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    }
+}
+
+public enum TcxAgent: AgentProgram {
+    public typealias Kind = TcxKind
+    public static let reconciler = ReconcilerKind.tcx
+    public static func function(_ i: TcxProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: TcxProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: TcxProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.tcx(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    }
+}
+
+public enum TracepointAgent: AgentProgram {
+    public typealias Kind = TracepointKind
+    public static let reconciler = ReconcilerKind.tracepoint
+    public static func function(_ i: TracepointProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: TracepointProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: TracepointProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.tracepoint(i)
+    }
+}
+
+public enum KprobeAgent: AgentProgram {
+    public typealias Kind = KprobeKind
+    public static let reconciler = ReconcilerKind.kprobe
+    public static func function(_ i: KprobeProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: KprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: KprobeProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.kprobe(i)
+    }
+}
+
+public enum UprobeAgent: AgentProgram {
+    public typealias Kind = UprobeKind
+    public static let reconciler = ReconcilerKind.uprobe
+    public static func function(_ i: UprobeProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: UprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: UprobeProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.uprobe(i, containers: try containers(i.containers))
+    }
+}
+
+public enum FentryAgent: AgentProgram {
+    public typealias Kind = FentryKind
+    public static let reconciler = ReconcilerKind.fentry
+    public static func function(_ i: FentryProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: FentryProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: FentryProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.fentry(i)
+    }
+}
+
+public enum FexitAgent: AgentProgram {
+    public typealias Kind = FexitKind
+    public static let reconciler = ReconcilerKind.fexit
+    public static func function(_ i: FexitProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: FexitProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+        planner.fexit(i)
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import BpfmanAgent
+import BpfmanRPC
+import Dispatch
+import Foundation
+import KubeClient
+import KubeController
+import Logging
+import Metrics
+import Prometheus
+import Synchronization
+
+/// bpfman-agent: the node side of the operator. Turns program objects into
+/// BpfPrograms for this node and programs loaded through bpfman-rpc.
+@main
+struct BpfmanAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bpfman-agent",
+                                                    abstract: "Load the programs that bpfman.io objects select on this node.")
+
+    @Option(name: .customLong("metrics-bind-address"), help: "Metrics endpoint (/metrics).") var metrics = ":8174"
+    @Option(name: .customLong("health-probe-bind-address"), help: "Probe endpoint (/healthz, /readyz).") var health = ":8175"
+    @Flag(name: .customLong("enable-http2"), help: "Accepted for compatibility; the endpoints speak HTTP/1.1.") var http2 = false
+    @Option(name: .customLong("profiling-bind-address"), help: "Accepted for compatibility; no profiling endpoint.") var profiling = ""
+    @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") var kubeconfig: String?
+    @Option(name: .customLong("bpfman-socket"), help: "bpfman-rpc's socket.") var socket = "/run/bpfman-sock/bpfman.sock"
+    @Option(name: .customLong("proc-root"), help: "Where the host's /proc is seen (/host/proc in the DaemonSet).") var procRoot = "/proc"
+    @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
+
+    static func split(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let node = env["KUBE_NODE_NAME"], !node.isEmpty else {
+            throw ValidationError("KUBE_NODE_NAME is not set: the agent must know which node it runs on")
+        }
+        let level: Logger.Level = switch logLevel ?? env["GO_LOG"] ?? "info" {
+        case "debug": .debug
+        case "trace": .trace
+        default: .info
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "bpfman-agent")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+        let client = try KubeClient(config: config)
+        let bpfman = try BpfmanClient(socketPath: socket)
+        let ctx = AgentContext(client: client, bpfman: bpfman, nodeName: node, procRoot: procRoot, logger: logger)
+        let agent = Agent(ctx)
+        let ready = Atomic<Bool>(false)
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        guard let (hh, hp) = Self.split(health), let (mh, mp) = Self.split(metrics) else {
+            throw ValidationError("bind addresses are host:port")
+        }
+        let healthPort = try await probes.start(host: hh, port: hp)
+        let metricsPort = try await probes.start(host: mh, port: mp)
+        logger.info("bpfman-agent starting", metadata: ["node": "\(node)", "socket": "\(socket)",
+                                                         "health": "\(healthPort)", "metrics": "\(metricsPort)"])
+
+        let rpc = Task { try await bpfman.run() }
+        let work = Task {
+            try await agent.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
+        }
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
+        for s in sources {
+            s.setEventHandler { @Sendable in work.cancel() }
+            s.resume()
+        }
+        _ = await work.result
+        logger.info("bpfman-agent stopping")
+        bpfman.close()
+        rpc.cancel()
+        await probes.stop()
+        try? await client.shutdown()
+        for s in sources { s.cancel() }
+    }
+}

@@ -1,0 +1,134 @@
+import Bpfman
+import Foundation
+import Testing
+import TestHelpers
+
+/// The cluster tier: kubesim + bpfman-rpc + bpfman-agent as real processes,
+/// kubectl as the client, programs in the host kernel.
+@Suite("bpfman-agent in the cluster tier (host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
+struct AgentClusterTests {
+    /// A program object: kind, name, function, the example object, and the kind's own spec lines.
+    static func object(_ kind: String, _ name: String, function: String, example: String, nodeSelector: String = "{}",
+                       _ lines: [String]) -> String {
+        (["apiVersion: bpfman.io/v1alpha1", "kind: \(kind)", "metadata:", "  name: \(name)", "spec:",
+          "  bpffunctionname: \(function)", "  nodeselector: \(nodeSelector)", "  bytecode:", "    path: \(TestPaths.example(example))"]
+            + lines.map { "  " + $0 }).joined(separator: "\n")
+    }
+
+    static func xdp(_ name: String, iface: String, priority: Int = 50, function: String = "xdp_stats", nodeSelector: String = "{}") -> String {
+        object("XdpProgram", name, function: function, example: "xdp_counter", nodeSelector: nodeSelector,
+               ["interfaceselector: {interfaces: [\(iface)]}", "priority: \(priority)"])
+    }
+
+    static func tracepoint(_ name: String) -> String {
+        object("TracepointProgram", name, function: "tracepoint_openat", example: "tracepoint_counter", ["names: [syscalls/sys_enter_openat]"])
+    }
+
+    static func fentry(_ name: String) -> String {
+        object("FentryProgram", name, function: "test_fentry", example: "fentry_counter", ["func_name: do_unlinkat"])
+    }
+
+    func loaded(_ cluster: ClusterNode) throws -> [ProgramEntry] {
+        let r = try cluster.box.cli(["list", "--output", "json"])
+        return try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(r.stdout.utf8))
+    }
+
+    @Test("XdpProgram → one Loaded BpfProgram with upstream's metadata, the kernel id annotated, packets counted; update in place; delete unloads")
+    func xdpLifecycle() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.xdp("xdp-counter", iface: veth.host)).ok)
+        let bp = try #require(try await cluster.waitFor("xdp-counter", condition: "Loaded").first)
+        let meta = try #require(bp["metadata"] as? [String: Any])
+        #expect(meta["labels"] as? [String: String] == ["bpfman.io/ownedByProgram": "xdp-counter", "bpfman.io/appProgramId": "",
+                                                       "kubernetes.io/hostname": "node-a"])
+        #expect(meta["finalizers"] as? [String] == ["bpfman.io.xdpprogramcontroller/finalizer"])
+        let owner = try #require((meta["ownerReferences"] as? [[String: Any]])?.first)
+        #expect(owner["kind"] as? String == "XdpProgram" && owner["name"] as? String == "xdp-counter" && owner["controller"] as? Bool == true)
+        let ann = try #require(meta["annotations"] as? [String: String])
+        #expect(ann["bpfman.io/bpfProgramAttachPoint"] == veth.host && ann["bpfman.io.xdpprogramcontroller/interface"] == veth.host)
+        #expect((bp["spec"] as? [String: Any])?["type"] as? String == "xdp")
+        let programs = try loaded(cluster)
+        #expect(programs.count == 1)
+        let program = try #require(programs.first)
+        #expect(ann["bpfman.io/ProgramId"] == "\(program.kernel.id)")
+        #expect(program.record?.metadata["bpfman.io/uuid"] == meta["uid"] as? String)
+        #expect(program.record?.metadata["bpfman.io/ProgramName"] == "xdp-counter")
+        let before = try cluster.box.counter(program, map: "xdp_stats_map", key: 0)
+        try veth.sendToHost(10)
+        #expect(try cluster.box.counter(program, map: "xdp_stats_map", key: 0) - before >= 10)
+
+        // Idle: nothing to do means no bpfman call and no API write.
+        let (loads, writes) = (try cluster.metric("bpfman_agent_rpc_calls_total", "load"), try cluster.metric("bpfman_agent_api_writes_total"))
+        #expect(try await cluster.kubectl(["label", "xdpprogram", "xdp-counter", "touched=yes"]).ok)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try cluster.metric("bpfman_agent_rpc_calls_total", "load") == loads)
+        #expect(try cluster.metric("bpfman_agent_api_writes_total") == writes, "an idle pass wrote to the API")
+        print("xdp: \(writes) API writes to converge one program (create, annotation, status)")
+
+        // A new priority moves the program in place: same id, one update call.
+        #expect(try await cluster.kubectl(["patch", "xdpprogram", "xdp-counter", "--type=merge", "-p", #"{"spec":{"priority":7}}"#]).ok)
+        let deadline = Date().addingTimeInterval(30)
+        func priority() throws -> Int32? {
+            guard case .xdp(let x) = try loaded(cluster).first?.record?.attach else { return nil }
+            return x.priority
+        }
+        while Date() < deadline, try priority() != 7 {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try loaded(cluster).map(\.kernel.id) == [program.kernel.id], "the program was reloaded, not moved")
+        #expect(try cluster.metric("bpfman_agent_rpc_calls_total", "update") >= 1)
+
+        #expect(try await cluster.kubectl(["delete", "xdpprogram", "xdp-counter", "--wait=false"]).ok)
+        let gone = Date().addingTimeInterval(30)
+        while Date() < gone, !(try await cluster.bpfPrograms(ownedBy: "xdp-counter").isEmpty) { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(try await cluster.bpfPrograms(ownedBy: "xdp-counter").isEmpty, "\(cluster.log.suffix(2000))")
+        #expect(try loaded(cluster).isEmpty)
+        #expect(cluster.box.pins().isEmpty, "left behind: \(cluster.box.pins())")
+    }
+
+    @Test("tracepoint Loaded; fentry NotLoaded with the kernel's refusal; a missing function and a missing interface NotLoaded with the cause; nodeSelector → NotSelected")
+    func conditionsTellTheTruth() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        for yaml in [Self.tracepoint("tp"), Self.fentry("fe"), Self.xdp("nofn", iface: veth.host, function: "nope"),
+                     Self.xdp("noif", iface: "bpfmannoif0"), Self.xdp("elsewhere", iface: veth.host, nodeSelector: "{matchLabels: {zone: moon}}")] {
+            let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
+            #expect(r.ok, "\(r.stderr)")
+        }
+        try await cluster.waitFor("tp", condition: "Loaded")
+        let fe = try await cluster.waitFor("fe", condition: "NotLoaded")
+        #expect(ClusterNode.condition(fe[0])?.message.contains("refused") == true, "\(ClusterNode.condition(fe[0])?.message ?? "")")
+        let nofn = try await cluster.waitFor("nofn", condition: "NotLoaded")
+        #expect(ClusterNode.condition(nofn[0])?.message.contains("no program named \"nope\"") == true, "\(ClusterNode.condition(nofn[0])?.message ?? "")")
+        let noif = try await cluster.waitFor("noif", condition: "NotLoaded")
+        #expect(ClusterNode.condition(noif[0])?.message.contains("interface \"bpfmannoif0\" not found") == true)
+        try await cluster.waitFor("elsewhere", condition: "NotSelected")
+        #expect(try loaded(cluster).count == 1, "only the tracepoint is in the kernel")
+
+        // Relabel the node: now selected, loaded.
+        #expect(try await cluster.kubectl(["label", "node", "node-a", "zone=moon"]).ok)
+        try await cluster.waitFor("elsewhere", condition: "Loaded")
+        // Deleting objects that never loaded works.
+        for name in ["fe", "nofn", "noif"] {
+            let kind = name == "fe" ? "fentryprogram" : "xdpprogram"
+            #expect(try await cluster.kubectl(["delete", kind, name, "--wait=false"]).ok)
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            var left = 0
+            for name in ["fe", "nofn", "noif"] { left += try await cluster.bpfPrograms(ownedBy: name).count }
+            if left == 0 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        for name in ["fe", "nofn", "noif"] { #expect(try await cluster.bpfPrograms(ownedBy: name).isEmpty, "\(name) left a BpfProgram") }
+    }
+}
+
+extension JSONDecoder {
+    static var iso: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
