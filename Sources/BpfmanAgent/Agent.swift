@@ -18,23 +18,23 @@ public final class Agent: Sendable {
         var controllers: [Controller] = []
         var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() }]
         var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() }]
-        func add<P: AgentProgram>(_: P.Type) {
-            let reconciler = ProgramReconciler<P>(ctx)
-            let controller = Controller(name: P.reconciler.rawValue, reconciler: reconciler, logger: ctx.logger)
-            controller.watches(reconciler.programs)
-            controller.owns(ctx.bpfPrograms, ownerKind: P.Kind.resource.kind, ownerNamespaced: false)
+        func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String) {
+            let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger)
+            controller.watches(informer)
+            controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
             // This node's labels decide selection: a change re-checks every object of the kind.
-            let informer = reconciler.programs
             let queue = controller.queue
-            ctx.nodes.addHandler(.init(onAdd: { _ in
-                Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } }
-            }, onUpdate: { old, new in
-                guard old.metadata.labels != new.metadata.labels else { return }
-                Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } }
+            let all: @Sendable () -> Void = { Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } } }
+            ctx.nodes.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in
+                if old.metadata.labels != new.metadata.labels { all() }
             }))
             controllers.append(controller)
             starts.append { try await informer.run() }
             syncs.append { await informer.waitForSync() }
+        }
+        func add<P: AgentProgram>(_: P.Type) {
+            let reconciler = ProgramReconciler<P>(ctx)
+            wire(P.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: P.Kind.resource.kind)
         }
         add(XdpAgent.self)
         add(TcAgent.self)
@@ -44,6 +44,8 @@ public final class Agent: Sendable {
         add(UprobeAgent.self)
         add(FentryAgent.self)
         add(FexitAgent.self)
+        let apps = ApplicationReconciler(ctx)
+        wire(ReconcilerKind.application.rawValue, apps, apps.applications, ownerKind: BpfApplicationKind.resource.kind)
         self.controllers = controllers
         startInformers = starts
         self.syncs = syncs

@@ -7,6 +7,7 @@ import KubeClient
 import KubeController
 import Logging
 import Metrics
+import Synchronization
 
 /// What every reconciler of one agent shares: the API client, bpfman, this
 /// node, the caches of this node's Node and BpfPrograms, and the counters.
@@ -20,6 +21,8 @@ public final class AgentContext: Sendable {
     let logger: Logger
     let rpcCalls: @Sendable (String) -> Counter
     let apiWrites: Counter
+    /// BpfPrograms this agent wrote that the cache may not show yet (nil: deleted), by UID.
+    private let written = WrittenObjects()
 
     public init(client: KubeClient, bpfman: BpfmanClient, nodeName: String, procRoot: String = "/proc", logger: Logger) {
         self.client = client
@@ -31,6 +34,11 @@ public final class AgentContext: Sendable {
         bpfPrograms = Informer(client: client, labelSelector: "\(BpfProgramTemplate.hostnameLabel)=\(nodeName)")
         rpcCalls = { Counter(label: "bpfman_agent_rpc_calls_total", dimensions: [("call", $0)]) }
         apiWrites = Counter(label: "bpfman_agent_api_writes_total")
+        // Once the cache sees an object go, nothing of ours stands in for it.
+        let written = self.written
+        bpfPrograms.addHandler(.init(onDelete: { o in
+            if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
+        }))
     }
 
     /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID.
@@ -69,6 +77,33 @@ public final class AgentContext: Sendable {
         (error as? RPCError)?.message ?? "\(error)"
     }
 
+    /// This node's BpfPrograms: the cache, with this agent's own newer writes
+    /// laid over it, so a pass that runs before the cache catches up neither
+    /// creates an attach point's BpfProgram twice nor writes from a stale copy.
+    public func bpfProgramsView() -> [BpfProgram] {
+        var byUID: [String: BpfProgram] = [:]
+        for bp in bpfPrograms.list() { byUID[bp.metadata.uid ?? ""] = bp }
+        written.withLock { w in
+            for (uid, mine) in w {
+                switch (byUID[uid], mine) {
+                case (let cached?, let mine?) where Self.version(cached) >= Self.version(mine): w[uid] = nil
+                case (_, let mine?): byUID[uid] = mine
+                case (nil, nil): w[uid] = nil
+                case (_?, nil): byUID[uid] = nil
+                }
+            }
+        }
+        return Array(byUID.values)
+    }
+
+    static func version(_ o: BpfProgram) -> Int { Int(o.metadata.resourceVersion ?? "") ?? 0 }
+
+    private func wrote(_ bp: BpfProgram) -> BpfProgram {
+        apiWrites.increment()
+        if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(bp) } }
+        return bp
+    }
+
     // MARK: writes to a BpfProgram, each only when something changes
 
     /// Sets the `bpfman.io/ProgramId` annotation (nil removes it).
@@ -79,8 +114,7 @@ public final class AgentContext: Sendable {
         var ann = next.metadata.annotations ?? [:]
         ann[BpfProgramTemplate.programIDAnnotation] = want
         next.metadata.annotations = ann
-        apiWrites.increment()
-        return try await client.update(next)
+        return wrote(try await client.update(next))
     }
 
     /// Sets the one condition, with bpfman's cause as the message when there is one.
@@ -90,27 +124,31 @@ public final class AgentContext: Sendable {
         var next = bp
         let now = ISO8601DateFormatter().string(from: Date())
         next.status = ProgramStatus(conditions: [Condition(type: type.rawValue, reason: type.reason, message: message, lastTransitionTime: now)])
-        apiWrites.increment()
-        return try await client.update(next, status: true)
+        return wrote(try await client.update(next, status: true))
     }
 
     func removeFinalizer(_ bp: BpfProgram, _ finalizer: String) async throws -> BpfProgram {
         guard bp.metadata.finalizers?.contains(finalizer) == true else { return bp }
         var next = bp
         next.metadata.finalizers?.removeAll { $0 == finalizer }
-        apiWrites.increment()
-        return try await client.update(next)
+        return wrote(try await client.update(next))
     }
 
     func create(_ bp: BpfProgram) async throws -> BpfProgram {
-        apiWrites.increment()
-        return try await client.create(bp)
+        wrote(try await client.create(bp))
     }
 
     func delete(_ bp: BpfProgram) async throws {
-        apiWrites.increment()
         try await client.delete(BpfProgram.resource, name: bp.metadata.name ?? "")
+        apiWrites.increment()
+        if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(nil) } }
     }
+}
+
+/// The agent's own recent BpfProgram writes (a class, so the cache's delete handler can share it).
+final class WrittenObjects: Sendable {
+    private let box = Mutex<[String: BpfProgram?]>([:])
+    func withLock<T>(_ body: (inout [String: BpfProgram?]) -> T) -> T { box.withLock { body(&$0) } }
 }
 
 /// bpfman metadata keys the agent sets on every program.

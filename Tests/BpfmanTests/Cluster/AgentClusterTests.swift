@@ -125,6 +125,101 @@ struct AgentClusterTests {
     }
 }
 
+
+extension AgentClusterTests {
+    @Test("TC ingress and egress, TCX and a uprobe: Loaded and in the kernel with their attach points")
+    func otherKinds() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let target = TestPaths.testdata("uprobe_target")
+        for yaml in [
+            Self.object("TcProgram", "tc-in", function: "stats", example: "tc_counter",
+                        ["interfaceselector: {primarynodeinterface: true}", "priority: 10", "direction: ingress"]),
+            Self.object("TcProgram", "tc-out", function: "stats", example: "tc_counter",
+                        ["interfaceselector: {interfaces: [\(veth.host)]}", "priority: 10", "direction: egress", "proceedon: [ok, pipe]"]),
+            Self.object("TcxProgram", "tcx-in", function: "tcx_stats", example: "tcx_counter",
+                        ["interfaceselector: {interfaces: [\(veth.host)]}", "priority: 5", "direction: ingress"]),
+            Self.object("UprobeProgram", "up", function: "uprobe_counter", example: "uprobe_counter",
+                        ["target: \(target)", "func_name: bpfman_test_fn"]),
+        ] {
+            let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
+            #expect(r.ok, "\(r.stderr)")
+        }
+        for name in ["tc-in", "tc-out", "tcx-in", "up"] { try await cluster.waitFor(name, condition: "Loaded") }
+        let keys = try await ["tc-in", "tc-out", "tcx-in", "up"].asyncMap {
+            ((try await cluster.bpfPrograms(ownedBy: $0).first?["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["bpfman.io/bpfProgramAttachPoint"]
+        }
+        // The primary interface is the one holding the Node's InternalIP.
+        #expect(keys == ["\(veth.host)-ingress", "\(veth.host)-egress", "\(veth.host)-ingress", "\(target.dropFirst().lowercased().replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "_", with: "-"))-bpfman-test-fn"])
+        let kinds = try loaded(cluster).compactMap { $0.record?.kind }.map(\.rawValue).sorted()
+        #expect(kinds == ["tc", "tc", "tcx", "uprobe"])
+        guard case .tc(let out) = try loaded(cluster).first(where: { $0.record?.metadata["bpfman.io/ProgramName"] == "tc-out" })?.record?.attach else {
+            Issue.record("tc-out not loaded"); return
+        }
+        #expect(out.direction == .egress && out.proceedOn == [.ok, .pipe])
+    }
+
+    @Test("BpfApplication: several programs converge in one pass; a removed entry is retired; delete unloads all")
+    func application() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        func app(_ entries: [String]) -> String {
+            (["apiVersion: bpfman.io/v1alpha1", "kind: BpfApplication", "metadata:", "  name: app", "spec:", "  nodeselector: {}",
+              "  bytecode:", "    path: \(TestPaths.example("tracepoint_counter"))", "  programs:"] + entries).joined(separator: "\n")
+        }
+        let tp = ["  - type: Tracepoint", "    tracepoint: {bpffunctionname: tracepoint_openat, names: [syscalls/sys_enter_openat, syscalls/sys_enter_close]}"]
+        let kp = ["  - type: Kprobe", "    kprobe: {bpffunctionname: kprobe_counter, func_name: do_unlinkat}"]
+        let (reconciles0, writes0) = (try cluster.metric("controller_runtime_reconcile_total", "application"), try cluster.metric("bpfman_agent_api_writes_total"))
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: app(tp)).ok)
+        let bps = try await cluster.waitFor("app", count: 2, condition: "Loaded")
+        let labels = bps.compactMap { ($0["metadata"] as? [String: Any])?["labels"] as? [String: String] }
+        #expect(Set(labels.compactMap { $0["bpfman.io/appProgramId"] }) == ["tracepoint-tracepoint_openat"])
+        #expect(bps.allSatisfy { (($0["metadata"] as? [String: Any])?["name"] as? String)?.hasPrefix("app-tracepoint-") == true })
+        #expect(bps.allSatisfy { ($0["spec"] as? [String: Any])?["type"] as? String == "application" })
+        try await Task.sleep(for: .seconds(1))
+        let reconciles = try cluster.metric("controller_runtime_reconcile_total", "application") - reconciles0
+        let writes = try cluster.metric("bpfman_agent_api_writes_total") - writes0
+        print("application with 2 attach points: \(reconciles) reconcile passes, \(writes) API writes")
+        #expect(writes == 6, "create, annotation and status for each of two BpfPrograms")
+
+        // This kernel has no kprobes: the new entry reports it; dropping the tracepoint entry retires its two BpfPrograms.
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: app(kp)).ok)
+        let k = try await cluster.waitFor("app", count: 1, condition: "NotLoaded")
+        #expect(((k[0]["metadata"] as? [String: Any])?["labels"] as? [String: String])?["bpfman.io/appProgramId"] == "kprobe-do-unlinkat-kprobe_counter")
+        #expect(try loaded(cluster).isEmpty)
+        #expect(try await cluster.kubectl(["delete", "bpfapplication", "app", "--wait=false"]).ok)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !(try await cluster.bpfPrograms(ownedBy: "app").isEmpty) { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(try await cluster.bpfPrograms(ownedBy: "app").isEmpty)
+    }
+
+    @Test("mapOwnerSelector: the sharer waits in MapOwnerNotFound, then loads with the owner's maps")
+    func mapOwner() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let sharer = Self.object("TracepointProgram", "tp-sharer", function: "tracepoint_openat", example: "tracepoint_counter",
+                                 ["names: [syscalls/sys_enter_openat]", "mapownerselector: {matchLabels: {bpfman.io/ownedByProgram: tp-owner}}"])
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: sharer).ok)
+        try await cluster.waitFor("tp-sharer", condition: "MapOwnerNotFound")
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.tracepoint("tp-owner")).ok)
+        try await cluster.waitFor("tp-owner", condition: "Loaded")
+        try await cluster.waitFor("tp-sharer", condition: "Loaded", timeout: 30)
+        let programs = try loaded(cluster)
+        let owner = try #require(programs.first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-owner" })
+        let user = try #require(programs.first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-sharer" })
+        #expect(user.record?.mapOwnerID == owner.kernel.id)
+        #expect(!Set(user.kernel.mapIDs).isDisjoint(with: Set(owner.kernel.mapIDs)), "the sharer uses the owner's map")
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ f: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for e in self { out.append(try await f(e)) }
+        return out
+    }
+}
+
 extension JSONDecoder {
     static var iso: JSONDecoder {
         let d = JSONDecoder()
