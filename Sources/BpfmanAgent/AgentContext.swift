@@ -16,6 +16,9 @@ public final class AgentContext: Sendable {
     public let bpfman: BpfmanClient
     public let nodeName: String
     public let procRoot: String
+    /// How often every program object is reconciled again without an event
+    /// (catches programs removed behind the agent's back).
+    public let resyncPeriod: Duration?
     public let nodes: Informer<NodeObject>
     public let bpfPrograms: Informer<BpfProgram>
     let logger: Logger
@@ -24,8 +27,10 @@ public final class AgentContext: Sendable {
     /// BpfPrograms this agent wrote that the cache may not show yet (nil: deleted), by UID.
     private let written = WrittenObjects()
 
-    public init(client: KubeClient, bpfman: BpfmanClient, nodeName: String, procRoot: String = "/proc", logger: Logger) {
+    public init(client: KubeClient, bpfman: BpfmanClient, nodeName: String, procRoot: String = "/proc",
+                resyncPeriod: Duration? = .seconds(300), logger: Logger) {
         self.client = client
+        self.resyncPeriod = resyncPeriod
         self.bpfman = bpfman
         self.nodeName = nodeName
         self.procRoot = procRoot

@@ -14,7 +14,7 @@ public final class ApplicationReconciler: Reconciler {
 
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
-        applications = Informer(client: ctx.client)
+        applications = Informer(client: ctx.client, resyncPeriod: ctx.resyncPeriod)
     }
 
     func owned(by name: String) -> [BpfProgram] {

@@ -17,7 +17,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
 
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
-        programs = Informer(client: ctx.client)
+        programs = Informer(client: ctx.client, resyncPeriod: ctx.resyncPeriod)
     }
 
     var kindName: String { P.Kind.resource.kind }

@@ -24,6 +24,7 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") var kubeconfig: String?
     @Option(name: .customLong("bpfman-socket"), help: "bpfman-rpc's socket.") var socket = "/run/bpfman-sock/bpfman.sock"
     @Option(name: .customLong("proc-root"), help: "Where the host's /proc is seen (/host/proc in the DaemonSet).") var procRoot = "/proc"
+    @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 300
     @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
 
     static func split(_ address: String) -> (String, Int)? {
@@ -54,7 +55,8 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
         let client = try KubeClient(config: config)
         let bpfman = try BpfmanClient(socketPath: socket)
-        let ctx = AgentContext(client: client, bpfman: bpfman, nodeName: node, procRoot: procRoot, logger: logger)
+        let ctx = AgentContext(client: client, bpfman: bpfman, nodeName: node, procRoot: procRoot,
+                               resyncPeriod: resync > 0 ? .seconds(resync) : nil, logger: logger)
         let agent = Agent(ctx)
         let ready = Atomic<Bool>(false)
         let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })

@@ -227,3 +227,92 @@ extension JSONDecoder {
         return d
     }
 }
+
+extension AgentClusterTests {
+    @Test("two nodes on one kernel: a nodeSelector loads on one only; relabelling moves the program")
+    func twoNodes() async throws {
+        let (vethA, vethB) = (try VethPair(), try VethPair())
+        let cluster = try await ClusterNode(node: "node-a", labels: ["role": "edge"], internalIP: vethA.hostIP)
+        let b = try await cluster.addNode("node-b", internalIP: vethB.hostIP)
+        let yaml = Self.object("XdpProgram", "edge-xdp", function: "xdp_stats", example: "xdp_counter",
+                               nodeSelector: "{matchLabels: {role: edge}}", ["interfaceselector: {primarynodeinterface: true}", "priority: 20"])
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml).ok)
+        try await cluster.waitFor("edge-xdp", node: "node-a", condition: "Loaded")
+        try await cluster.waitFor("edge-xdp", node: "node-b", condition: "NotSelected")
+        let (linkA, linkB) = (try Shell.sh("ip link show dev \(vethA.host)"), try Shell.sh("ip link show dev \(vethB.host)"))
+        #expect(linkA.contains("xdp") && !linkB.contains("xdp"))
+        #expect(try loaded(cluster).count == 1)
+        let bList = try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(try b.box.cli(["list", "--output", "json"]).stdout.utf8))
+        #expect(bList.isEmpty)
+
+        #expect(try await cluster.kubectl(["label", "node", "node-a", "role-"]).ok)
+        #expect(try await cluster.kubectl(["label", "node", "node-b", "role=edge"]).ok)
+        try await cluster.waitFor("edge-xdp", node: "node-b", condition: "Loaded")
+        try await cluster.waitFor("edge-xdp", node: "node-a", condition: "NotSelected")
+        #expect(try loaded(cluster).isEmpty, "node-a still has the program")
+        let (afterA, afterB) = (try Shell.sh("ip link show dev \(vethA.host)"), try Shell.sh("ip link show dev \(vethB.host)"))
+        #expect(!afterA.contains("xdp") && afterB.contains("xdp"))
+        #expect(try await cluster.kubectl(["delete", "xdpprogram", "edge-xdp"]).ok)
+    }
+
+    @Test("faults: bpfman-rpc down while an object arrives, kubesim answering 500 and cutting watches — converges, no duplicate program")
+    func faults() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let node = cluster.nodes[0]
+        try await cluster.waitForAgent()
+        node.stopRPC()
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.tracepoint("tp-late")).ok)
+        try await Task.sleep(for: .seconds(2))
+        try node.startRPC()
+        try await cluster.waitFor("tp-late", condition: "Loaded")
+        #expect(try loaded(cluster).count == 1)
+
+        // The API server fails writes for a while and drops every watch.
+        let fault = #"{"method":"PUT","status":500,"count":15}"# // more than the client retries
+        #expect(try await cluster.kubectl(["create", "--raw", "/kubesim/faults", "-f", "-"], stdin: fault).ok)
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.tracepoint("tp-storm")).ok)
+        #expect(try await cluster.kubectl(["create", "--raw", "/kubesim/cut-watches", "-f", "-"], stdin: "{}").ok)
+        try await cluster.waitFor("tp-storm", condition: "Loaded")
+        try await cluster.waitFor("tp-late", condition: "Loaded")
+        let names = try loaded(cluster).compactMap { $0.record?.metadata["bpfman.io/ProgramName"] }.sorted()
+        #expect(names == ["tp-late", "tp-storm"], "one program per object: \(names)")
+        #expect(try node.metric("controller_runtime_reconcile_errors_total") >= 1, "the injected 500s never reached the agent")
+        #expect(node.stopAgent() == 0, "SIGTERM is a clean stop")
+    }
+
+    @Test("idle: 60 s of resyncs make no bpfman load or unload and no API write; a program removed behind the agent's back comes back")
+    func idle() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP, agentArguments: ["--resync-seconds", "5"])
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.tracepoint("tp-idle")).ok)
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.xdp("xdp-idle", iface: veth.host)).ok)
+        try await cluster.waitFor("tp-idle", condition: "Loaded")
+        try await cluster.waitFor("xdp-idle", condition: "Loaded")
+        try await Task.sleep(for: .seconds(1))
+        func calls() throws -> [Double] {
+            [try cluster.metric("bpfman_agent_rpc_calls_total", "\"load\""), try cluster.metric("bpfman_agent_rpc_calls_total", "\"unload\""),
+             try cluster.metric("bpfman_agent_api_writes_total"), try cluster.metric("controller_runtime_reconcile_total")]
+        }
+        let before = try calls()
+        try await Task.sleep(for: .seconds(60))
+        let after = try calls()
+        print("idle 60 s: reconciles \(after[3] - before[3]), loads \(after[0] - before[0]), unloads \(after[1] - before[1]), writes \(after[2] - before[2])")
+        #expect(after[3] - before[3] >= 20, "resyncs happened")
+        #expect(Array(after.prefix(3)) == Array(before.prefix(3)), "an idle agent called bpfman or wrote to the API")
+
+        // Someone unloads the tracepoint by hand: the next resync loads it again and annotates the new id.
+        let old = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-idle" })
+        #expect(try cluster.box.cli(["unload", "\(old.kernel.id)"]).ok)
+        let deadline = Date().addingTimeInterval(30)
+        var back: ProgramEntry?
+        while Date() < deadline, back == nil {
+            try await Task.sleep(for: .milliseconds(500))
+            back = try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-idle" }
+        }
+        let now = try #require(back, "the program did not come back")
+        let bp = try #require(try await cluster.bpfPrograms(ownedBy: "tp-idle").first)
+        let ann = ((bp["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["bpfman.io/ProgramId"]
+        #expect(now.kernel.id != old.kernel.id && ann == "\(now.kernel.id)")
+    }
+}

@@ -8,44 +8,115 @@ import TestHelpers
 final class ClusterNode: @unchecked Sendable {
     let dir: String
     let kubeconfig: String
-    let node: String
-    let box: Sandbox
-    let rpc: RPCServerProcess
     private let sim = Process()
-    private let agent = Process()
-    private let agentLog: String
-    let metricsPort: Int
+    private(set) var nodes: [NodeAgent] = []
+    /// The first node's.
+    var node: String { nodes[0].node }
+    var box: Sandbox { nodes[0].box }
+    var rpc: RPCServerProcess { nodes[0].rpc }
+    var log: String { nodes[0].log }
+    func metric(_ name: String, _ label: String? = nil) throws -> Double { try nodes[0].metric(name, label) }
 
-    init(node: String = "node-a", labels: [String: String] = [:], internalIP: String) async throws {
+    init(node: String = "node-a", labels: [String: String] = [:], internalIP: String, agentArguments: [String] = []) async throws {
         dir = NSTemporaryDirectory() + "cluster-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         kubeconfig = dir + "/kubeconfig"
-        agentLog = dir + "/agent.log"
-        metricsPort = Self.freePort()
-        self.node = node
-        box = try Sandbox()
-        rpc = try RPCServerProcess(box)
-
         sim.executableURL = URL(fileURLWithPath: TestPaths.binary("kubesim"))
         sim.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"]
         sim.standardOutput = FileHandle.nullDevice
         sim.standardError = FileHandle.nullDevice
         try sim.run()
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: kubeconfig) { try await Task.sleep(for: .milliseconds(100)) }
-
         let crds = try await kubectl(["apply", "-f", TestPaths.root + "/config/crd/bases"])
         guard crds.ok else { throw Failure("CRDs: \(crds.stderr)") }
+        try await addNode(node, labels: labels, internalIP: internalIP, agentArguments: agentArguments)
+    }
+
+    /// Another node on the same kernel: its own Node object, sandbox, bpfman-rpc and agent.
+    @discardableResult
+    func addNode(_ node: String, labels: [String: String] = [:], internalIP: String, agentArguments: [String] = []) async throws -> NodeAgent {
         let labelYAML = ([("kubernetes.io/hostname", node)] + labels.sorted { $0.key < $1.key }).map { "    \($0.0): \"\($0.1)\"" }.joined(separator: "\n")
         let made = try await kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: Node\nmetadata:\n  name: \(node)\n  labels:\n\(labelYAML)\n")
         guard made.ok else { throw Failure("node: \(made.stderr)") }
         let status = try await kubectl(["patch", "node", node, "--subresource=status", "--type=merge", "-p",
                                         #"{"status":{"addresses":[{"type":"InternalIP","address":"\#(internalIP)"}]}}"#])
         guard status.ok else { throw Failure("node status: \(status.stderr)") }
+        let agent = try NodeAgent(node: node, dir: dir, kubeconfig: kubeconfig, arguments: agentArguments)
+        nodes.append(agent)
+        return agent
+    }
 
+    deinit {
+        nodes.removeAll()
+        if sim.isRunning { sim.terminate(); sim.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+
+    func kubectl(_ args: [String], stdin: String? = nil) async throws -> Shell.Result {
+        try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig] + args, stdin: stdin)
+    }
+
+    /// The BpfPrograms of an owner, as JSON objects.
+    func bpfPrograms(ownedBy owner: String, node: String? = nil) async throws -> [[String: Any]] {
+        let selector = "bpfman.io/ownedByProgram=\(owner)" + (node.map { ",kubernetes.io/hostname=\($0)" } ?? "")
+        let r = try await kubectl(["get", "bpfprograms", "-l", selector, "-o", "json"])
+        guard r.ok, let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else { return [] }
+        return json["items"] as? [[String: Any]] ?? []
+    }
+
+    /// Waits until the first node's agent serves metrics (its caches may still be syncing).
+    func waitForAgent() async throws {
+        for _ in 0..<100 {
+            if (try? metric("bpfman_agent_api_writes_total")) != nil, log.contains("caches synced") { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure("the agent did not start: \(log)")
+    }
+
+    static func condition(_ bp: [String: Any]) -> (type: String, message: String)? {
+        guard let c = ((bp["status"] as? [String: Any])?["conditions"] as? [[String: Any]])?.first else { return nil }
+        return (c["type"] as? String ?? "", c["message"] as? String ?? "")
+    }
+
+    /// Waits until the owner's BpfPrograms number `count` and all carry condition `type`.
+    @discardableResult
+    func waitFor(_ owner: String, node: String? = nil, count: Int = 1, condition type: String, timeout: Double = 60) async throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: [[String: Any]] = []
+        while Date() < deadline {
+            last = try await bpfPrograms(ownedBy: owner, node: node)
+            if last.count == count, last.allSatisfy({ Self.condition($0)?.type == type }) { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure("\(owner): wanted \(count) BpfProgram(s) \(type); have \(last.map { Self.condition($0).map { "\($0.type): \($0.message)" } ?? "no condition" }); agent log:\n\(log.suffix(3000))")
+    }
+}
+
+/// One node's bpfman side: a sandbox, a real bpfman-rpc and a real bpfman-agent.
+final class NodeAgent: @unchecked Sendable {
+    let node: String
+    let box: Sandbox
+    private(set) var rpc: RPCServerProcess
+    private let agent = Process()
+    private let agentLog: String
+    let metricsPort: Int
+
+    init(node: String, dir: String, kubeconfig: String, arguments: [String]) throws {
+        self.node = node
+        box = try Sandbox()
+        rpc = try RPCServerProcess(box)
+        agentLog = "\(dir)/agent-\(node).log"
+        metricsPort = Self.freePort()
         FileManager.default.createFile(atPath: agentLog, contents: nil)
         agent.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-agent"))
         agent.arguments = ["--kubeconfig", kubeconfig, "--bpfman-socket", rpc.socketPath,
                            "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "127.0.0.1:\(Self.freePort())"]
+            + arguments
         var env = ProcessInfo.processInfo.environment
         env["KUBE_NODE_NAME"] = node
         agent.environment = env
@@ -55,23 +126,24 @@ final class ClusterNode: @unchecked Sendable {
     }
 
     deinit {
-        for p in [agent, sim] where p.isRunning { p.terminate(); p.waitUntilExit() }
+        if agent.isRunning { agent.terminate(); agent.waitUntilExit() }
         rpc.terminate()
-        try? FileManager.default.removeItem(atPath: dir)
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ d: String) { description = d }
+    /// Stops bpfman-rpc (SIGTERM); `startRPC` brings a new one up on the same socket.
+    func stopRPC() { rpc.terminate() }
+    func startRPC() throws { rpc = try RPCServerProcess(box, socketPath: rpc.socketPath) }
+
+    /// SIGTERM to the agent; its exit status.
+    func stopAgent() -> Int32 {
+        agent.terminate()
+        agent.waitUntilExit()
+        return agent.terminationStatus
     }
 
     static func freePort() -> Int {
         let r = try? Shell.run("/usr/bin/env", ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
         return Int(r?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 18174
-    }
-
-    func kubectl(_ args: [String], stdin: String? = nil) async throws -> Shell.Result {
-        try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig] + args, stdin: stdin)
     }
 
     var log: String { (try? String(contentsOfFile: agentLog, encoding: .utf8)) ?? "" }
@@ -82,30 +154,5 @@ final class ClusterNode: @unchecked Sendable {
             "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:\(metricsPort)/metrics', timeout=5).read().decode())"])
         return r.stdout.split(separator: "\n").filter { $0.hasPrefix(name) && (label == nil || $0.contains(label!)) }
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
-    }
-
-    /// The BpfPrograms of an owner, as JSON objects.
-    func bpfPrograms(ownedBy owner: String) async throws -> [[String: Any]] {
-        let r = try await kubectl(["get", "bpfprograms", "-l", "bpfman.io/ownedByProgram=\(owner)", "-o", "json"])
-        guard r.ok, let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else { return [] }
-        return json["items"] as? [[String: Any]] ?? []
-    }
-
-    static func condition(_ bp: [String: Any]) -> (type: String, message: String)? {
-        guard let c = ((bp["status"] as? [String: Any])?["conditions"] as? [[String: Any]])?.first else { return nil }
-        return (c["type"] as? String ?? "", c["message"] as? String ?? "")
-    }
-
-    /// Waits until the owner's BpfPrograms number `count` and all carry condition `type`.
-    @discardableResult
-    func waitFor(_ owner: String, count: Int = 1, condition type: String, timeout: Double = 60) async throws -> [[String: Any]] {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last: [[String: Any]] = []
-        while Date() < deadline {
-            last = try await bpfPrograms(ownedBy: owner)
-            if last.count == count, last.allSatisfy({ Self.condition($0)?.type == type }) { return last }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw Failure("\(owner): wanted \(count) BpfProgram(s) \(type); have \(last.map { Self.condition($0).map { "\($0.type): \($0.message)" } ?? "no condition" }); agent log:\n\(log.suffix(3000))")
     }
 }
