@@ -68,7 +68,7 @@ gen-proto-into:
 	  --plugin=protoc-gen-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-swift \
 	  --plugin=protoc-gen-grpc-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-grpc-swift-2 \
 	  --swift_out=Visibility=Public:$(OUT) --grpc-swift_out=Visibility=Public:$(OUT) \
-	  proto/bpfman.proto
+	  proto/bpfman.proto proto/cri/runtime.proto
 
 .PHONY: manifests
 manifests: ## Write config/crd and config/rbac from the Swift API types (Sources/BpfmanAPI).

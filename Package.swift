@@ -155,6 +155,7 @@ let package = Package(
         .target(name: "BpfmanAgent", dependencies: [
             "Bpfman", "BpfmanAPI", "BpfmanRPC", "KubeClient", "KubeController",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -233,6 +234,7 @@ let package = Package(
             dependencies: [
                 "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "TestHelpers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -16,9 +16,12 @@ public final class Agent: Sendable {
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
         var controllers: [Controller] = []
-        var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() }]
-        var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() }]
-        func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String) {
+        var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() },
+                                                           { try await ctx.pods.run() }]
+        var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() },
+                                                  { await ctx.pods.waitForSync() }]
+        func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String,
+                                   watchesPods: Bool = true) {
             let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger)
             controller.watches(informer)
             controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
@@ -28,13 +31,20 @@ public final class Agent: Sendable {
             ctx.nodes.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in
                 if old.metadata.labels != new.metadata.labels { all() }
             }))
+            // Pods coming, going or changing labels or phase change which containers a selector finds.
+            if watchesPods {
+                ctx.pods.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in
+                    if old.metadata.labels != new.metadata.labels || old.status?.phase != new.status?.phase { all() }
+                }, onDelete: { _ in all() }))
+            }
             controllers.append(controller)
             starts.append { try await informer.run() }
             syncs.append { await informer.waitForSync() }
         }
         func add<P: AgentProgram>(_: P.Type) {
             let reconciler = ProgramReconciler<P>(ctx)
-            wire(P.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: P.Kind.resource.kind)
+            wire(P.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: P.Kind.resource.kind,
+                 watchesPods: [.xdp, .tc, .tcx, .uprobe].contains(P.reconciler))
         }
         add(XdpAgent.self)
         add(TcAgent.self)

@@ -21,6 +21,10 @@ public final class AgentContext: Sendable {
     public let resyncPeriod: Duration?
     public let nodes: Informer<NodeObject>
     public let bpfPrograms: Informer<BpfProgram>
+    /// This node's pods (for container selectors).
+    public let pods: Informer<PodObject>
+    /// The node's CRI runtime; nil when the agent was given none.
+    public let cri: CRIContainerFinder?
     let logger: Logger
     let rpcCalls: @Sendable (String) -> Counter
     let apiWrites: Counter
@@ -28,8 +32,10 @@ public final class AgentContext: Sendable {
     private let written = WrittenObjects()
 
     public init(client: KubeClient, bpfman: BpfmanClient, nodeName: String, procRoot: String = "/proc",
-                resyncPeriod: Duration? = .seconds(300), logger: Logger) {
+                resyncPeriod: Duration? = .seconds(300), cri: CRIContainerFinder? = nil, logger: Logger) {
         self.client = client
+        self.cri = cri
+        pods = Informer(client: client, fieldSelector: "spec.nodeName=\(nodeName)")
         self.resyncPeriod = resyncPeriod
         self.bpfman = bpfman
         self.nodeName = nodeName
@@ -44,6 +50,21 @@ public final class AgentContext: Sendable {
         bpfPrograms.addHandler(.init(onDelete: { o in
             if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
         }))
+    }
+
+    /// Selection on this node as the reconcilers see it.
+    func selection(_ node: NodeObject) -> Selection {
+        let pods = self.pods
+        let cri = self.cri
+        return Selection(node: node) { namespace, selector, names in
+            guard let cri else {
+                throw AgentError("a container selector needs the node's CRI runtime, and this agent has no --cri-socket")
+            }
+            let matching = pods.list().filter {
+                $0.isRunning && (namespace == nil || $0.metadata.namespace == namespace) && selector.matches($0.metadata.labels ?? [:])
+            }
+            return try await cri.containers(of: matching, names: names)
+        }
     }
 
     /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID.

@@ -10,19 +10,28 @@ public protocol AgentProgram: Sendable {
     static func function(_ info: Info) -> String
     static func mapOwner(_ info: Info) -> LabelSelector?
     /// The attach points on this node.
-    static func attachPoints(_ info: Info, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint]
+    static func attachPoints(_ info: Info, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint]
 }
 
-/// Container selectors need the node's CRI runtime, which this agent does not query yet.
-struct ContainersNotSupported: Error, CustomStringConvertible {
-    var description: String {
-        "container selectors are not supported by this agent yet (it does not query the node's CRI runtime); the program was not loaded"
+/// What selection sees on this node: the Node, and the containers of its pods.
+public struct Selection: Sendable {
+    public var node: NodeObject
+    /// Containers of this node's running pods in `namespace` (nil: all) matching `pods`, optionally by name.
+    public var containers: @Sendable (_ namespace: String?, _ pods: LabelSelector, _ names: [String]?) async throws -> [ContainerTarget]
+
+    public init(node: NodeObject,
+                containers: @escaping @Sendable (String?, LabelSelector, [String]?) async throws -> [ContainerTarget]) {
+        self.node = node
+        self.containers = containers
     }
-}
 
-func containers(_ selector: ContainerSelector?) throws -> AttachPointPlanner.Containers {
-    if selector != nil { throw ContainersNotSupported() }
-    return .none
+    func interfaces(_ s: InterfaceSelector) throws -> [String] { try InterfaceResolution.interfaces(s, node: node) }
+
+    func select(_ selector: ContainerSelector?) async throws -> AttachPointPlanner.Containers {
+        guard let selector else { return .none }
+        let ns = selector.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        return .selected(try await containers(ns, selector.pods, selector.containernames))
+    }
 }
 
 public enum XdpAgent: AgentProgram {
@@ -30,8 +39,8 @@ public enum XdpAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.xdp
     public static func function(_ i: XdpProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: XdpProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: XdpProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
-        planner.xdp(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    public static func attachPoints(_ i: XdpProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
 }
 
@@ -40,8 +49,8 @@ public enum TcAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.tc
     public static func function(_ i: TcProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: TcProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: TcProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
-        planner.tc(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    public static func attachPoints(_ i: TcProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
 }
 
@@ -50,8 +59,8 @@ public enum TcxAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.tcx
     public static func function(_ i: TcxProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: TcxProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: TcxProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
-        planner.tcx(i, interfaces: try InterfaceResolution.interfaces(i.interfaceselector, node: node), containers: try containers(i.containers))
+    public static func attachPoints(_ i: TcxProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
 }
 
@@ -60,7 +69,7 @@ public enum TracepointAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.tracepoint
     public static func function(_ i: TracepointProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: TracepointProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: TracepointProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+    public static func attachPoints(_ i: TracepointProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tracepoint(i)
     }
 }
@@ -70,7 +79,7 @@ public enum KprobeAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.kprobe
     public static func function(_ i: KprobeProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: KprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: KprobeProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+    public static func attachPoints(_ i: KprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.kprobe(i)
     }
 }
@@ -80,8 +89,8 @@ public enum UprobeAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.uprobe
     public static func function(_ i: UprobeProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: UprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: UprobeProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
-        planner.uprobe(i, containers: try containers(i.containers))
+    public static func attachPoints(_ i: UprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.uprobe(i, containers: try await env.select(i.containers))
     }
 }
 
@@ -90,7 +99,7 @@ public enum FentryAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.fentry
     public static func function(_ i: FentryProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: FentryProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: FentryProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+    public static func attachPoints(_ i: FentryProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.fentry(i)
     }
 }
@@ -100,7 +109,7 @@ public enum FexitAgent: AgentProgram {
     public static let reconciler = ReconcilerKind.fexit
     public static func function(_ i: FexitProgramInfo) -> String { i.bpffunctionname }
     public static func mapOwner(_ i: FexitProgramInfo) -> LabelSelector? { i.mapownerselector }
-    public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, node: NodeObject) throws -> [AttachPoint] {
+    public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.fexit(i)
     }
 }

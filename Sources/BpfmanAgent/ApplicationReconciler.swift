@@ -38,7 +38,7 @@ public final class ApplicationReconciler: Reconciler {
         var units: [Convergence.Unit] = []
         for item in app.spec.programs ?? [] {
             do {
-                if let unit = try Self.unit(item, app: key.name, owner: owner, node: node, ctx: ctx) { units.append(unit) }
+                if let unit = try await Self.unit(item, app: key.name, owner: owner, env: ctx.selection(node), ctx: ctx) { units.append(unit) }
             } catch {
                 ctx.logger.warning("cannot work out where an application program goes on this node",
                                    metadata: ["application": "\(key.name)", "type": "\(item.type?.rawValue ?? "?")", "error": "\(error)"])
@@ -53,51 +53,51 @@ public final class ApplicationReconciler: Reconciler {
     /// The unit of one entry: its synthetic name and app program id as
     /// upstream forms them, and its attach points. Kretprobe and uretprobe
     /// entries read their own member and are return probes.
-    static func unit(_ item: BpfApplicationProgram, app: String, owner: OwnerReference, node: NodeObject, ctx: AgentContext) throws -> Convergence.Unit? {
+    static func unit(_ item: BpfApplicationProgram, app: String, owner: OwnerReference, env: Selection, ctx: AgentContext) async throws -> Convergence.Unit? {
         guard let type = item.type else { return nil }
         func make(_ kind: ReconcilerKind, _ id: String, _ function: String, _ mapOwner: LabelSelector?,
-                  _ points: (AttachPointPlanner) throws -> [AttachPoint]) throws -> Convergence.Unit {
+                  _ points: (AttachPointPlanner) async throws -> [AttachPoint]) async throws -> Convergence.Unit {
             let template = BpfProgramTemplate(kind: .application, node: ctx.nodeName, owner: owner, appProgramID: id,
                                               baseName: "\(app)-\(type.rawValue.lowercased())")
             return Convergence.Unit(template: template, function: function, mapOwner: mapOwner,
-                                    points: try points(AttachPointPlanner(kind: kind, procRoot: ctx.procRoot)))
+                                    points: try await points(AttachPointPlanner(kind: kind, procRoot: ctx.procRoot)))
         }
         let s = AttachPointName.sanitize
         switch type {
         case .xdp:
             guard let i = item.xdp else { return nil }
-            return try make(.xdp, "xdp-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
-                try XdpAgent.attachPoints(i, planner: $0, node: node)
+            return try await make(.xdp, "xdp-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
+                try await XdpAgent.attachPoints(i, planner: $0, env: env)
             }
         case .tc:
             guard let i = item.tc else { return nil }
-            return try make(.tc, "tc-\(i.direction.rawValue)-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
-                try TcAgent.attachPoints(i, planner: $0, node: node)
+            return try await make(.tc, "tc-\(i.direction.rawValue)-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
+                try await TcAgent.attachPoints(i, planner: $0, env: env)
             }
         case .tcx:
             guard let i = item.tcx else { return nil }
-            return try make(.tcx, "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
-                try TcxAgent.attachPoints(i, planner: $0, node: node)
+            return try await make(.tcx, "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
+                try await TcxAgent.attachPoints(i, planner: $0, env: env)
             }
         case .tracepoint:
             guard let i = item.tracepoint else { return nil }
-            return try make(.tracepoint, "tracepoint-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.tracepoint(i) }
+            return try await make(.tracepoint, "tracepoint-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.tracepoint(i) }
         case .kprobe, .kretprobe:
             guard var i = type == .kprobe ? item.kprobe : item.kretprobe else { return nil }
             if type == .kretprobe { i.retprobe = true }
-            return try make(.kprobe, "\(type.member)-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.kprobe(i) }
+            return try await make(.kprobe, "\(type.member)-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.kprobe(i) }
         case .uprobe, .uretprobe:
             guard var i = type == .uprobe ? item.uprobe : item.uretprobe else { return nil }
             if type == .uretprobe { i.retprobe = true }
-            return try make(.uprobe, "\(type.member)-\(s(i.func_name ?? ""))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
-                try UprobeAgent.attachPoints(i, planner: $0, node: node)
+            return try await make(.uprobe, "\(type.member)-\(s(i.func_name ?? ""))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) {
+                try await UprobeAgent.attachPoints(i, planner: $0, env: env)
             }
         case .fentry:
             guard let i = item.fentry else { return nil }
-            return try make(.fentry, "fentry-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.fentry(i) }
+            return try await make(.fentry, "fentry-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.fentry(i) }
         case .fexit:
             guard let i = item.fexit else { return nil }
-            return try make(.fexit, "fexit-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.fexit(i) }
+            return try await make(.fexit, "fexit-\(s(i.func_name))-\(i.bpffunctionname)", i.bpffunctionname, i.mapownerselector) { $0.fexit(i) }
         }
     }
 }

@@ -47,7 +47,8 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         let info = object.spec.info
         let points: [AttachPoint]
         do {
-            points = try P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot), node: node)
+            points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot),
+                                              env: ctx.selection(node))
         } catch {
             ctx.logger.warning("cannot work out where the program goes on this node",
                                metadata: ["kind": "\(kindName)", "name": "\(key.name)", "error": "\(error)"])

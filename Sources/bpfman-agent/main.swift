@@ -24,6 +24,8 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") var kubeconfig: String?
     @Option(name: .customLong("bpfman-socket"), help: "bpfman-rpc's socket.") var socket = "/run/bpfman-sock/bpfman.sock"
     @Option(name: .customLong("proc-root"), help: "Where the host's /proc is seen (/host/proc in the DaemonSet).") var procRoot = "/proc"
+    @Option(name: .customLong("cri-socket"), help: "The node's CRI runtime socket, for container selectors (default: the first of containerd's and CRI-O's that exists).")
+    var criSocket: String?
     @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 300
     @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
 
@@ -55,8 +57,10 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
         let client = try KubeClient(config: config)
         let bpfman = try BpfmanClient(socketPath: socket)
+        let criPath = criSocket ?? ["/run/containerd/containerd.sock", "/var/run/crio/crio.sock"].first { FileManager.default.fileExists(atPath: $0) }
+        let cri = try criPath.map { try CRIContainerFinder(socketPath: $0) }
         let ctx = AgentContext(client: client, bpfman: bpfman, nodeName: node, procRoot: procRoot,
-                               resyncPeriod: resync > 0 ? .seconds(resync) : nil, logger: logger)
+                               resyncPeriod: resync > 0 ? .seconds(resync) : nil, cri: cri, logger: logger)
         let agent = Agent(ctx)
         let ready = Atomic<Bool>(false)
         let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
@@ -69,6 +73,7 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
                                                          "health": "\(healthPort)", "metrics": "\(metricsPort)"])
 
         let rpc = Task { try await bpfman.run() }
+        let criConnection = Task { try await cri?.run() }
         let work = Task {
             try await agent.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
         }
@@ -82,7 +87,9 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         _ = await work.result
         logger.info("bpfman-agent stopping")
         bpfman.close()
+        cri?.close()
         rpc.cancel()
+        criConnection.cancel()
         await probes.stop()
         try? await client.shutdown()
         for s in sources { s.cancel() }

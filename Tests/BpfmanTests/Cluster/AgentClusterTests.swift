@@ -316,3 +316,77 @@ extension AgentClusterTests {
         #expect(now.kernel.id != old.kernel.id && ann == "\(now.kernel.id)")
     }
 }
+
+extension AgentClusterTests {
+    /// A "container": a process in the veth pair's namespace, and its Pod on node-a.
+    static func container(_ cluster: ClusterNode, _ veth: VethPair, pod: String, labels: String) async throws -> (uid: String, pid: Int32, process: Process) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        p.arguments = ["netns", "exec", veth.namespace, "sleep", "600"]
+        // Its own output, and SIGKILL at the end: children of the test runner may ignore SIGTERM.
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var pid: Int32 = 0
+        for _ in 0..<50 {
+            let r = try Shell.run("/usr/bin/pgrep", ["-P", "\(p.processIdentifier)"])
+            pid = Int32(r.stdout.split(separator: "\n").first ?? "") ?? 0
+            // `ip netns exec` may exec sleep in place.
+            if pid == 0, (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/comm", encoding: .utf8))?.hasPrefix("sleep") == true {
+                pid = p.processIdentifier
+            }
+            if pid != 0 { break }
+            usleep(100_000)
+        }
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \(pod)\n  namespace: default\n  labels: \(labels)\nspec:\n  nodeName: node-a\n  containers: [{name: nginx, image: nginx}]\n"
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml).ok)
+        #expect(try await cluster.kubectl(["patch", "pod", pod, "--subresource=status", "--type=merge", "-p", #"{"status":{"phase":"Running"}}"#]).ok)
+        let uid = try await cluster.kubectl(["get", "pod", pod, "-o", "jsonpath={.metadata.uid}"]).stdout
+        return (uid, pid, p)
+    }
+
+    @Test("containers: XDP and TC attach inside the selected container's netns and count its packets; none selected → NoContainersOnNode; the pod goes → the BpfProgram goes")
+    func containers() async throws {
+        let veth = try VethPair()
+        let criSocket = NSTemporaryDirectory() + "cri-\(UUID().uuidString.prefix(6)).sock"
+        let cri = try await FakeCRI(socketPath: criSocket)
+        defer { cri.stop() }
+        let cluster = try await ClusterNode(internalIP: veth.hostIP, agentArguments: ["--cri-socket", criSocket])
+        let web = try await Self.container(cluster, veth, pod: "web-1", labels: "{app: web}")
+        defer { kill(web.pid, SIGKILL); kill(web.process.processIdentifier, SIGKILL) }
+        #expect(web.pid > 0)
+        cri.set([.init(podUID: web.uid, podName: "web-1", namespace: "default", container: "nginx", pid: web.pid)])
+
+        let inPods = ["interfaceselector: {interfaces: [\(veth.peer)]}", "containers: {pods: {matchLabels: {app: web}}}"]
+        for yaml in [
+            Self.object("XdpProgram", "xdp-web", function: "xdp_stats", example: "xdp_counter", inPods + ["priority: 10"]),
+            Self.object("TcProgram", "tc-web", function: "stats", example: "tc_counter", inPods + ["priority: 10", "direction: ingress"]),
+            Self.object("XdpProgram", "xdp-db", function: "xdp_stats", example: "xdp_counter",
+                        ["interfaceselector: {interfaces: [\(veth.peer)]}", "containers: {pods: {matchLabels: {app: db}}}", "priority: 10"]),
+        ] {
+            let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
+            #expect(r.ok, "\(r.stderr)")
+        }
+        let xdp = try await cluster.waitFor("xdp-web", condition: "Loaded")
+        try await cluster.waitFor("tc-web", condition: "Loaded")
+        let none = try await cluster.waitFor("xdp-db", condition: "NoContainersOnNode")
+        let key = ((xdp[0]["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["bpfman.io/bpfProgramAttachPoint"]
+        #expect(key == "\(veth.peer)-web-1-nginx")
+        #expect(((none[0]["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["bpfman.io/bpfProgramAttachPoint"]
+                == "\(veth.peer)-no-containers-on-node")
+        let programs = try loaded(cluster)
+        #expect(programs.count == 2)
+        for p in programs { #expect(p.record?.attach.netns == "/proc/\(web.pid)/ns/net", "\(String(describing: p.record?.attach))") }
+        let xdpProgram = try #require(programs.first { $0.record?.kind == .xdp })
+        let before = try cluster.box.counter(xdpProgram, map: "xdp_stats_map", key: 0)
+        try veth.sendToPeer(10)
+        #expect(try cluster.box.counter(xdpProgram, map: "xdp_stats_map", key: 0) - before >= 10, "packets into the container were not counted")
+
+        // The pod goes away: its BpfPrograms are retired and the programs unloaded.
+        cri.set([])
+        #expect(try await cluster.kubectl(["delete", "pod", "web-1"]).ok)
+        try await cluster.waitFor("xdp-web", condition: "NoContainersOnNode")
+        try await cluster.waitFor("tc-web", condition: "NoContainersOnNode")
+        #expect(try loaded(cluster).isEmpty)
+    }
+}

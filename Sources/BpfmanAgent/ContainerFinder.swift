@@ -1,0 +1,71 @@
+import BpfmanAPI
+import BpfmanRPC
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import KubeClient
+
+/// The part of a core/v1 Pod the agent reads.
+public struct PodObject: KubeResource, Equatable {
+    public static let resource = ResourceInfo(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true)
+    public var apiVersion = "v1"
+    public var kind = "Pod"
+    public var metadata: ObjectMeta
+    public var status: Status?
+
+    public struct Status: Codable, Sendable, Equatable {
+        public var phase: String?
+    }
+
+    public var isRunning: Bool { status?.phase == "Running" }
+}
+
+/// Finds the containers of this node's pods through the node's CRI runtime
+/// (runtime.v1 over its socket): each pod's sandbox by UID, its running
+/// containers, each container's pid from the runtime's verbose status.
+public final class CRIContainerFinder: Sendable {
+    private let grpc: GRPCClient<HTTP2ClientTransport.Posix>
+    private let stub: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
+
+    public init(socketPath: String) throws {
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        grpc = GRPCClient(transport: transport)
+        stub = Runtime_V1_RuntimeService.Client(wrapping: grpc)
+    }
+
+    public func run() async throws { try await grpc.runConnections() }
+    public func close() { grpc.beginGracefulShutdown() }
+
+    private var options: CallOptions {
+        var o = CallOptions.defaults
+        o.timeout = .seconds(10)
+        o.waitForReady = true
+        return o
+    }
+
+    /// The running containers of `pods` (optionally only those named), with pids.
+    public func containers(of pods: [PodObject], names: [String]?) async throws -> [ContainerTarget] {
+        guard !pods.isEmpty else { return [] }
+        var ready = Runtime_V1_ListPodSandboxRequest()
+        ready.filter.state.state = .sandboxReady
+        let sandboxes = try await stub.listPodSandbox(ready, options: options).items
+        var out: [ContainerTarget] = []
+        for pod in pods.sorted(by: { ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < ($1.metadata.namespace ?? "", $1.metadata.name ?? "") }) {
+            guard let sandbox = sandboxes.first(where: { $0.metadata.uid == pod.metadata.uid }) else { continue }
+            var req = Runtime_V1_ListContainersRequest()
+            req.filter.podSandboxID = sandbox.id
+            req.filter.state.state = .containerRunning
+            for c in try await stub.listContainers(req, options: options).containers.sorted(by: { $0.metadata.name < $1.metadata.name }) {
+                if let names, !names.isEmpty, !names.contains(c.metadata.name) { continue }
+                var status = Runtime_V1_ContainerStatusRequest()
+                status.containerID = c.id
+                status.verbose = true
+                let info = try await stub.containerStatus(status, options: options).info["info"] ?? ""
+                guard let json = try? JSONSerialization.jsonObject(with: Data(info.utf8)) as? [String: Any],
+                      let pid = (json["pid"] as? NSNumber)?.int32Value, pid > 0 else { continue }
+                out.append(ContainerTarget(pod: pod.metadata.name ?? "", container: c.metadata.name, pid: pid))
+            }
+        }
+        return out
+    }
+}
