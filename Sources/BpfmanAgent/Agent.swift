@@ -17,17 +17,20 @@ public final class Agent: Sendable {
         self.ctx = ctx
         var controllers: [Controller] = []
         var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() },
-                                                           { try await ctx.pods.run() }]
+                                                           { try await ctx.pods.run() }, { try await ctx.bpfNsPrograms.run() }]
         var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() },
-                                                  { await ctx.pods.waitForSync() }]
+                                                  { await ctx.pods.waitForSync() }, { await ctx.bpfNsPrograms.waitForSync() }]
         func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String,
                                    watchesPods: Bool = true) {
             let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger)
             controller.watches(informer)
             controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
+            controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true)
             // This node's labels decide selection: a change re-checks every object of the kind.
             let queue = controller.queue
-            let all: @Sendable () -> Void = { Task { for o in informer.list() { await queue.add(ObjectKey(name: o.metadata.name ?? "")) } } }
+            let all: @Sendable () -> Void = {
+                Task { for o in informer.list() { await queue.add(ObjectKey(namespace: o.metadata.namespace, name: o.metadata.name ?? "")) } }
+            }
             ctx.nodes.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in
                 if old.metadata.labels != new.metadata.labels { all() }
             }))
@@ -44,7 +47,7 @@ public final class Agent: Sendable {
         func add<P: AgentProgram>(_: P.Type) {
             let reconciler = ProgramReconciler<P>(ctx)
             wire(P.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: P.Kind.resource.kind,
-                 watchesPods: [.xdp, .tc, .tcx, .uprobe].contains(P.reconciler))
+                 watchesPods: [.xdp, .tc, .tcx, .uprobe, .xdpNs, .tcNs, .tcxNs, .uprobeNs].contains(P.reconciler))
         }
         add(XdpAgent.self)
         add(TcAgent.self)
@@ -54,6 +57,10 @@ public final class Agent: Sendable {
         add(UprobeAgent.self)
         add(FentryAgent.self)
         add(FexitAgent.self)
+        add(XdpNsAgent.self)
+        add(TcNsAgent.self)
+        add(TcxNsAgent.self)
+        add(UprobeNsAgent.self)
         let apps = ApplicationReconciler(ctx)
         wire(ReconcilerKind.application.rawValue, apps, apps.applications, ownerKind: BpfApplicationKind.resource.kind)
         self.controllers = controllers

@@ -21,6 +21,8 @@ public final class AgentContext: Sendable {
     public let resyncPeriod: Duration?
     public let nodes: Informer<NodeObject>
     public let bpfPrograms: Informer<BpfProgram>
+    /// This node's BpfNsPrograms, in every namespace.
+    public let bpfNsPrograms: Informer<BpfNsProgram>
     /// This node's pods (for container selectors).
     public let pods: Informer<PodObject>
     /// The node's CRI runtime; nil when the agent was given none.
@@ -43,6 +45,7 @@ public final class AgentContext: Sendable {
         self.logger = logger
         nodes = Informer(client: client, fieldSelector: "metadata.name=\(nodeName)")
         bpfPrograms = Informer(client: client, labelSelector: "\(BpfProgramTemplate.hostnameLabel)=\(nodeName)")
+        bpfNsPrograms = Informer(client: client, labelSelector: "\(BpfProgramTemplate.hostnameLabel)=\(nodeName)")
         rpcCalls = { Counter(label: "bpfman_agent_rpc_calls_total", dimensions: [("call", $0)]) }
         apiWrites = Counter(label: "bpfman_agent_api_writes_total")
         // Once the cache sees an object go, nothing of ours stands in for it.
@@ -50,13 +53,16 @@ public final class AgentContext: Sendable {
         bpfPrograms.addHandler(.init(onDelete: { o in
             if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
         }))
+        bpfNsPrograms.addHandler(.init(onDelete: { o in
+            if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
+        }))
     }
 
     /// Selection on this node as the reconcilers see it.
-    func selection(_ node: NodeObject) -> Selection {
+    func selection(_ node: NodeObject, namespace objectNamespace: String? = nil) -> Selection {
         let pods = self.pods
         let cri = self.cri
-        return Selection(node: node) { namespace, selector, names in
+        return Selection(node: node, objectNamespace: objectNamespace) { namespace, selector, names in
             guard let cri else {
                 throw AgentError("a container selector needs the node's CRI runtime, and this agent has no --cri-socket")
             }
@@ -109,6 +115,12 @@ public final class AgentContext: Sendable {
     public func bpfProgramsView() -> [BpfProgram] {
         var byUID: [String: BpfProgram] = [:]
         for bp in bpfPrograms.list() { byUID[bp.metadata.uid ?? ""] = bp }
+        // BpfNsPrograms are the same object in a namespace; the agent handles both as one type.
+        for ns in bpfNsPrograms.list() {
+            var bp = BpfProgram(metadata: ns.metadata, spec: ns.spec, status: ns.status)
+            bp.kind = ns.kind
+            byUID[bp.metadata.uid ?? ""] = bp
+        }
         written.withLock { w in
             for (uid, mine) in w {
                 switch (byUID[uid], mine) {
@@ -123,6 +135,16 @@ public final class AgentContext: Sendable {
     }
 
     static func version(_ o: BpfProgram) -> Int { Int(o.metadata.resourceVersion ?? "") ?? 0 }
+
+    /// Where a per-node object lives: BpfProgram, or BpfNsProgram in its namespace.
+    static func resource(_ bp: BpfProgram) -> ResourceInfo {
+        bp.kind == BpfNsProgramKind.resource.kind ? BpfNsProgramKind.resource : BpfProgramKind.resource
+    }
+
+    func update(_ bp: BpfProgram, status: Bool = false) async throws -> BpfProgram {
+        try await client.update(Self.resource(bp), namespace: bp.metadata.namespace, name: bp.metadata.name ?? "", bp,
+                                subresource: status ? "status" : nil)
+    }
 
     private func wrote(_ bp: BpfProgram) -> BpfProgram {
         apiWrites.increment()
@@ -140,7 +162,7 @@ public final class AgentContext: Sendable {
         var ann = next.metadata.annotations ?? [:]
         ann[BpfProgramTemplate.programIDAnnotation] = want
         next.metadata.annotations = ann
-        return wrote(try await client.update(next))
+        return wrote(try await update(next))
     }
 
     /// Sets the one condition, with bpfman's cause as the message when there is one.
@@ -150,22 +172,22 @@ public final class AgentContext: Sendable {
         var next = bp
         let now = ISO8601DateFormatter().string(from: Date())
         next.status = ProgramStatus(conditions: [Condition(type: type.rawValue, reason: type.reason, message: message, lastTransitionTime: now)])
-        return wrote(try await client.update(next, status: true))
+        return wrote(try await update(next, status: true))
     }
 
     func removeFinalizer(_ bp: BpfProgram, _ finalizer: String) async throws -> BpfProgram {
         guard bp.metadata.finalizers?.contains(finalizer) == true else { return bp }
         var next = bp
         next.metadata.finalizers?.removeAll { $0 == finalizer }
-        return wrote(try await client.update(next))
+        return wrote(try await update(next))
     }
 
     func create(_ bp: BpfProgram) async throws -> BpfProgram {
-        wrote(try await client.create(bp))
+        wrote(try await client.create(Self.resource(bp), namespace: bp.metadata.namespace, bp))
     }
 
     func delete(_ bp: BpfProgram) async throws {
-        try await client.delete(BpfProgram.resource, name: bp.metadata.name ?? "")
+        try await client.delete(Self.resource(bp), namespace: bp.metadata.namespace, name: bp.metadata.name ?? "")
         apiWrites.increment()
         if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(nil) } }
     }

@@ -16,12 +16,15 @@ public protocol AgentProgram: Sendable {
 /// What selection sees on this node: the Node, and the containers of its pods.
 public struct Selection: Sendable {
     public var node: NodeObject
+    /// The program object's namespace (namespaced kinds see only its pods).
+    public var objectNamespace: String?
     /// Containers of this node's running pods in `namespace` (nil: all) matching `pods`, optionally by name.
     public var containers: @Sendable (_ namespace: String?, _ pods: LabelSelector, _ names: [String]?) async throws -> [ContainerTarget]
 
-    public init(node: NodeObject,
+    public init(node: NodeObject, objectNamespace: String? = nil,
                 containers: @escaping @Sendable (String?, LabelSelector, [String]?) async throws -> [ContainerTarget]) {
         self.node = node
+        self.objectNamespace = objectNamespace
         self.containers = containers
     }
 
@@ -31,6 +34,12 @@ public struct Selection: Sendable {
         guard let selector else { return .none }
         let ns = selector.namespace.flatMap { $0.isEmpty ? nil : $0 }
         return .selected(try await containers(ns, selector.pods, selector.containernames))
+    }
+
+    /// Namespaced kinds: the pods of the object's own namespace only.
+    func select(_ selector: ContainerNsSelector?) async throws -> AttachPointPlanner.Containers {
+        guard let selector else { throw AgentError("a namespaced program needs a container selector (containers)") }
+        return .selected(try await containers(objectNamespace ?? "default", selector.pods, selector.containernames))
     }
 }
 
@@ -111,5 +120,45 @@ public enum FexitAgent: AgentProgram {
     public static func mapOwner(_ i: FexitProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.fexit(i)
+    }
+}
+
+public enum XdpNsAgent: AgentProgram {
+    public typealias Kind = XdpNsKind
+    public static let reconciler = ReconcilerKind.xdpNs
+    public static func function(_ i: XdpNsProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: XdpNsProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: XdpNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
+    }
+}
+
+public enum TcNsAgent: AgentProgram {
+    public typealias Kind = TcNsKind
+    public static let reconciler = ReconcilerKind.tcNs
+    public static func function(_ i: TcNsProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: TcNsProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: TcNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
+    }
+}
+
+public enum TcxNsAgent: AgentProgram {
+    public typealias Kind = TcxNsKind
+    public static let reconciler = ReconcilerKind.tcxNs
+    public static func function(_ i: TcxNsProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: TcxNsProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: TcxNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
+    }
+}
+
+public enum UprobeNsAgent: AgentProgram {
+    public typealias Kind = UprobeNsKind
+    public static let reconciler = ReconcilerKind.uprobeNs
+    public static func function(_ i: UprobeNsProgramInfo) -> String { i.bpffunctionname }
+    public static func mapOwner(_ i: UprobeNsProgramInfo) -> LabelSelector? { i.mapownerselector }
+    public static func attachPoints(_ i: UprobeNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.uprobe(i, containers: try await env.select(i.containers))
     }
 }

@@ -50,6 +50,8 @@ public struct BpfProgramTemplate: Sendable {
     }
 
     public func object(for point: AttachPoint) -> BpfProgram {
-        BpfProgram(metadata: metadata(for: point), spec: BpfProgramSpec(type: kind.typeString), status: ProgramStatus(conditions: []))
+        var o = BpfProgram(metadata: metadata(for: point), spec: BpfProgramSpec(type: kind.typeString), status: ProgramStatus(conditions: []))
+        if kind.isNamespaced { o.kind = BpfNsProgramKind.resource.kind }
+        return o
     }
 }

@@ -22,9 +22,10 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
 
     var kindName: String { P.Kind.resource.kind }
 
-    /// This object's BpfPrograms on this node.
-    func owned(by name: String) -> [BpfProgram] {
+    /// This object's BpfPrograms (BpfNsPrograms in its namespace) on this node.
+    func owned(by name: String, namespace: String?) -> [BpfProgram] {
         ctx.bpfProgramsView().filter { bp in
+            guard !P.reconciler.isNamespaced || bp.metadata.namespace == namespace else { return false }
             let l = bp.metadata.labels ?? [:]
             return l[BpfProgramTemplate.ownedByLabel] == name && (l[BpfProgramTemplate.appProgramIDLabel] ?? "") == ""
                 && (bp.metadata.ownerReferences ?? []).contains { $0.kind == kindName && $0.controller == true }
@@ -36,9 +37,10 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
             ctx.logger.info("waiting for this node's Node object", metadata: ["node": "\(ctx.nodeName)"])
             return .requeueAfter(.seconds(5))
         }
-        let owned = owned(by: key.name)
+        let namespace = P.reconciler.isNamespaced ? key.namespace : nil
+        let owned = owned(by: key.name, namespace: namespace)
         let loaded = try await ctx.loadedPrograms()
-        guard let object = programs.get(name: key.name), object.metadata.deletionTimestamp == nil else {
+        guard let object = programs.get(namespace: namespace, name: key.name), object.metadata.deletionTimestamp == nil else {
             var requeue = false
             let c = Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             for bp in owned { requeue = try await c.retire(bp, loaded: loaded, delete: false) || requeue }
@@ -48,7 +50,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         let points: [AttachPoint]
         do {
             points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot),
-                                              env: ctx.selection(node))
+                                              env: ctx.selection(node, namespace: namespace))
         } catch {
             ctx.logger.warning("cannot work out where the program goes on this node",
                                metadata: ["kind": "\(kindName)", "name": "\(key.name)", "error": "\(error)"])
@@ -56,7 +58,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         }
         let template = BpfProgramTemplate(kind: P.reconciler, node: ctx.nodeName,
                                           owner: OwnerReference(apiVersion: object.apiVersion, kind: kindName, name: key.name,
-                                                                uid: object.metadata.uid ?? ""))
+                                                                uid: object.metadata.uid ?? ""), namespace: namespace)
         let unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: points)
         let requeue = try await Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             .converge(units: [unit], common: object.spec.common, node: node, existing: owned, loaded: loaded)

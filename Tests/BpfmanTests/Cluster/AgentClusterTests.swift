@@ -382,7 +382,34 @@ extension AgentClusterTests {
         try veth.sendToPeer(10)
         #expect(try cluster.box.counter(xdpProgram, map: "xdp_stats_map", key: 0) - before >= 10, "packets into the container were not counted")
 
-        // The pod goes away: its BpfPrograms are retired and the programs unloaded.
+        // Namespaced: a TcxNsProgram sees the pods of its own namespace only, and writes BpfNsPrograms there.
+        // (TCX, because this kernel takes one XDP program per interface and xdp-web has it.)
+        #expect(try await cluster.kubectl(["create", "namespace", "other"]).ok)
+        for ns in ["default", "other"] {
+            let yaml = Self.object("TcxNsProgram", "tcx-ns", function: "tcx_stats", example: "tcx_counter",
+                                   ["interfaceselector: {interfaces: [\(veth.peer)]}", "containers: {pods: {matchLabels: {app: web}}}",
+                                    "priority: 20", "direction: ingress"])
+                .replacingOccurrences(of: "  name: tcx-ns", with: "  name: tcx-ns\n  namespace: \(ns)")
+            let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
+            #expect(r.ok, "\(r.stderr)")
+        }
+        func byNamespace() async throws -> [String: String] {
+            try await cluster.bpfPrograms(ownedBy: "tcx-ns", resource: "bpfnsprograms").reduce(into: [:]) { out, bp in
+                out[(bp["metadata"] as? [String: Any])?["namespace"] as? String ?? "?"] = ClusterNode.condition(bp)?.type
+            }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        var seen: [String: String] = [:]
+        while Date() < deadline {
+            seen = try await byNamespace()
+            if seen == ["default": "Loaded", "other": "NoContainersOnNode"] { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(seen == ["default": "Loaded", "other": "NoContainersOnNode"], "\(cluster.log.suffix(2000))")
+        #expect(try loaded(cluster).count == 3)
+        #expect(try await cluster.kubectl(["delete", "tcxnsprogram", "tcx-ns", "-n", "default"]).ok)
+
+
         cri.set([])
         #expect(try await cluster.kubectl(["delete", "pod", "web-1"]).ok)
         try await cluster.waitFor("xdp-web", condition: "NoContainersOnNode")

@@ -62,9 +62,9 @@ final class ClusterNode: @unchecked Sendable {
     }
 
     /// The BpfPrograms of an owner, as JSON objects.
-    func bpfPrograms(ownedBy owner: String, node: String? = nil) async throws -> [[String: Any]] {
+    func bpfPrograms(ownedBy owner: String, node: String? = nil, resource: String = "bpfprograms") async throws -> [[String: Any]] {
         let selector = "bpfman.io/ownedByProgram=\(owner)" + (node.map { ",kubernetes.io/hostname=\($0)" } ?? "")
-        let r = try await kubectl(["get", "bpfprograms", "-l", selector, "-o", "json"])
+        let r = try await kubectl(["get", resource, "-A", "-l", selector, "-o", "json"])
         guard r.ok, let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else { return [] }
         return json["items"] as? [[String: Any]] ?? []
     }
@@ -85,11 +85,12 @@ final class ClusterNode: @unchecked Sendable {
 
     /// Waits until the owner's BpfPrograms number `count` and all carry condition `type`.
     @discardableResult
-    func waitFor(_ owner: String, node: String? = nil, count: Int = 1, condition type: String, timeout: Double = 60) async throws -> [[String: Any]] {
+    func waitFor(_ owner: String, node: String? = nil, resource: String = "bpfprograms", count: Int = 1, condition type: String,
+                 timeout: Double = 60) async throws -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [[String: Any]] = []
         while Date() < deadline {
-            last = try await bpfPrograms(ownedBy: owner, node: node)
+            last = try await bpfPrograms(ownedBy: owner, node: node, resource: resource)
             if last.count == count, last.allSatisfy({ Self.condition($0)?.type == type }) { return last }
             try await Task.sleep(for: .milliseconds(200))
         }
