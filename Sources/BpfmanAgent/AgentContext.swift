@@ -87,11 +87,12 @@ public final class AgentContext: Sendable {
     }
 
     /// Runs one bpfman call of a decision; returns the program id after it.
-    func run(_ call: NodeDecision.Call, current: UInt32?) async throws -> UInt32? {
+    func run(_ call: NodeDecision.Call, current: UInt32?, credentials: RegistryCredentials.Credentials = .none) async throws -> UInt32? {
         switch call {
         case .load(let r):
             rpcCalls("load").increment()
-            return try await bpfman.load(ProtoConversion.loadRequest(r), timeout: .seconds(120)).kernelInfo.id
+            let wire = ProtoConversion.loadRequest(r, username: credentials.username, password: credentials.password)
+            return try await bpfman.load(wire, timeout: .seconds(120)).kernelInfo.id
         case .unload(let id):
             rpcCalls("unload").increment()
             try await bpfman.unload(id: id, timeout: .seconds(30))
@@ -102,6 +103,22 @@ public final class AgentContext: Sendable {
             _ = try await bpfman.update(id: id, priority: priority, proceedOn: values, timeout: .seconds(30))
             return current
         }
+    }
+
+    /// Credentials for the bytecode image from its pull Secret, read from the
+    /// API server each time (Secrets are not cached); none without a secret.
+    func credentials(_ bytecode: BytecodeSelector) async throws -> RegistryCredentials.Credentials {
+        guard let image = bytecode.image, let ref = image.imagepullsecret else { return .none }
+        let secrets = ResourceInfo(group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)
+        let secret: DynamicObject
+        do {
+            secret = try await client.get(secrets, namespace: ref.namespace, name: ref.name, as: DynamicObject.self)
+        } catch {
+            throw AgentError("cannot read image pull secret \(ref.namespace)/\(ref.name): \(error)")
+        }
+        var data: [String: String] = [:]
+        if case .object(let o)? = secret["data"] { for (k, v) in o { data[k] = v.stringValue } }
+        return try RegistryCredentials.from(type: secret["type"]?.stringValue ?? "", data: data, image: image.url)
     }
 
     /// The text of a bpfman error, for a condition's message.

@@ -32,6 +32,13 @@ struct Convergence {
                          point: bp.metadata.annotations?[AttachPoint.annotationKey] ?? "")] = bp
         }
         var requeue = false
+        // The bytecode's pull secret, once for the pass; a bad one is this object's BytecodeSelectorError.
+        var credentials = RegistryCredentials.Credentials.none
+        var selectorError: String?
+        do { credentials = try await ctx.credentials(common.bytecode) } catch {
+            selectorError = "\(error)"
+            requeue = true
+        }
         for unit in units {
             let mapOwner: NodeDecision.MapOwner
             do {
@@ -52,9 +59,13 @@ struct Convergence {
                 }
                 let uid = bp.metadata.uid ?? ""
                 let desired: Result<LoadRequest, NodeDecision.NotLoading>
+                var cause: String?
                 if let why = NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: selected, noTargets: point.noTargets, mapOwner: mapOwner) {
                     desired = .failure(.init(why))
                     if why == .mapOwnerNotFound || why == .mapOwnerNotLoaded { requeue = true }
+                } else if let selectorError {
+                    desired = .failure(.init(.bytecodeSelectorError))
+                    cause = selectorError
                 } else {
                     guard let attach = point.attach else { continue }
                     var ownerID: UInt32?
@@ -68,10 +79,9 @@ struct Convergence {
                 let decision = NodeDecision.decide(loaded: have, desired: desired)
                 var id = have?.id
                 var condition = decision.condition
-                var cause: String?
                 for call in decision.calls {
                     do {
-                        id = try await ctx.run(call, current: id)
+                        id = try await ctx.run(call, current: id, credentials: credentials)
                     } catch {
                         condition = NodeDecision.failureCondition(call)
                         cause = AgentContext.message(error)

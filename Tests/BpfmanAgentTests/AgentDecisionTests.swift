@@ -129,3 +129,30 @@ struct AgentDecisionTests {
         #expect(appObj.metadata.labels?["bpfman.io/appProgramId"] == "xdp-pass" && appObj.spec.type == "application")
     }
 }
+
+@Suite("image pull secrets")
+struct RegistryCredentialsTests {
+    func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
+
+    @Test func registryOfAnImage() {
+        #expect(RegistryCredentials.registry(of: "quay.io/bpfman-bytecode/xdp_pass:latest") == "quay.io")
+        #expect(RegistryCredentials.registry(of: "localhost:5000/x:v1") == "localhost:5000")
+        #expect(RegistryCredentials.registry(of: "docker.io/library/x") == "https://index.docker.io/v1/")
+        #expect(RegistryCredentials.registry(of: "bpfman/x") == "https://index.docker.io/v1/")
+    }
+
+    @Test func bothSecretTypesAndBothEntryForms() throws {
+        let json = #"{"auths":{"quay.io":{"username":"u","password":"p"},"localhost:5000":{"auth":"\#(b64("me:se:cret").replacingOccurrences(of: "=", with: ""))"}}}"#
+        let data = [".dockerconfigjson": b64(json)]
+        #expect(try RegistryCredentials.from(type: "kubernetes.io/dockerconfigjson", data: data, image: "quay.io/a/b:1")
+                == .init(username: "u", password: "p"))
+        // Unpadded base64 auth, and a password with a colon in it.
+        #expect(try RegistryCredentials.from(type: "kubernetes.io/dockerconfigjson", data: data, image: "localhost:5000/a:1")
+                == .init(username: "me", password: "se:cret"))
+        #expect(try RegistryCredentials.from(type: "kubernetes.io/dockerconfigjson", data: data, image: "ghcr.io/a:1") == .none)
+        let cfg = [".dockercfg": b64(#"{"https://index.docker.io/v1/":{"username":"hub","password":"pw"}}"#)]
+        #expect(try RegistryCredentials.from(type: "kubernetes.io/dockercfg", data: cfg, image: "bpfman/x:1") == .init(username: "hub", password: "pw"))
+        #expect(throws: (any Error).self) { try RegistryCredentials.from(type: "Opaque", data: [:], image: "x") }
+        #expect(throws: (any Error).self) { try RegistryCredentials.from(type: "kubernetes.io/dockercfg", data: [".dockercfg": "!!"], image: "x") }
+    }
+}

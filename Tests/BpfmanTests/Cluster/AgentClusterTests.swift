@@ -106,6 +106,16 @@ struct AgentClusterTests {
         try await cluster.waitFor("elsewhere", condition: "NotSelected")
         #expect(try loaded(cluster).count == 1, "only the tracepoint is in the kernel")
 
+        // An image whose pull secret does not exist: BytecodeSelectorError, with the secret named.
+        let image = Self.object("TracepointProgram", "secretive", function: "tracepoint_openat", example: "tracepoint_counter",
+                                ["names: [syscalls/sys_enter_openat]"])
+            .replacingOccurrences(of: "    path: \(TestPaths.example("tracepoint_counter"))",
+                                  with: "    image: {url: \"localhost:5999/none:v1\", imagepullsecret: {name: nope, namespace: default}}")
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: image).ok)
+        let sel = try await cluster.waitFor("secretive", condition: "BytecodeSelectorError")
+        #expect(ClusterNode.condition(sel[0])?.message.contains("cannot read image pull secret default/nope") == true,
+                "\(ClusterNode.condition(sel[0])?.message ?? "")")
+
         // Relabel the node: now selected, loaded.
         #expect(try await cluster.kubectl(["label", "node", "node-a", "zone=moon"]).ok)
         try await cluster.waitFor("elsewhere", condition: "Loaded")
