@@ -30,6 +30,8 @@ public final class AgentContext: Sendable {
     let logger: Logger
     let rpcCalls: @Sendable (String) -> Counter
     let apiWrites: Counter
+    let rpcDuration: @Sendable (String) -> Metrics.Timer
+    private let published = Mutex<Set<[String]>>([])
     /// BpfPrograms this agent wrote that the cache may not show yet (nil: deleted), by UID.
     private let written = WrittenObjects()
 
@@ -48,6 +50,7 @@ public final class AgentContext: Sendable {
         bpfNsPrograms = Informer(client: client, labelSelector: "\(BpfProgramTemplate.hostnameLabel)=\(nodeName)")
         rpcCalls = { Counter(label: "bpfman_agent_rpc_calls_total", dimensions: [("call", $0)]) }
         apiWrites = Counter(label: "bpfman_agent_api_writes_total")
+        rpcDuration = { Metrics.Timer(label: "bpfman_agent_rpc_duration_seconds", dimensions: [("call", $0)], preferredDisplayUnit: .seconds) }
         // Once the cache sees an object go, nothing of ours stands in for it.
         let written = self.written
         bpfPrograms.addHandler(.init(onDelete: { o in
@@ -56,6 +59,24 @@ public final class AgentContext: Sendable {
         bpfNsPrograms.addHandler(.init(onDelete: { o in
             if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
         }))
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000 }
+
+    /// `bpfman_agent_programs{type,state}`: this node's per-node objects by
+    /// type and condition (a combination that empties reads 0).
+    func publishProgramGauges() {
+        var counts: [[String]: Int] = [:]
+        for bp in bpfProgramsView() {
+            counts[[bp.spec.type ?? "", bp.status?.conditions?.first?.type ?? "None"], default: 0] += 1
+        }
+        let gone = published.withLock { p in
+            let old = p.subtracting(counts.keys)
+            p = Set(counts.keys)
+            return old
+        }
+        for key in gone { Gauge(label: "bpfman_agent_programs", dimensions: [("type", key[0]), ("state", key[1])]).record(0) }
+        for (key, n) in counts { Gauge(label: "bpfman_agent_programs", dimensions: [("type", key[0]), ("state", key[1])]).record(n) }
     }
 
     /// Selection on this node as the reconcilers see it.
@@ -78,6 +99,8 @@ public final class AgentContext: Sendable {
         var req = Bpfman_V1_ListRequest()
         req.bpfmanProgramsOnly = true
         rpcCalls("list").increment()
+        let start = ContinuousClock.now
+        defer { rpcDuration("list").recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
         var out: [String: (UInt32, LoadRequest)] = [:]
         for r in try await bpfman.list(req, timeout: .seconds(30)) {
             guard let uid = r.info.metadata[MetadataKey.uuid], let request = try? ProtoConversion.loadRequest(from: r.info) else { continue }
@@ -88,6 +111,9 @@ public final class AgentContext: Sendable {
 
     /// Runs one bpfman call of a decision; returns the program id after it.
     func run(_ call: NodeDecision.Call, current: UInt32?, credentials: RegistryCredentials.Credentials = .none) async throws -> UInt32? {
+        let start = ContinuousClock.now
+        let name: String = switch call { case .load: "load"; case .unload: "unload"; case .update: "update" }
+        defer { rpcDuration(name).recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
         switch call {
         case .load(let r):
             rpcCalls("load").increment()

@@ -47,6 +47,7 @@ public final class ApplicationReconciler: Reconciler {
         }
         let common = AppCommon(nodeselector: app.spec.nodeselector, globaldata: app.spec.globaldata, bytecode: app.spec.bytecode)
         let requeue = try await convergence.converge(units: units, common: common, node: node, existing: owned, loaded: loaded)
+        ctx.publishProgramGauges()
         return requeue ? .requeueAfter(.seconds(5)) : .done
     }
 

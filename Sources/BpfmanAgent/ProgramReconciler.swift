@@ -62,6 +62,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         let unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: points)
         let requeue = try await Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             .converge(units: [unit], common: object.spec.common, node: node, existing: owned, loaded: loaded)
+        ctx.publishProgramGauges()
         return requeue ? .requeueAfter(.seconds(5)) : .done
     }
 }

@@ -58,6 +58,10 @@ struct AgentClusterTests {
         try veth.sendToHost(10)
         #expect(try cluster.box.counter(program, map: "xdp_stats_map", key: 0) - before >= 10)
 
+        // Metrics: programs by type and state; bpfman call latency.
+        #expect(try cluster.metric("bpfman_agent_programs", "state=\"Loaded\"") == 1)
+        #expect(try cluster.metric("bpfman_agent_rpc_duration_seconds_count", "call=\"load\"") >= 1)
+
         // Idle: nothing to do means no bpfman call and no API write.
         let (loads, writes) = (try cluster.metric("bpfman_agent_rpc_calls_total", "load"), try cluster.metric("bpfman_agent_api_writes_total"))
         #expect(try await cluster.kubectl(["label", "xdpprogram", "xdp-counter", "touched=yes"]).ok)
