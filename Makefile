@@ -130,6 +130,9 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	.build/release/bpfman-bench
 	$(MAKE) --no-print-directory bench-vm
 	.build/release/kube-bench
+	$(SWIFT) build -c release --product bpfman-agent
+	$(SWIFT) build -c release --product kubesim
+	hack/agent-bench
 
 .PHONY: bench-vm
 bench-vm: bpf ## Dispatcher figures with programs linked in: bpfman-bench inside the VM kernel (emulated: relative figures only).
