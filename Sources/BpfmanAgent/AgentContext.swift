@@ -125,8 +125,7 @@ public final class AgentContext: Sendable {
             return nil
         case .update(let id, let priority, let proceedOn):
             rpcCalls("update").increment()
-            let values = (proceedOn ?? []).compactMap { n in XdpAction(name: n)?.rawValue ?? TcAction(name: n)?.rawValue }
-            _ = try await bpfman.update(id: id, priority: priority, proceedOn: values, timeout: .seconds(30))
+            _ = try await bpfman.update(id: id, priority: priority, proceedOn: proceedOn ?? [], timeout: .seconds(30))
             return current
         }
     }

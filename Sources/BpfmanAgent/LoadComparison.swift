@@ -7,7 +7,9 @@ import Bpfman
 public enum LoadDifference: Sendable, Equatable {
     case none
     /// Only the place on its hook moves: bpfman updates it in place.
-    case placement(priority: Int32, proceedOn: [String]?)
+    /// `proceedOn` holds the wire values of the hook's actions (XDP and TC
+    /// share names, not values: `redirect` is 4 for XDP, 7 for TC).
+    case placement(priority: Int32, proceedOn: [Int32]?)
     /// Anything else: unload and load again. The string names what differs.
     case reload(String)
 
@@ -21,10 +23,10 @@ public enum LoadDifference: Sendable, Equatable {
         switch (loaded.attach, desired.attach) {
         case (.xdp(var a), .xdp(let b)):
             a.priority = b.priority; a.proceedOn = b.proceedOn
-            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.name)) : .reload("XDP attach point")
+            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.rawValue)) : .reload("XDP attach point")
         case (.tc(var a), .tc(let b)):
             a.priority = b.priority; a.proceedOn = b.proceedOn
-            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.name)) : .reload("TC attach point")
+            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.rawValue)) : .reload("TC attach point")
         case (.tcx(var a), .tcx(let b)):
             a.priority = b.priority
             return a == b ? .placement(priority: b.priority, proceedOn: nil) : .reload("TCX attach point")

@@ -9,7 +9,7 @@ public struct NodeDecision: Sendable, Equatable {
     public enum Call: Sendable, Equatable {
         case load(LoadRequest)
         case unload(id: UInt32)
-        case update(id: UInt32, priority: Int32, proceedOn: [String]?)
+        case update(id: UInt32, priority: Int32, proceedOn: [Int32]?)
     }
 
     /// Where the program stands in the map-owner relation.

@@ -75,7 +75,11 @@ struct AgentDecisionTests {
         let base = request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress)))
         #expect(LoadDifference.between(loaded: base, desired: base) == .none)
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 9, direction: .ingress, proceedOn: [.ok]))))
-                == .placement(priority: 9, proceedOn: ["ok"]))
+                == .placement(priority: 9, proceedOn: [0]))
+        // TC's values, not XDP's, for names both hooks have.
+        #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress,
+                                                                               proceedOn: [.redirect, .dispatcherReturn]))))
+                == .placement(priority: 5, proceedOn: [7, 30]))
         // Upstream misses these three (operator spec §3.7).
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .egress)))) == .reload("TC attach point"))
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress, netns: "/host/proc/1/ns/net"))))
