@@ -4,14 +4,31 @@ import BpfmanAPI
 /// What the agent needs to know of one cluster-scoped program kind; all the
 /// rest (`ProgramReconciler`) is shared.
 public protocol AgentProgram: Sendable {
-    associatedtype Info: ProgramInfo
+    associatedtype Info: ProgramInfo & CommonProgramFields
     associatedtype Kind: BpfmanKind where Kind.Spec == ProgramSpec<Info>
     static var reconciler: ReconcilerKind { get }
-    static func function(_ info: Info) -> String
-    static func mapOwner(_ info: Info) -> LabelSelector?
     /// The attach points on this node.
     static func attachPoints(_ info: Info, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint]
 }
+
+extension AgentProgram {
+    static func function(_ info: Info) -> String { info.bpffunctionname }
+    static func mapOwner(_ info: Info) -> LabelSelector? { info.mapownerselector }
+}
+
+/// The two fields every program info has.
+public protocol CommonProgramFields {
+    var bpffunctionname: String { get }
+    var mapownerselector: LabelSelector? { get }
+}
+
+extension XdpInfo: CommonProgramFields {}
+extension TcInfo: CommonProgramFields {}
+extension TcxInfo: CommonProgramFields {}
+extension UprobeInfo: CommonProgramFields {}
+extension TracepointProgramInfo: CommonProgramFields {}
+extension KprobeProgramInfo: CommonProgramFields {}
+extension FentryProgramInfo: CommonProgramFields {}
 
 /// What selection sees on this node: the Node, and the containers of its pods.
 public struct Selection: Sendable {
@@ -46,8 +63,6 @@ public struct Selection: Sendable {
 public enum XdpAgent: AgentProgram {
     public typealias Kind = XdpKind
     public static let reconciler = ReconcilerKind.xdp
-    public static func function(_ i: XdpProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: XdpProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: XdpProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -56,8 +71,6 @@ public enum XdpAgent: AgentProgram {
 public enum TcAgent: AgentProgram {
     public typealias Kind = TcKind
     public static let reconciler = ReconcilerKind.tc
-    public static func function(_ i: TcProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: TcProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: TcProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -66,8 +79,6 @@ public enum TcAgent: AgentProgram {
 public enum TcxAgent: AgentProgram {
     public typealias Kind = TcxKind
     public static let reconciler = ReconcilerKind.tcx
-    public static func function(_ i: TcxProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: TcxProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: TcxProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -76,8 +87,6 @@ public enum TcxAgent: AgentProgram {
 public enum TracepointAgent: AgentProgram {
     public typealias Kind = TracepointKind
     public static let reconciler = ReconcilerKind.tracepoint
-    public static func function(_ i: TracepointProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: TracepointProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: TracepointProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tracepoint(i)
     }
@@ -86,8 +95,6 @@ public enum TracepointAgent: AgentProgram {
 public enum KprobeAgent: AgentProgram {
     public typealias Kind = KprobeKind
     public static let reconciler = ReconcilerKind.kprobe
-    public static func function(_ i: KprobeProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: KprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: KprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.kprobe(i)
     }
@@ -96,8 +103,6 @@ public enum KprobeAgent: AgentProgram {
 public enum UprobeAgent: AgentProgram {
     public typealias Kind = UprobeKind
     public static let reconciler = ReconcilerKind.uprobe
-    public static func function(_ i: UprobeProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: UprobeProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: UprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.uprobe(i, containers: try await env.select(i.containers))
     }
@@ -106,8 +111,6 @@ public enum UprobeAgent: AgentProgram {
 public enum FentryAgent: AgentProgram {
     public typealias Kind = FentryKind
     public static let reconciler = ReconcilerKind.fentry
-    public static func function(_ i: FentryProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: FentryProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: FentryProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.fentry(i)
     }
@@ -116,8 +119,6 @@ public enum FentryAgent: AgentProgram {
 public enum FexitAgent: AgentProgram {
     public typealias Kind = FexitKind
     public static let reconciler = ReconcilerKind.fexit
-    public static func function(_ i: FexitProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: FexitProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.fexit(i)
     }
@@ -126,8 +127,6 @@ public enum FexitAgent: AgentProgram {
 public enum XdpNsAgent: AgentProgram {
     public typealias Kind = XdpNsKind
     public static let reconciler = ReconcilerKind.xdpNs
-    public static func function(_ i: XdpNsProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: XdpNsProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: XdpNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -136,8 +135,6 @@ public enum XdpNsAgent: AgentProgram {
 public enum TcNsAgent: AgentProgram {
     public typealias Kind = TcNsKind
     public static let reconciler = ReconcilerKind.tcNs
-    public static func function(_ i: TcNsProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: TcNsProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: TcNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -146,8 +143,6 @@ public enum TcNsAgent: AgentProgram {
 public enum TcxNsAgent: AgentProgram {
     public typealias Kind = TcxNsKind
     public static let reconciler = ReconcilerKind.tcxNs
-    public static func function(_ i: TcxNsProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: TcxNsProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: TcxNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
     }
@@ -156,8 +151,6 @@ public enum TcxNsAgent: AgentProgram {
 public enum UprobeNsAgent: AgentProgram {
     public typealias Kind = UprobeNsKind
     public static let reconciler = ReconcilerKind.uprobeNs
-    public static func function(_ i: UprobeNsProgramInfo) -> String { i.bpffunctionname }
-    public static func mapOwner(_ i: UprobeNsProgramInfo) -> LabelSelector? { i.mapownerselector }
     public static func attachPoints(_ i: UprobeNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
         planner.uprobe(i, containers: try await env.select(i.containers))
     }
