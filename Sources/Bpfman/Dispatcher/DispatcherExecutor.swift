@@ -87,17 +87,23 @@ struct DispatcherExecutor {
     func load(_ config: DispatcherConfig, bytes: [UInt8]? = nil) throws -> (object: BpfObject, program: BpfProgram) {
         let path = config.hook == .xdp ? paths.xdpDispatcherObject : paths.tcDispatcherObject
         do {
-            let object = try BpfObject(path: path)
-            guard let conf = try object.global(named: config.symbol), let program = object.program(named: config.programName) else {
-                throw BpfmanError(.internal, "\(path) is not a bpfman dispatcher (no \(config.symbol) or \(config.programName))")
-            }
-            try conf.setInitialValue(bytes ?? config.bytes)
-            for p in object.programs { p.setAutoload(p.name == config.programName) }
-            try object.load()
-            return (object, program)
+            return try Self.load(path, config, bytes: bytes)
         } catch let e as KernelError {
             throw BpfmanError(.internal, "cannot load the dispatcher \(path): \(e)")
         }
+    }
+
+    /// The dispatcher object at `path` loaded with `bytes` (default: the
+    /// config's) as its `.rodata` configuration, only its entry point loaded.
+    static func load(_ path: String, _ config: DispatcherConfig, bytes: [UInt8]? = nil) throws -> (object: BpfObject, program: BpfProgram) {
+        let object = try BpfObject(path: path)
+        guard let conf = try object.global(named: config.symbol), let program = object.program(named: config.programName) else {
+            throw BpfmanError(.internal, "\(path) is not a bpfman dispatcher (no \(config.symbol) or \(config.programName))")
+        }
+        try conf.setInitialValue(bytes ?? config.bytes)
+        for p in object.programs { p.setAutoload(p.name == config.programName) }
+        try object.load()
+        return (object, program)
     }
 
     private func link(program id: UInt32, slot: Int, into dispatcher: BpfProgram, revision: UInt32, pins: DispatcherPins) throws {

@@ -32,13 +32,9 @@ public enum FreplaceProbe {
     /// One probe, uncached.
     public static func probe(dispatcherObject: String, extensionObject: String, extensionFunction: String) -> Outcome {
         do {
-            let dispatcher = try BpfObject(path: dispatcherObject)
-            guard let conf = try dispatcher.global(named: "conf") else { return .refused("\(dispatcherObject) has no `conf`") }
             // All slots and compat_test reachable, so the target function survives verification.
-            try conf.setInitialValue(DispatcherConfig.compatTest(.xdp))
-            for p in dispatcher.programs { p.setAutoload(p.name == "xdp_dispatcher") }
-            try dispatcher.load()
-            guard let target = dispatcher.program(named: "xdp_dispatcher") else { return .refused("no xdp_dispatcher program") }
+            let (dispatcher, target) = try DispatcherExecutor.load(dispatcherObject, DispatcherConfig(hook: .xdp, masks: []),
+                                                                   bytes: DispatcherConfig.compatTest(.xdp))
             let ext = try BpfObject(path: extensionObject)
             for p in ext.programs { p.setAutoload(p.name == extensionFunction) }
             guard let prog = ext.program(named: extensionFunction) else { return .refused("no \(extensionFunction) in \(extensionObject)") }
