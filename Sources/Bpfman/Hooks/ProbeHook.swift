@@ -18,7 +18,7 @@ struct ProbeHook: ProgramHook {
             case .kprobe(let k):
                 link = try p.program.attachKprobe(function: k.fnName, offset: k.offset, retprobe: k.retprobe)
             case .uprobe(let u):
-                let binary = try UprobeTarget.resolve(u.target)
+                let binary = try UprobeTarget.resolve(u.target, containerPid: u.containerPid)
                 link = try p.program.attachUprobe(binary: binary, function: u.fnName, offset: u.offset, pid: u.pid, retprobe: u.retprobe)
             case .fentry, .fexit:
                 link = try p.program.attachTrace()
@@ -26,7 +26,9 @@ struct ProbeHook: ProgramHook {
                 preconditionFailure("ProbeHook given \(info.kind)")
             }
         } catch let e as KernelError {
-            throw BpfmanError(.failedPrecondition, "cannot attach \(info.kind.rawValue) program \(p.id) (\(Self.target(info))): \(e.reason)\(Self.logTail(e))")
+            var why = ""
+            if case .kprobe = info, let missing = Self.missingKprobeSupport() { why = ". The kernel refused: it has no kprobe support (\(missing))" }
+            throw BpfmanError(.failedPrecondition, "cannot attach \(info.kind.rawValue) program \(p.id) (\(Self.target(info))): \(e.reason)\(why)\(Self.logTail(e))")
         }
         let pin = p.paths.linkPin(p.id)
         try link.pin(at: pin)
@@ -38,6 +40,15 @@ struct ProbeHook: ProgramHook {
     func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
         if let pin = record.attachment.linkPin { try Pins.remove(pin) }
         return []
+    }
+
+    /// What is missing when the kernel cannot make kprobes at all (neither
+    /// the kprobe PMU nor legacy kprobe_events), or nil when it can.
+    static func missingKprobeSupport() -> String? {
+        let pmu = "/sys/bus/event_source/devices/kprobe/type"
+        let tracefs = (try? Filesystems.ensureTracefs()) ?? "/sys/kernel/tracing"
+        guard !Pins.exists(pmu), !Pins.exists("\(tracefs)/kprobe_events") else { return nil }
+        return "no \(pmu) and no \(tracefs)/kprobe_events"
     }
 
     static func splitTracepoint(_ tp: String) throws -> (String, String) {
@@ -66,29 +77,42 @@ struct ProbeHook: ProgramHook {
 }
 
 /// Resolves a uprobe target: an absolute path, or a library name such as
-/// `libc` looked up in the usual library directories.
+/// `libc` looked up in the usual library directories. With a container pid
+/// both are looked up in that process's mount namespace through
+/// `/proc/<pid>/root`; the kernel keeps the probe on the file's inode, so it
+/// fires in the container whatever its own path is called there.
 enum UprobeTarget {
     static let libraryDirectories = [
         "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
         "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
     ]
 
-    static func resolve(_ target: String) throws -> String {
-        if target.contains("/") {
-            guard FileManager.default.fileExists(atPath: target) else {
-                throw BpfmanError.notFound("uprobe target \(target) does not exist")
+    static func resolve(_ target: String, containerPid: Int32? = nil, procRoot: String = "/proc") throws -> String {
+        var root = ""
+        var place = ""
+        if let pid = containerPid {
+            root = "\(procRoot)/\(pid)/root"
+            place = " in container pid \(pid)"
+            guard FileManager.default.fileExists(atPath: root) else {
+                throw BpfmanError.notFound("uprobe container pid \(pid) does not exist (no \(root))")
             }
-            return target
+        }
+        if target.contains("/") {
+            let path = root + (target.hasPrefix("/") ? target : "/" + target)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw BpfmanError.notFound("uprobe target \(target) does not exist\(place)")
+            }
+            return path
         }
         let stem = target.hasPrefix("lib") ? target : "lib" + target
         for dir in libraryDirectories {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: root + dir) else { continue }
             // libc.so.6 before libc.so (often a linker script), shortest first.
             let candidates = names.filter { $0.hasPrefix(stem + ".so.") }.sorted { ($0.count, $0) < ($1.count, $1) }
                 + names.filter { $0 == stem + ".so" }
-            if let found = candidates.map({ dir + "/" + $0 }).first(where: isELF) { return found }
+            if let found = candidates.map({ root + dir + "/" + $0 }).first(where: isELF) { return found }
         }
-        throw BpfmanError.notFound("uprobe target library \"\(target)\" not found in \(libraryDirectories.joined(separator: ", "))")
+        throw BpfmanError.notFound("uprobe target library \"\(target)\" not found\(place) in \(libraryDirectories.joined(separator: ", "))")
     }
 
     static func isELF(_ path: String) -> Bool {

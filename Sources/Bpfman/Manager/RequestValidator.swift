@@ -20,9 +20,7 @@ public enum RequestValidator {
             if k.containerPid != nil { throw BpfmanError.invalid("kprobe container option not supported: kprobes see the whole kernel") }
         case .uprobe(let u):
             guard !u.target.isEmpty else { throw BpfmanError.invalid("uprobe needs a target: a library name such as libc, or a path (--target)") }
-            if u.containerPid != nil {
-                throw BpfmanError(.failedPrecondition, "uprobe container pid is not supported yet on this node side; attach by path or pid instead")
-            }
+            if let p = u.containerPid, p <= 0 { throw BpfmanError.invalid("uprobe container pid must be a process id above 0 (got \(p))") }
         case .fentry(let f):
             guard !f.fnName.isEmpty else { throw BpfmanError.invalid("fentry needs a kernel function name (--fn-name)") }
         case .fexit(let f):

@@ -57,4 +57,43 @@ struct ProbeTests {
         for _ in 0..<5 { _ = getpid() }
         #expect(try box.counter(e, map: "uprobe_stats_map", key: 0) - before >= 5)
     }
+
+    @Test("a uprobe with a container pid finds its target in that process's mount namespace and counts calls made there")
+    func uprobeInContainer() throws {
+        let box = try Sandbox()
+        let dir = "/tmp/bpfman-ctr-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The "container": its own mount namespace with the binary on a tmpfs only it sees.
+        let ctr = Process()
+        ctr.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        ctr.arguments = ["-m", "--propagation", "private", "sh", "-c",
+                         "mount -t tmpfs none \(dir) && cp \(TestPaths.testdata("uprobe_target")) \(dir)/app && exec sleep 600"]
+        ctr.standardOutput = FileHandle.nullDevice
+        ctr.standardError = FileHandle.nullDevice
+        try ctr.run()
+        defer { kill(ctr.processIdentifier, SIGKILL); ctr.waitUntilExit() }
+        let pid = ctr.processIdentifier
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: "/proc/\(pid)/root\(dir)/app") { usleep(100_000) }
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/app"), "the host must not see the container's file")
+
+        // Without the container pid the path is not there: a clear error, nothing made.
+        let args = ["load", "file", "-p", TestPaths.example("uprobe_counter"), "-n", "uprobe_counter",
+                    "uprobe", "-t", "\(dir)/app", "-f", "bpfman_test_fn"]
+        let refused = try box.cli(args)
+        #expect(!refused.ok && refused.stderr.contains("does not exist"), "\(refused.stderr)")
+        let gone = try box.cli(args + ["--container-pid", "999999999"])
+        #expect(!gone.ok && gone.stderr.contains("container pid 999999999 does not exist"), "\(gone.stderr)")
+        #expect(try box.pins().isEmpty && box.records().isEmpty)
+
+        let e = try box.load(TestPaths.example("uprobe_counter"), "uprobe_counter",
+                             ["uprobe", "-t", "\(dir)/app", "-f", "bpfman_test_fn", "--container-pid", "\(pid)"])
+        guard case .uprobe(let u) = e.record?.attach else { Issue.record("not a uprobe"); return }
+        #expect(u.target == "\(dir)/app" && u.containerPid == pid)
+        let run = try Shell.run("/usr/bin/nsenter", ["-t", "\(pid)", "-m", "\(dir)/app", "6"])
+        #expect(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "11")
+        #expect(try box.counter(e, map: "uprobe_stats_map", key: 0) == 6, "calls inside the container were not counted")
+        #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
+        #expect(box.pins().isEmpty)
+    }
 }

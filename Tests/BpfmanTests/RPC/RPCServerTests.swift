@@ -153,7 +153,7 @@ struct RPCServerTests {
                 ("missing attach", await load { $0.clearAttach() }, .invalidArgument, "missing attach info"),
                 ("unknown function", await load { $0.name = "nope" }, .notFound, "no program named \"nope\""),
                 ("verifier", await load { $0.bytecode.file = TestPaths.testdata("bad_verifier.bpf.o"); $0.name = "bad_prog" },
-                 .invalidArgument, "the verifier rejected program bad_prog"),
+                 .invalidArgument, "invalid access to packet"),
                 ("unknown interface", await load { $0.attach.xdpAttachInfo.iface = "eno1235" }, .notFound, "interface \"eno1235\" not found"),
                 ("bad proceed-on", await load { $0.attach.xdpAttachInfo.proceedOn = [77] }, .invalidArgument, "proceed_on value 77 is not valid"),
                 ("bad global", await load { $0.globalData = ["NOPE": Data([1])] }, .invalidArgument, "global variable NOPE not found"),
