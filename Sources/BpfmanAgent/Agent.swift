@@ -61,8 +61,12 @@ public final class Agent: Sendable {
         add(TcNsAgent.self)
         add(TcxNsAgent.self)
         add(UprobeNsAgent.self)
-        let apps = ApplicationReconciler(ctx)
-        wire(ReconcilerKind.application.rawValue, apps, apps.applications, ownerKind: BpfApplicationKind.resource.kind)
+        func addApplication<A: AgentApplication>(_: A.Type) {
+            let reconciler = ApplicationReconciler<A>(ctx)
+            wire(A.reconciler.rawValue, reconciler, reconciler.applications, ownerKind: A.Kind.resource.kind)
+        }
+        addApplication(ClusterApplication.self)
+        addApplication(NamespacedApplication.self)
         self.controllers = controllers
         startInformers = starts
         self.syncs = syncs

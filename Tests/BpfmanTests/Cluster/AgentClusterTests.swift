@@ -91,11 +91,19 @@ struct AgentClusterTests {
         #expect(cluster.box.pins().isEmpty, "left behind: \(cluster.box.pins())")
     }
 
-    @Test("tracepoint Loaded; fentry NotLoaded with the kernel's refusal; a missing function and a missing interface NotLoaded with the cause; nodeSelector → NotSelected")
+    @Test("tracepoint Loaded; kprobe, fentry, fexit NotLoaded with the kernel's refusal; verifier rejection, missing image, function or interface NotLoaded with the cause, nothing in the kernel; nodeSelector → NotSelected")
     func conditionsTellTheTruth() async throws {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
-        for yaml in [Self.tracepoint("tp"), Self.fentry("fe"), Self.xdp("nofn", iface: veth.host, function: "nope"),
+        let kprobe = Self.object("KprobeProgram", "kp", function: "kprobe_counter", example: "kprobe_counter", ["func_name: do_unlinkat"])
+        let fexit = Self.object("FexitProgram", "fx", function: "test_fexit", example: "fentry_counter", ["func_name: do_unlinkat"])
+        let verifier = Self.object("XdpProgram", "badprog", function: "bad_prog", example: "xdp_counter",
+                                   ["interfaceselector: {interfaces: [\(veth.host)]}", "priority: 50"])
+            .replacingOccurrences(of: TestPaths.example("xdp_counter"), with: TestPaths.testdata("bad_verifier.bpf.o"))
+        let registry = try TestRegistry()
+        let noImage = Self.tracepoint("noimage").replacingOccurrences(of: "    path: \(TestPaths.example("tracepoint_counter"))",
+                                                                     with: "    image: {url: \"\(registry.host)/bpfman/none:v1\", imagepullpolicy: Always}")
+        for yaml in [Self.tracepoint("tp"), Self.fentry("fe"), kprobe, fexit, verifier, noImage, Self.xdp("nofn", iface: veth.host, function: "nope"),
                      Self.xdp("noif", iface: "bpfmannoif0"), Self.xdp("elsewhere", iface: veth.host, nodeSelector: "{matchLabels: {zone: moon}}")] {
             let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
             #expect(r.ok, "\(r.stderr)")
@@ -103,6 +111,14 @@ struct AgentClusterTests {
         try await cluster.waitFor("tp", condition: "Loaded")
         let fe = try await cluster.waitFor("fe", condition: "NotLoaded")
         #expect(ClusterNode.condition(fe[0])?.message.contains("refused") == true, "\(ClusterNode.condition(fe[0])?.message ?? "")")
+        // The kernel's refusal, the verifier's words and the registry's failure, each in the message.
+        for (name, cause) in [("kp", "The kernel refused: it has no kprobe support"), ("fx", "the kernel refused to load fexit program"),
+                              ("badprog", "invalid access to packet"), ("noimage", "\(registry.host)/bpfman/none:v1")] {
+            let bp = try await cluster.waitFor(name, condition: "NotLoaded")
+            let message = ClusterNode.condition(bp[0])?.message ?? ""
+            print("\(name): \(message)")
+            #expect(message.contains(cause), "\(name): \(message)")
+        }
         let nofn = try await cluster.waitFor("nofn", condition: "NotLoaded")
         #expect(ClusterNode.condition(nofn[0])?.message.contains("no program named \"nope\"") == true, "\(ClusterNode.condition(nofn[0])?.message ?? "")")
         let noif = try await cluster.waitFor("noif", condition: "NotLoaded")
@@ -124,18 +140,18 @@ struct AgentClusterTests {
         #expect(try await cluster.kubectl(["label", "node", "node-a", "zone=moon"]).ok)
         try await cluster.waitFor("elsewhere", condition: "Loaded")
         // Deleting objects that never loaded works.
-        for name in ["fe", "nofn", "noif"] {
-            let kind = name == "fe" ? "fentryprogram" : "xdpprogram"
-            #expect(try await cluster.kubectl(["delete", kind, name, "--wait=false"]).ok)
-        }
+        let failed = [("fentryprogram", "fe"), ("kprobeprogram", "kp"), ("fexitprogram", "fx"), ("xdpprogram", "badprog"),
+                      ("tracepointprogram", "noimage"), ("xdpprogram", "nofn"), ("xdpprogram", "noif")]
+        for (kind, name) in failed { #expect(try await cluster.kubectl(["delete", kind, name, "--wait=false"]).ok) }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             var left = 0
-            for name in ["fe", "nofn", "noif"] { left += try await cluster.bpfPrograms(ownedBy: name).count }
+            for (_, name) in failed { left += try await cluster.bpfPrograms(ownedBy: name).count }
             if left == 0 { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        for name in ["fe", "nofn", "noif"] { #expect(try await cluster.bpfPrograms(ownedBy: name).isEmpty, "\(name) left a BpfProgram") }
+        for (_, name) in failed { #expect(try await cluster.bpfPrograms(ownedBy: name).isEmpty, "\(name) left a BpfProgram") }
+        #expect(try loaded(cluster).count == 2, "only the tracepoint and the relabelled XDP program are in the kernel")
     }
 }
 
@@ -333,7 +349,8 @@ extension AgentClusterTests {
 
 extension AgentClusterTests {
     /// A "container": a process in the veth pair's namespace, and its Pod on node-a.
-    static func container(_ cluster: ClusterNode, _ veth: VethPair, pod: String, labels: String) async throws -> (uid: String, pid: Int32, process: Process) {
+    static func container(_ cluster: ClusterNode, _ veth: VethPair, pod: String, namespace: String = "default",
+                          labels: String) async throws -> (uid: String, pid: Int32, process: Process) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         p.arguments = ["netns", "exec", veth.namespace, "sleep", "600"]
@@ -352,14 +369,15 @@ extension AgentClusterTests {
             if pid != 0 { break }
             usleep(100_000)
         }
-        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \(pod)\n  namespace: default\n  labels: \(labels)\nspec:\n  nodeName: node-a\n  containers: [{name: nginx, image: nginx}]\n"
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \(pod)\n  namespace: \(namespace)\n  labels: \(labels)\nspec:\n  nodeName: node-a\n  containers: [{name: nginx, image: nginx}]\n"
         #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml).ok)
-        #expect(try await cluster.kubectl(["patch", "pod", pod, "--subresource=status", "--type=merge", "-p", #"{"status":{"phase":"Running"}}"#]).ok)
-        let uid = try await cluster.kubectl(["get", "pod", pod, "-o", "jsonpath={.metadata.uid}"]).stdout
+        #expect(try await cluster.kubectl(["patch", "pod", pod, "-n", namespace, "--subresource=status", "--type=merge", "-p",
+                                           #"{"status":{"phase":"Running"}}"#]).ok)
+        let uid = try await cluster.kubectl(["get", "pod", pod, "-n", namespace, "-o", "jsonpath={.metadata.uid}"]).stdout
         return (uid, pid, p)
     }
 
-    @Test("containers: XDP and TC attach inside the selected container's netns and count its packets; none selected → NoContainersOnNode; the pod goes → the BpfProgram goes")
+    @Test("containers: XDP, TC and a uprobe attach inside the selected container and count there; Ns kinds and BpfNsApplication see their namespace only; none selected → NoContainersOnNode; the pod goes → the BpfProgram goes")
     func containers() async throws {
         let veth = try VethPair()
         let criSocket = NSTemporaryDirectory() + "cri-\(UUID().uuidString.prefix(6)).sock"
@@ -396,33 +414,69 @@ extension AgentClusterTests {
         try veth.sendToPeer(10)
         #expect(try cluster.box.counter(xdpProgram, map: "xdp_stats_map", key: 0) - before >= 10, "packets into the container were not counted")
 
-        // Namespaced: a TcxNsProgram sees the pods of its own namespace only, and writes BpfNsPrograms there.
-        // (TCX, because this kernel takes one XDP program per interface and xdp-web has it.)
-        #expect(try await cluster.kubectl(["create", "namespace", "other"]).ok)
-        for ns in ["default", "other"] {
-            let yaml = Self.object("TcxNsProgram", "tcx-ns", function: "tcx_stats", example: "tcx_counter",
-                                   ["interfaceselector: {interfaces: [\(veth.peer)]}", "containers: {pods: {matchLabels: {app: web}}}",
-                                    "priority: 20", "direction: ingress"])
-                .replacingOccurrences(of: "  name: tcx-ns", with: "  name: tcx-ns\n  namespace: \(ns)")
+        // A uprobe in the container: bpfman finds the target through the container's root.
+        let target = TestPaths.testdata("uprobe_target")
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: Self.object("UprobeProgram", "up-web", function: "uprobe_counter",
+            example: "uprobe_counter", ["target: \(target)", "func_name: bpfman_test_fn", "containers: {pods: {matchLabels: {app: web}}}"])).ok)
+        try await cluster.waitFor("up-web", condition: "Loaded")
+        let up = try #require(try loaded(cluster).first { $0.record?.kind == .uprobe })
+        guard case .uprobe(let u) = up.record?.attach else { Issue.record("not a uprobe"); return }
+        #expect(u.containerPid == web.pid && u.target == target)
+        _ = try Shell.run("/usr/bin/nsenter", ["-t", "\(web.pid)", "-m", target, "4"])
+        #expect(try cluster.box.counter(up, map: "uprobe_stats_map", key: 0) >= 4)
+        #expect(try await cluster.kubectl(["delete", "uprobeprogram", "up-web"]).ok)
+
+        // Namespaced kinds see the pods of their own namespace only, and write BpfNsPrograms there. A second
+        // "pod" in namespace other has the same interface name inside (as every pod has its eth0).
+        let veth2 = try VethPair(peer: veth.peer)
+        for ns in ["other", "third"] { #expect(try await cluster.kubectl(["create", "namespace", ns]).ok) }
+        let web2 = try await Self.container(cluster, veth2, pod: "web-2", namespace: "other", labels: "{app: web}")
+        defer { kill(web2.pid, SIGKILL); kill(web2.process.processIdentifier, SIGKILL) }
+        cri.set([.init(podUID: web.uid, podName: "web-1", namespace: "default", container: "nginx", pid: web.pid),
+                 .init(podUID: web2.uid, podName: "web-2", namespace: "other", container: "nginx", pid: web2.pid)])
+        func namespaced(_ kind: String, _ name: String, _ ns: String, _ body: [String]) -> String {
+            (["apiVersion: bpfman.io/v1alpha1", "kind: \(kind)", "metadata:", "  name: \(name)", "  namespace: \(ns)", "spec:",
+              "  nodeselector: {}", "  bytecode:"] + body).joined(separator: "\n")
+        }
+        let inWeb = "interfaceselector: {interfaces: [\(veth.peer)]}, containers: {pods: {matchLabels: {app: web}}}"
+        for ns in ["other", "third"] {
+            let yaml = namespaced("XdpNsProgram", "xdp-ns", ns, ["    path: \(TestPaths.example("xdp_counter"))", "  bpffunctionname: xdp_stats",
+                                                                 "  interfaceselector: {interfaces: [\(veth.peer)]}",
+                                                                 "  containers: {pods: {matchLabels: {app: web}}}", "  priority: 10"])
             let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
             #expect(r.ok, "\(r.stderr)")
         }
-        func byNamespace() async throws -> [String: String] {
-            try await cluster.bpfPrograms(ownedBy: "tcx-ns", resource: "bpfnsprograms").reduce(into: [:]) { out, bp in
-                out[(bp["metadata"] as? [String: Any])?["namespace"] as? String ?? "?"] = ClusterNode.condition(bp)?.type
-            }
+        let app = namespaced("BpfNsApplication", "ns-app", "other", ["    path: \(TestPaths.example("tcx_counter"))", "  programs:",
+                                                                     "  - type: TCX", "    tcx: {bpffunctionname: tcx_stats, \(inWeb), priority: 5, direction: ingress}"])
+        let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: app)
+        #expect(r.ok, "\(r.stderr)")
+        func byNamespace(_ owner: String) async throws -> [String] {
+            try await cluster.bpfPrograms(ownedBy: owner, resource: "bpfnsprograms").map { bp in
+                "\((bp["metadata"] as? [String: Any])?["namespace"] as? String ?? "?")=\(ClusterNode.condition(bp)?.type ?? "-")"
+            }.sorted()
         }
         let deadline = Date().addingTimeInterval(60)
-        var seen: [String: String] = [:]
+        var seen: [[String]] = []
         while Date() < deadline {
-            seen = try await byNamespace()
-            if seen == ["default": "Loaded", "other": "NoContainersOnNode"] { break }
+            seen = [try await byNamespace("xdp-ns"), try await byNamespace("ns-app")]
+            if seen == [["other=Loaded", "third=NoContainersOnNode"], ["other=Loaded"]] { break }
             try await Task.sleep(for: .milliseconds(200))
         }
-        #expect(seen == ["default": "Loaded", "other": "NoContainersOnNode"], "\(cluster.log.suffix(2000))")
-        #expect(try loaded(cluster).count == 3)
-        #expect(try await cluster.kubectl(["delete", "tcxnsprogram", "tcx-ns", "-n", "default"]).ok)
-
+        #expect(seen == [["other=Loaded", "third=NoContainersOnNode"], ["other=Loaded"]], "\(cluster.log.suffix(2000))")
+        let inOther = try loaded(cluster).filter { $0.record?.metadata["bpfman.io/ProgramName"] != "xdp-web" && $0.record?.metadata["bpfman.io/ProgramName"] != "tc-web" }
+        #expect(inOther.count == 2 && inOther.allSatisfy { $0.record?.attach.netns == "/proc/\(web2.pid)/ns/net" },
+                "\(inOther.map { String(describing: $0.record?.attach) })")
+        let xdpNs = try #require(inOther.first { $0.record?.kind == .xdp })
+        let before2 = try cluster.box.counter(xdpNs, map: "xdp_stats_map", key: 0)
+        try veth2.sendToPeer(10)
+        #expect(try cluster.box.counter(xdpNs, map: "xdp_stats_map", key: 0) - before2 >= 10, "packets into web-2 were not counted")
+        for (kind, name, ns) in [("xdpnsprogram", "xdp-ns", "other"), ("xdpnsprogram", "xdp-ns", "third"), ("bpfnsapplication", "ns-app", "other")] {
+            #expect(try await cluster.kubectl(["delete", kind, name, "-n", ns]).ok)
+        }
+        let cleared = Date().addingTimeInterval(30)
+        while Date() < cleared, try await !(byNamespace("xdp-ns") + byNamespace("ns-app")).isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(try await (byNamespace("xdp-ns") + byNamespace("ns-app")).isEmpty)
+        #expect(try loaded(cluster).count == 2, "xdp-web and tc-web stay")
 
         cri.set([])
         #expect(try await cluster.kubectl(["delete", "pod", "web-1"]).ok)

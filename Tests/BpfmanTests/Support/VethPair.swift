@@ -12,11 +12,12 @@ final class VethPair: @unchecked Sendable {
     let peerIP: String
     var netnsPath: String { "/var/run/netns/\(namespace)" }
 
-    init() throws {
+    /// `peer` names the namespace end (like every pod's `eth0`); by default unique.
+    init(peer peerName: String? = nil) throws {
         let tag = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(6)).lowercased()
         namespace = "bpfmt-\(tag)"
         host = "bt\(tag)h"
-        peer = "bt\(tag)n"
+        peer = peerName ?? "bt\(tag)n"
         let subnet = Int.random(in: 1...250)
         hostIP = "10.213.\(subnet).1"
         peerIP = "10.213.\(subnet).2"
