@@ -109,6 +109,10 @@ struct AgentClusterTests {
             #expect(r.ok, "\(r.stderr)")
         }
         try await cluster.waitFor("tp", condition: "Loaded")
+        let tp = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp" })
+        let opens = try cluster.box.counter(tp, map: "tracepoint_stats_map", key: 0)
+        for _ in 0..<20 { close(open("/proc/self/stat", O_RDONLY)) }
+        #expect(try cluster.box.counter(tp, map: "tracepoint_stats_map", key: 0) - opens >= 20, "the tracepoint did not count openat")
         let fe = try await cluster.waitFor("fe", condition: "NotLoaded")
         #expect(ClusterNode.condition(fe[0])?.message.contains("refused") == true, "\(ClusterNode.condition(fe[0])?.message ?? "")")
         // The kernel's refusal, the verifier's words and the registry's failure, each in the message.
@@ -157,7 +161,7 @@ struct AgentClusterTests {
 
 
 extension AgentClusterTests {
-    @Test("TC ingress and egress, TCX and a uprobe: Loaded and in the kernel with their attach points")
+    @Test("TC ingress and egress, TCX and a uprobe: Loaded, in the kernel with their attach points, and counting")
     func otherKinds() async throws {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
@@ -187,6 +191,22 @@ extension AgentClusterTests {
             Issue.record("tc-out not loaded"); return
         }
         #expect(out.direction == .egress && out.proceedOn == [.ok, .pipe])
+
+        // And they work: packets in and out of the veth, calls to the probed function.
+        let all = try loaded(cluster)
+        func program(_ name: String) throws -> ProgramEntry {
+            try #require(all.first { $0.record?.metadata["bpfman.io/ProgramName"] == name })
+        }
+        let (tcIn, tcOut, tcx, up) = (try program("tc-in"), try program("tc-out"), try program("tcx-in"), try program("up"))
+        let before = [try cluster.box.counter(tcIn, map: "tc_stats_map", key: 0), try cluster.box.counter(tcOut, map: "tc_stats_map", key: 0),
+                      try cluster.box.counter(tcx, map: "tcx_stats_map", key: 1), try cluster.box.counter(up, map: "uprobe_stats_map", key: 0)]
+        try veth.sendToHost(10)
+        try veth.sendToPeer(10)
+        _ = try Shell.run(target, ["5"])
+        let after = [try cluster.box.counter(tcIn, map: "tc_stats_map", key: 0), try cluster.box.counter(tcOut, map: "tc_stats_map", key: 0),
+                     try cluster.box.counter(tcx, map: "tcx_stats_map", key: 1), try cluster.box.counter(up, map: "uprobe_stats_map", key: 0)]
+        let delta = zip(after, before).map { $0 - $1 }
+        #expect(delta[0] >= 10 && delta[1] >= 10 && delta[2] >= 10 && delta[3] >= 5, "tc-in, tc-out, tcx-in, uprobe counted \(delta)")
     }
 
     @Test("BpfApplication: several programs converge in one pass; a removed entry is retired; delete unloads all")
