@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "bpfman", targets: ["bpfman"]),
         .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
         .executable(name: "bpfman-agent", targets: ["bpfman-agent"]),
+        .executable(name: "bpfman-operator", targets: ["bpfman-operator"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
@@ -159,6 +160,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        // The operator: status aggregation, the node daemon from bpfman-config.
+        .target(name: "BpfmanOperator", dependencies: [
+            "BpfmanAPI", "KubeClient", "KubeController",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "bpfman-operator", dependencies: [
+            "BpfmanOperator", "KubeClient", "KubeController",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // An in-process Kubernetes API server for tests and `make run-local`.
         // Deliberately independent of the project's Kubernetes client.
         .target(
@@ -200,6 +215,10 @@ let package = Package(
         .testTarget(
             name: "BpfmanAgentTests",
             dependencies: ["BpfmanAgent", "Bpfman", "BpfmanAPI", "KubeClient"]
+        ),
+        .testTarget(
+            name: "BpfmanOperatorTests",
+            dependencies: ["BpfmanOperator", "BpfmanAPI", "KubeClient"]
         ),
         .testTarget(
             name: "BpfmanAPITests",

@@ -6,10 +6,10 @@ import KubeClient
 /// upstream's name, three labels, annotations, finalizer and controller
 /// owner reference (operator spec §3.4).
 public struct BpfProgramTemplate: Sendable {
-    public static let ownedByLabel = "bpfman.io/ownedByProgram"
-    public static let appProgramIDLabel = "bpfman.io/appProgramId"
-    public static let hostnameLabel = "kubernetes.io/hostname"
-    public static let programIDAnnotation = "bpfman.io/ProgramId"
+    public static let ownedByLabel = BpfProgramLabels.ownedBy
+    public static let appProgramIDLabel = BpfProgramLabels.appProgramID
+    public static let hostnameLabel = BpfProgramLabels.hostname
+    public static let programIDAnnotation = BpfProgramLabels.programIDAnnotation
 
     public var kind: ReconcilerKind
     public var node: String

@@ -5,21 +5,6 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import KubeClient
 
-/// The part of a core/v1 Pod the agent reads.
-public struct PodObject: KubeResource, Equatable {
-    public static let resource = ResourceInfo(group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true)
-    public var apiVersion = "v1"
-    public var kind = "Pod"
-    public var metadata: ObjectMeta
-    public var status: Status?
-
-    public struct Status: Codable, Sendable, Equatable {
-        public var phase: String?
-    }
-
-    public var isRunning: Bool { status?.phase == "Running" }
-}
-
 /// Finds the containers of this node's pods through the node's CRI runtime
 /// (runtime.v1 over its socket): each pod's sandbox by UID, its running
 /// containers, each container's pid from the runtime's verbose status.

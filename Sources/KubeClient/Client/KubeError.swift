@@ -28,6 +28,7 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
 
     public var isNotFound: Bool { reason == .notFound }
     public var isConflict: Bool { reason == .conflict }
+    public var isAlreadyExists: Bool { reason == .alreadyExists }
 
     /// Decodes a non-2xx answer.
     static func from(status: Int, body: [UInt8], retryAfterHeader: String?) -> KubeError {

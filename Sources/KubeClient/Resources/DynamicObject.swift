@@ -49,3 +49,43 @@ public enum AnyJSON: Codable, Sendable, Equatable {
 
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
 }
+
+extension AnyJSON: ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(dictionaryLiteral elements: (String, AnyJSON)...) { self = .object(Dictionary(elements) { $1 }) }
+    public init(arrayLiteral elements: AnyJSON...) { self = .array(elements) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(nilLiteral: ()) { self = .null }
+
+    public var objectValue: [String: AnyJSON]? { if case .object(let o) = self { return o }; return nil }
+    public var arrayValue: [AnyJSON]? { if case .array(let a) = self { return a }; return nil }
+
+    /// Reads or sets a member of an object (setting on a non-object makes it one).
+    public subscript(member key: String) -> AnyJSON? {
+        get { self[key] }
+        set {
+            var o = objectValue ?? [:]
+            o[key] = newValue
+            self = .object(o)
+        }
+    }
+
+    /// Whether every member and element of `self` is in `other` with the same
+    /// value: `other` may have more members (an API server's defaults), not
+    /// other values. Arrays must match element by element.
+    public func isSubset(of other: AnyJSON) -> Bool {
+        switch (self, other) {
+        case (.object(let a), .object(let b)):
+            return a.allSatisfy { k, v in b[k].map { v.isSubset(of: $0) } ?? (v == .null) }
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isSubset(of: $1) }
+        case (.number(let a), .number(let b)):
+            return a == b
+        default:
+            return self == other
+        }
+    }
+}

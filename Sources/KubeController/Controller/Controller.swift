@@ -54,14 +54,17 @@ public final class Controller: Sendable {
         }
     }
 
-    /// Any kind, mapped to the keys it concerns.
-    public func watches<T: KubeResource>(_ informer: Informer<T>, map: @escaping @Sendable (T) -> [ObjectKey]) {
+    /// Any kind, mapped to the keys it concerns. `updated` filters updates:
+    /// only those it accepts (old, new) enqueue; adds and deletes always do.
+    public func watches<T: KubeResource>(_ informer: Informer<T>, updated: (@Sendable (T, T) -> Bool)? = nil,
+                                         map: @escaping @Sendable (T) -> [ObjectKey]) {
         let q = queue
         let enqueue: @Sendable (T) -> Void = { o in
             let keys = map(o)
             Task { for k in keys { await q.add(k) } }
         }
         informer.addHandler(.init(onAdd: enqueue, onUpdate: { old, new in
+            if let updated, !updated(old, new) { return }
             enqueue(new)
             if old.metadata.resourceVersion != new.metadata.resourceVersion { enqueue(old) }
         }, onDelete: enqueue))

@@ -1,0 +1,66 @@
+import BpfmanAPI
+import Foundation
+import KubeClient
+import KubeController
+
+/// Status of one user object (any of the 14 kinds): the operator's
+/// finalizer, then one condition from its per-node BpfPrograms
+/// (`StatusDecision`), written only when type or message change, with an
+/// Event when the type changes. A deleted object keeps its finalizer until
+/// no node holds on to a BpfProgram of it.
+final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
+    typealias Object = BpfmanObject<K>
+    let ctx: OperatorContext
+    let kind: ReconcilerKind
+    let objects: Informer<Object>
+
+    init(_ ctx: OperatorContext, kind: ReconcilerKind) {
+        self.ctx = ctx
+        self.kind = kind
+        objects = Informer(client: ctx.client, resyncPeriod: ctx.resyncPeriod)
+    }
+
+    var resource: ResourceInfo { K.resource }
+
+    func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
+        let namespace = resource.namespaced ? key.namespace : nil
+        let cacheKey = "\(namespace ?? "")/\(key.name)"
+        guard let object = objects.get(namespace: namespace, name: key.name) else {
+            ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
+            return .done
+        }
+        let deleting = object.metadata.deletionTimestamp != nil
+        var finalizers = object.metadata.finalizers ?? []
+        let finalizer = BpfProgramLabels.operatorFinalizer
+        if !finalizers.contains(finalizer) {
+            if deleting { return .done }
+            finalizers.append(finalizer)
+            try await ctx.patch(resource, namespace: namespace, name: key.name,
+                                ["metadata": ["finalizers": .array(finalizers.map { .string($0) }),
+                                              "resourceVersion": .string(object.metadata.resourceVersion ?? "")]])
+        }
+        let programs = ctx.programs(ownerKind: resource.kind, namespace: namespace, name: key.name)
+        switch StatusDecision.decide(deleting: deleting, programs: programs, daemonNodes: ctx.daemonNodes(), agentFinalizer: kind.finalizer) {
+        case .removeFinalizer:
+            try await ctx.patch(resource, namespace: namespace, name: key.name,
+                                ["metadata": ["finalizers": .array(finalizers.filter { $0 != finalizer }.map { .string($0) }),
+                                              "resourceVersion": .string(object.metadata.resourceVersion ?? "")]])
+            ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
+        case .condition(let type, let message):
+            let old = object.status?.conditions ?? []
+            ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: type.rawValue)
+            if old.count == 1, old[0].type == type.rawValue, old[0].message == message { return .done }
+            let now = ISO8601DateFormatter().string(from: Date())
+            let condition: AnyJSON = ["type": .string(type.rawValue), "status": "True", "reason": .string(type.reason),
+                                      "message": .string(message), "lastTransitionTime": .string(now)]
+            try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
+            if old.first?.type != type.rawValue {
+                let warning = type == .reconcileError || type == .deleteError
+                await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,
+                                              uid: object.metadata.uid),
+                                        warning ? .warning : .normal, reason: type.reason, message: message)
+            }
+        }
+        return .done
+    }
+}

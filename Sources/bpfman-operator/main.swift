@@ -1,0 +1,112 @@
+import ArgumentParser
+import BpfmanOperator
+import Dispatch
+import Foundation
+import KubeClient
+import KubeController
+import Logging
+import Metrics
+import Prometheus
+import Synchronization
+
+/// bpfman-operator: status of every bpfman.io object from its per-node
+/// BpfPrograms, and the node daemon from the `bpfman-config` ConfigMap.
+@main
+struct BpfmanOperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bpfman-operator",
+                                                    abstract: "Run the bpfman operator: node daemon from bpfman-config, status on bpfman.io objects.")
+
+    @Option(name: .customLong("metrics-bind-address"), help: "Metrics endpoint (/metrics).") var metrics = ":8174"
+    @Option(name: .customLong("health-probe-bind-address"), help: "Probe endpoint (/healthz, /readyz).") var health = ":8175"
+    @Flag(name: .customLong("leader-elect"), help: "Run only while holding the Lease 8730d955.bpfman.io.") var leaderElect = false
+    @Option(name: .customLong("leader-election-namespace"), help: "The Lease's namespace (default: the pod's, else bpfman).")
+    var leaseNamespace: String?
+    @Option(name: .customLong("leader-election-id"), help: "Identity in the Lease (default: host name and pid).") var identity: String?
+    @Flag(name: .customLong("enable-http2"), help: "Accepted for compatibility; the endpoints speak HTTP/1.1.") var http2 = false
+    @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") var kubeconfig: String?
+    @Option(name: .customLong("config-dir"), help: "Where bpfman-deployment/ and openshift/ templates are (the image has /config).")
+    var configDir = "./config"
+    @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 600
+    @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
+
+    static func split(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let level: Logger.Level = switch logLevel ?? env["GO_LOG"] ?? "info" {
+        case "debug": .debug
+        case "trace": .trace
+        default: .info
+        }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "bpfman-operator")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let templates = try OperatorTemplates(root: configDir)
+        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+        let client = try KubeClient(config: config)
+        let openShift: Bool
+        do {
+            openShift = try await ClusterFlavor.isOpenShift(client)
+        } catch {
+            throw ValidationError("cannot discover the API server's groups: \(error)")
+        }
+        let ctx = OperatorContext(client: client, logger: logger, resyncPeriod: resync > 0 ? .seconds(resync) : nil)
+        let ready = Atomic<Bool>(false)
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        guard let (hh, hp) = Self.split(health), let (mh, mp) = Self.split(metrics) else {
+            throw ValidationError("bind addresses are host:port")
+        }
+        let healthPort = try await probes.start(host: hh, port: hp)
+        let metricsPort = try await probes.start(host: mh, port: mp)
+        logger.info("bpfman-operator starting", metadata: ["openshift": "\(openShift)", "health": "\(healthPort)", "metrics": "\(metricsPort)",
+                                                            "leader-elect": "\(leaderElect)"])
+
+        let operatorRun: @Sendable () async -> Void = {
+            let op = Operator(ctx, templates: templates, openShift: openShift)
+            do {
+                try await op.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
+            } catch is CancellationError {
+            } catch {
+                logger.error("operator stopped", metadata: ["error": "\(error)"])
+            }
+        }
+        let leaseNamespace = leaseNamespace ?? env["POD_NAMESPACE"]
+            ?? (try? String(contentsOfFile: "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "bpfman"
+        let id = identity ?? "\(ProcessInfo.processInfo.hostName)_\(getpid())"
+        let leaderElect = leaderElect
+        let work = Task {
+            if leaderElect {
+                let elector = LeaderElector(client: client, config: .init(name: "8730d955.bpfman.io", namespace: leaseNamespace, identity: id),
+                                            logger: logger)
+                // Not leading is still healthy: ready means "would serve".
+                ready.store(true, ordering: .releasing)
+                while !Task.isCancelled { await elector.run(operatorRun) }
+            } else {
+                await operatorRun()
+            }
+        }
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
+        for s in sources {
+            s.setEventHandler { @Sendable in work.cancel() }
+            s.resume()
+        }
+        _ = await work.result
+        logger.info("bpfman-operator stopping")
+        await probes.stop()
+        try? await client.shutdown()
+        for s in sources { s.cancel() }
+    }
+}
