@@ -20,9 +20,11 @@ public struct KernelError: Error, CustomStringConvertible, Sendable {
         "\(operation): \(reason) (errno \(errno))"
     }
 
-    /// The last lines of what libbpf printed, for error messages.
+    /// The last lines of what libbpf printed, for error messages: without
+    /// its progress lines ("created successfully, fd=8"), whose numbers
+    /// change from one try to the next and say nothing about the failure.
     public func logTail(lines: Int = 20) -> String {
-        let all = libbpfLog.split(separator: "\n", omittingEmptySubsequences: true)
+        let all = libbpfLog.split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.contains("created successfully") }
         return all.suffix(lines).joined(separator: "\n")
     }
 }

@@ -28,8 +28,13 @@ struct ApplicationEntry: Sendable {
     func unit<P: AgentProgram>(_: P.Type, _ info: P.Info, type: EBPFProgType, id: String) async throws -> Convergence.Unit {
         let template = BpfProgramTemplate(kind: applicationKind, node: node, owner: owner, appProgramID: id,
                                           baseName: "\(app)-\(type.rawValue.lowercased())", namespace: namespace)
-        return Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info),
-                                points: try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: procRoot), env: env))
+        var unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
+        do {
+            unit.points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: procRoot), env: env)
+        } catch {
+            unit.selectionFailure = AgentContext.message(error)
+        }
+        return unit
     }
 
     /// Upstream's app program id of a probe entry: `<member>-<func>-<bpf function>`.

@@ -21,6 +21,9 @@ public struct AttachPoint: Sendable, Equatable {
     public var attach: AttachInfo?
 
     public static let annotationKey = "bpfman.io/bpfProgramAttachPoint"
+    /// The key of the one BpfProgram that reports why no attach point could
+    /// be worked out on this node (e.g. no interface holds the InternalIP).
+    public static let selectionFailedKey = "selection-failed"
 
     public var noTargets: Bool { attach == nil }
 }

@@ -18,6 +18,8 @@ struct Convergence {
         var function: String
         var mapOwner: LabelSelector?
         var points: [AttachPoint]
+        /// Why the attach points could not be worked out on this node, if so.
+        var selectionFailure: String? = nil
     }
 
     typealias Loaded = [String: (id: UInt32, request: LoadRequest)]
@@ -40,6 +42,24 @@ struct Convergence {
             requeue = true
         }
         for unit in units {
+            if let failure = unit.selectionFailure {
+                requeue = true
+                // BpfPrograms of attach points found before stay as they are (the cause may pass);
+                // with none, one BpfProgram says why nothing is attached here.
+                let placeholder = Key(app: unit.template.appProgramID, point: AttachPoint.selectionFailedKey)
+                let mine = existing.keys.filter { $0.app == unit.template.appProgramID }
+                if mine.contains(where: { $0 != placeholder }) {
+                    for k in mine { existing.removeValue(forKey: k) }
+                    ctx.logger.warning("cannot work out where the program goes on this node; keeping what is there",
+                                       metadata: ["owner": "\(unit.template.owner.name)", "error": "\(failure)"])
+                    continue
+                }
+                let point = AttachPoint(key: placeholder.point, annotations: [:], attach: nil)
+                var bp: BpfProgram
+                if let have = existing.removeValue(forKey: placeholder) { bp = have } else { bp = try await ctx.create(unit.template.object(for: point)) }
+                bp = try await ctx.setCondition(bp, selected ? .notLoaded : .notSelected, cause: selected ? failure : nil)
+                continue
+            }
             let mapOwner: NodeDecision.MapOwner
             do {
                 mapOwner = try self.mapOwner(unit.mapOwner, loaded: loaded)

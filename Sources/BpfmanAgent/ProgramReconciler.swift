@@ -47,19 +47,16 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
             return requeue ? .requeueAfter(.seconds(5)) : .done
         }
         let info = object.spec.info
-        let points: [AttachPoint]
-        do {
-            points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot),
-                                              env: ctx.selection(node, namespace: namespace))
-        } catch {
-            ctx.logger.warning("cannot work out where the program goes on this node",
-                               metadata: ["kind": "\(kindName)", "name": "\(key.name)", "error": "\(error)"])
-            return .requeueAfter(.seconds(5))
-        }
         let template = BpfProgramTemplate(kind: P.reconciler, node: ctx.nodeName,
                                           owner: OwnerReference(apiVersion: object.apiVersion, kind: kindName, name: key.name,
                                                                 uid: object.metadata.uid ?? ""), namespace: namespace)
-        let unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: points)
+        var unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
+        do {
+            unit.points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot),
+                                                   env: ctx.selection(node, namespace: namespace))
+        } catch {
+            unit.selectionFailure = AgentContext.message(error)
+        }
         let requeue = try await Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             .converge(units: [unit], common: object.spec.common, node: node, existing: owned, loaded: loaded)
         ctx.publishProgramGauges()

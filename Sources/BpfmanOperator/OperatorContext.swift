@@ -91,6 +91,7 @@ public final class OperatorContext: Sendable {
     /// A merge patch; counted as an API write.
     func patch(_ r: ResourceInfo, namespace: String?, name: String, _ body: AnyJSON, status: Bool = false) async throws {
         let data = Array(try JSONEncoder().encode(body))
+        logger.debug("api write", metadata: ["kind": "\(r.kind)", "name": "\(name)", "patch": "\(String(decoding: data, as: UTF8.self).prefix(300))"])
         let _: DynamicObject = try await client.patch(r, namespace: namespace, name: name, type: .merge, body: data,
                                                       subresource: status ? "status" : nil)
         apiWrites.increment()

@@ -28,7 +28,7 @@ struct ProbeHook: ProgramHook {
         } catch let e as KernelError {
             var why = ""
             if case .kprobe = info, let missing = Self.missingKprobeSupport() { why = ". The kernel refused: it has no kprobe support (\(missing))" }
-            throw BpfmanError(.failedPrecondition, "cannot attach \(info.kind.rawValue) program \(p.id) (\(Self.target(info))): \(e.reason)\(why)\(Self.logTail(e))")
+            throw BpfmanError(.failedPrecondition, "cannot attach \(info.kind.rawValue) program \(p.program.name) (\(Self.target(info))): \(e.reason)\(why)\(Self.logTail(e))")
         }
         let pin = p.paths.linkPin(p.id)
         try link.pin(at: pin)

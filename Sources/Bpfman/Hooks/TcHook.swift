@@ -19,7 +19,7 @@ struct TcHook: ProgramHook {
             } catch let e as KernelError {
                 let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
                     ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""
-                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason)\(hint)")
+                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.program.name) to \(t.iface) \(t.direction.rawValue): \(e.reason)\(hint)")
             }
         }
         let placed = key.insert(priority: t.priority, peers: peers)

@@ -16,7 +16,7 @@ struct TcxHook: ProgramHook {
             }
         } catch let e as KernelError {
             throw BpfmanError(.failedPrecondition,
-                "cannot attach TCX program \(p.id) to \(t.iface) \(t.direction.rawValue): \(e.reason) (TCX needs kernel 6.6 or later)")
+                "cannot attach TCX program \(p.program.name) to \(t.iface) \(t.direction.rawValue): \(e.reason) (TCX needs kernel 6.6 or later)")
         }
         let a = try p.networkAttachment(key, position: placed.position, pinning: link)
         return HookChange(attachment: a, updatedPeers: placed.moved)

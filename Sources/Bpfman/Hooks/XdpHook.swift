@@ -24,7 +24,7 @@ struct XdpHook: ProgramHook {
                 "interface \(x.iface) already has bpfman XDP program \(holder.record.id) (\(holder.record.name)); \(why) — unload it first")
         }
         let (link, used) = try Self.attachLink(programFD: p.fd, ifindex: ifindex, netns: x.netns, iface: x.iface,
-                                               wanted: mode(x.iface), what: "XDP program \(p.id)")
+                                               wanted: mode(x.iface), what: "XDP program \(p.program.name)")
         var a = try p.networkAttachment(key, position: 0, pinning: link)
         a.xdpMode = used
         return HookChange(attachment: a)

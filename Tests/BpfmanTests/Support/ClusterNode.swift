@@ -17,12 +17,13 @@ final class ClusterNode: @unchecked Sendable {
     var log: String { nodes[0].log }
     func metric(_ name: String, _ label: String? = nil) throws -> Double { try nodes[0].metric(name, label) }
 
-    init(node: String = "node-a", labels: [String: String] = [:], internalIP: String, agentArguments: [String] = []) async throws {
+    init(node: String = "node-a", labels: [String: String] = [:], internalIP: String, agentArguments: [String] = [],
+         simArguments: [String] = []) async throws {
         dir = NSTemporaryDirectory() + "cluster-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         kubeconfig = dir + "/kubeconfig"
         sim.executableURL = URL(fileURLWithPath: TestPaths.binary("kubesim"))
-        sim.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"]
+        sim.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"] + simArguments
         sim.standardOutput = FileHandle.nullDevice
         sim.standardError = FileHandle.nullDevice
         try sim.run()
@@ -44,6 +45,50 @@ final class ClusterNode: @unchecked Sendable {
         let agent = try NodeAgent(node: node, dir: dir, kubeconfig: kubeconfig, arguments: agentArguments)
         nodes.append(agent)
         return agent
+    }
+
+    /// Plays the DaemonSet controller and kubelet kubesim does not have: a
+    /// Running pod of the node daemon on `node` (the operator waits for the
+    /// nodes that have one).
+    func daemonPod(on node: String, namespace: String = "bpfman") async throws {
+        let yaml = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bpfman-daemon-\(node)\n  namespace: \(namespace)\n  labels: {name: bpfman-daemon}\nspec:\n  nodeName: \(node)\n  containers: [{name: bpfman, image: bpfman}]\n"
+        let made = try await kubectl(["apply", "-f", "-"], stdin: yaml)
+        guard made.ok else { throw Failure("daemon pod: \(made.stderr)") }
+        let running = try await kubectl(["patch", "pod", "bpfman-daemon-\(node)", "-n", namespace, "--subresource=status", "--type=merge",
+                                          "-p", #"{"status":{"phase":"Running"}}"#])
+        guard running.ok else { throw Failure("daemon pod status: \(running.stderr)") }
+    }
+
+    /// The `bpfman-config` ConfigMap (upstream's keys, in namespace bpfman).
+    func applyConfig(_ data: [String: String] = [:], namespace: String = "bpfman") async throws {
+        _ = try await kubectl(["create", "namespace", namespace])
+        var all = ["bpfman.agent.image": "quay.io/bpfman/bpfman-agent:latest", "bpfman.image": "quay.io/bpfman/bpfman:latest",
+                   "bpfman.agent.log.level": "info", "bpfman.log.level": "info", "bpfman.agent.healthprobe.addr": ":8175",
+                   "bpfman.agent.metric.addr": "127.0.0.1:8174"]
+        all.merge(data) { $1 }
+        let body = all.sorted { $0.key < $1.key }.map { "  \($0.key): \"\($0.value)\"" }.joined(separator: "\n")
+        let r = try await kubectl(["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bpfman-config\n  namespace: \(namespace)\ndata:\n\(body)\n")
+        guard r.ok else { throw Failure("bpfman-config: \(r.stderr)") }
+    }
+
+    /// The user object's one condition (type, message), or nil.
+    func objectCondition(_ resource: String, _ name: String, namespace: String? = nil) async throws -> (type: String, message: String)? {
+        let r = try await kubectl(["get", resource, name, "-o", "json"] + (namespace.map { ["-n", $0] } ?? []))
+        guard r.ok, let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else { return nil }
+        return Self.condition(json)
+    }
+
+    /// Waits for a user object's condition; returns its message.
+    @discardableResult
+    func waitForObject(_ resource: String, _ name: String, condition type: String, namespace: String? = nil, timeout: Double = 60) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: (type: String, message: String)?
+        while Date() < deadline {
+            last = try await objectCondition(resource, name, namespace: namespace)
+            if last?.type == type { return last?.message ?? "" }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failure("\(resource)/\(name): wanted \(type), have \(last.map { "\($0.type): \($0.message)" } ?? "no condition")")
     }
 
     deinit {
@@ -150,9 +195,12 @@ final class NodeAgent: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: agentLog, encoding: .utf8)) ?? "" }
 
     /// The agent's metric `name` (summed over its label sets), from /metrics.
-    func metric(_ name: String, _ label: String? = nil) throws -> Double {
+    func metric(_ name: String, _ label: String? = nil) throws -> Double { try Self.metric(port: metricsPort, name, label) }
+
+    /// Metric `name` (summed over the label sets containing `label`) from a process's /metrics.
+    static func metric(port: Int, _ name: String, _ label: String? = nil) throws -> Double {
         let r = try Shell.run("/usr/bin/env", ["python3", "-c",
-            "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:\(metricsPort)/metrics', timeout=5).read().decode())"])
+            "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:\(port)/metrics', timeout=5).read().decode())"])
         return r.stdout.split(separator: "\n").filter { $0.hasPrefix(name) && (label == nil || $0.contains(label!)) }
             .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
     }
