@@ -161,3 +161,92 @@ struct OperatorClusterTests {
         #expect(!(try await cluster.kubectl(["get", "configmap", "bpfman-config", "-n", "bpfman"]).ok))
     }
 }
+
+extension OperatorClusterTests {
+    @Test("two replicas with --leader-elect: exactly one reconciles; killing the leader hands over within the lease time")
+    func leaderElection() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let args = ["--leader-elect", "--leader-election-namespace", "default"]
+        let one = try OperatorProcess(cluster, name: "op-1", arguments: args + ["--leader-election-id", "op-1"])
+        let two = try OperatorProcess(cluster, name: "op-2", arguments: args + ["--leader-election-id", "op-2"])
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("tp-1")).ok)
+        try await cluster.waitForObject("tracepointprogram", "tp-1", condition: "ReconcileSuccess")
+        let holder = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "default", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
+        #expect(holder == "op-1" || holder == "op-2", "holder \(holder)")
+        let (leader, standby) = holder == "op-1" ? (one, two) : (two, one)
+        #expect(try leader.metric("controller_runtime_reconcile_total") > 0)
+        #expect(try standby.metric("controller_runtime_reconcile_total") == 0, "the standby reconciled")
+
+        // The leader dies without releasing the lease: the standby takes over once it expires.
+        leader.kill(SIGKILL)
+        let killed = Date()
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("tp-2")).ok)
+        try await cluster.waitForObject("tracepointprogram", "tp-2", condition: "ReconcileSuccess", timeout: 45)
+        print(String(format: "handover: tp-2 reached ReconcileSuccess %.1f s after the leader was killed (lease 15 s)", Date().timeIntervalSince(killed)))
+        let now = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "default", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
+        #expect(now == standby.name)
+        #expect(try standby.metric("controller_runtime_reconcile_total") > 0)
+        #expect(standby.stop() == 0)
+    }
+
+    @Test("memory: 400 unrelated ConfigMaps of 500 KB in another namespace do not grow the operator")
+    func unrelatedConfigMaps() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let op = try OperatorProcess(cluster)
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("tp")).ok)
+        try await cluster.waitForObject("tracepointprogram", "tp", condition: "ReconcileSuccess")
+        let before = op.rssMiB
+        #expect(try await cluster.kubectl(["create", "namespace", "bulk"]).ok)
+        let payload = String(repeating: "x", count: 500 * 1024)
+        for batch in 0..<20 {
+            let items = (0..<20).map { i in
+                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bulk-\#(batch)-\#(i)","namespace":"bulk"},"data":{"blob":"\#(payload)"}}"#
+            }
+            let file = "\(cluster.dir)/bulk.json"
+            try #"{"apiVersion":"v1","kind":"List","items":[\#(items.joined(separator: ","))]}"#.write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try await cluster.kubectl(["create", "--validate=false", "-f", file, "-o", "name"])
+            #expect(r.ok, "\(r.stderr.prefix(300))")
+        }
+        // A change of the one ConfigMap the operator reads still arrives.
+        try await cluster.applyConfig()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !(try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman"]).ok) {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman"]).ok)
+        try await Task.sleep(for: .seconds(2))
+        let after = op.rssMiB
+        print(String(format: "operator RSS: %.1f MiB before, %.1f MiB after 400 × 500 KB ConfigMaps (200 MB) elsewhere", before, after))
+        #expect(after - before < 40, "the operator grew by \(after - before) MiB")
+    }
+
+    @Test("restart mid-way: a new operator converges the objects without a storm of writes")
+    func restart() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let first = try OperatorProcess(cluster, name: "op-first")
+        let names = (0..<30).map { "tp-\($0)" }
+        let file = "\(cluster.dir)/many.yaml"
+        try names.map { AgentClusterTests.tracepoint($0) }.joined(separator: "\n---\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await cluster.kubectl(["apply", "-f", file]).ok)
+        // Killed as soon as it has written something: mid-way.
+        var before = 0.0
+        for _ in 0..<400 where before < 1 {
+            before = (try? first.metric("bpfman_operator_api_writes_total")) ?? 0
+            if before < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        first.kill(SIGKILL)
+        let second = try OperatorProcess(cluster, name: "op-second")
+        for name in names { try await cluster.waitForObject("tracepointprogram", name, condition: "ReconcileSuccess") }
+        try await Task.sleep(for: .seconds(2))
+        let writes = try second.metric("bpfman_operator_api_writes_total")
+        let statuses = try await cluster.kubectl(["get", "tracepointprograms", "-o", "jsonpath={range .items[*]}{.status.conditions[0].type} {end}"])
+        print("restart: the new operator made \(writes) API writes to converge \(names.count) objects (the first had made \(before) when killed): \(Set(statuses.stdout.split(separator: " ")))")
+        #expect(writes <= Double(2 * names.count), "at most a finalizer and a condition per object")
+        // And then it is quiet.
+        try await Task.sleep(for: .seconds(3))
+        #expect(try second.metric("bpfman_operator_api_writes_total") == writes)
+    }
+}
