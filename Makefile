@@ -133,6 +133,8 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	$(SWIFT) build -c release --product bpfman-agent
 	$(SWIFT) build -c release --product kubesim
 	hack/agent-bench
+	$(SWIFT) build -c release --product bpfman-operator
+	hack/operator-bench
 
 .PHONY: bench-vm
 bench-vm: bpf ## Dispatcher figures with programs linked in: bpfman-bench inside the VM kernel (emulated: relative figures only).

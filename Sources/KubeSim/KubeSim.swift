@@ -84,8 +84,9 @@ public final class KubeSim: Sendable {
             ca = authority
         }
         let holder = AdminHolder()
+        let requests = RequestCounter()
         let handler = APIHandler(store: store, faults: faults, bookmarkInterval: options.bookmarkInterval,
-                                 onAdmin: { path, body in holder.sim?.admin(path, body) })
+                                 onAdmin: { path, body in holder.sim?.admin(path, body, requests: requests) }, requests: requests)
         let server = HTTPServer(handler: handler,
                                 auth: .init(tokens: tokens, allowAnonymous: options.allowAnonymous ?? !options.tls),
                                 tls: context)
@@ -142,7 +143,7 @@ public final class KubeSim: Sendable {
     }
 
     /// Admin endpoints under /kubesim/: faults, clearing them, cutting watches, history size.
-    func admin(_ path: String, _ body: JSON) -> APIReply? {
+    func admin(_ path: String, _ body: JSON, requests: RequestCounter) -> APIReply? {
         switch path {
         case "faults":
             faults.add(FaultInjector.Rule(json: body))
@@ -159,7 +160,8 @@ public final class KubeSim: Sendable {
             return .json(200, ["size": .int(Int64(store.historyCapacity))])
         case "state":
             return .json(200, ["resourceVersion": .string(String(store.currentResourceVersion)),
-                               "watchers": .int(Int64(store.watcherCount))])
+                               "watchers": .int(Int64(store.watcherCount)),
+                               "requests": .object(requests.snapshot.mapValues { .int($0) })])
         default: return nil
         }
     }

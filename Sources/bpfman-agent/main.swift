@@ -29,12 +29,6 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 300
     @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
 
-    static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
-        let host = String(address[..<colon])
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
-
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         guard let node = env["KUBE_NODE_NAME"], !node.isEmpty else {
@@ -54,21 +48,27 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+        let ready = Atomic<Bool>(false)
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        // Bound first: an address in use is a clear error before anything else is made.
+        let (healthPort, metricsPort): (Int, Int)
+        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch { throw ValidationError("\(error)") }
         let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
         let client = try KubeClient(config: config)
-        let bpfman = try BpfmanClient(socketPath: socket)
-        let criPath = criSocket ?? ["/run/containerd/containerd.sock", "/var/run/crio/crio.sock"].first { FileManager.default.fileExists(atPath: $0) }
-        let cri = try criPath.map { try CRIContainerFinder(socketPath: $0) }
+        let bpfman: BpfmanClient
+        let cri: CRIContainerFinder?
+        do {
+            bpfman = try BpfmanClient(socketPath: socket)
+            let criPath = criSocket ?? ["/run/containerd/containerd.sock", "/var/run/crio/crio.sock"].first { FileManager.default.fileExists(atPath: $0) }
+            cri = try criPath.map { try CRIContainerFinder(socketPath: $0) }
+        } catch {
+            try? await client.shutdown()
+            await probes.stop()
+            throw error
+        }
         let ctx = AgentContext(client: client, bpfman: bpfman, nodeName: node, procRoot: procRoot,
                                resyncPeriod: resync > 0 ? .seconds(resync) : nil, cri: cri, logger: logger)
         let agent = Agent(ctx)
-        let ready = Atomic<Bool>(false)
-        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
-        guard let (hh, hp) = Self.split(health), let (mh, mp) = Self.split(metrics) else {
-            throw ValidationError("bind addresses are host:port")
-        }
-        let healthPort = try await probes.start(host: hh, port: hp)
-        let metricsPort = try await probes.start(host: mh, port: mp)
         logger.info("bpfman-agent starting", metadata: ["node": "\(node)", "socket": "\(socket)",
                                                          "health": "\(healthPort)", "metrics": "\(metricsPort)"])
 

@@ -29,12 +29,6 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 600
     @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
 
-    static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
-        let host = String(address[..<colon])
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
-
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let level: Logger.Level = switch logLevel ?? env["GO_LOG"] ?? "info" {
@@ -52,22 +46,22 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         let templates = try OperatorTemplates(root: configDir)
+        let ready = Atomic<Bool>(false)
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        // Bound first: an address in use is a clear error before anything else is made.
+        let (healthPort, metricsPort): (Int, Int)
+        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch { throw ValidationError("\(error)") }
         let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
         let client = try KubeClient(config: config)
         let openShift: Bool
         do {
             openShift = try await ClusterFlavor.isOpenShift(client)
         } catch {
+            try? await client.shutdown()
+            await probes.stop()
             throw ValidationError("cannot discover the API server's groups: \(error)")
         }
         let ctx = OperatorContext(client: client, logger: logger, resyncPeriod: resync > 0 ? .seconds(resync) : nil)
-        let ready = Atomic<Bool>(false)
-        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
-        guard let (hh, hp) = Self.split(health), let (mh, mp) = Self.split(metrics) else {
-            throw ValidationError("bind addresses are host:port")
-        }
-        let healthPort = try await probes.start(host: hh, port: hp)
-        let metricsPort = try await probes.start(host: mh, port: mp)
         logger.info("bpfman-operator starting", metadata: ["openshift": "\(openShift)", "health": "\(healthPort)", "metrics": "\(metricsPort)",
                                                             "leader-elect": "\(leaderElect)"])
 

@@ -136,3 +136,59 @@ final class MirrorCache: @unchecked Sendable {
         return objects
     }
 }
+
+@Suite("ListWatcher against a server whose watches end at once")
+struct WatchBackoffTests {
+    /// A plain HTTP server that lists one empty ConfigMapList and ends every
+    /// watch the moment it starts (as a server going down does); it counts the watches.
+    static let server = #"""
+    import http.server, json, sys, threading
+    count = 0
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+        def log_message(self, *a): pass
+        def do_GET(self):
+            global count
+            if "watch=" in self.path:
+                count += 1
+                self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers(); return
+            if self.path.startswith("/count"):
+                body = str(count).encode()
+            else:
+                body = json.dumps({"kind": "ConfigMapList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []}).encode()
+            self.send_response(200); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body))); self.end_headers()
+            self.wfile.write(body)
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    print(s.server_address[1], flush=True)
+    s.serve_forever()
+    """#
+
+    @Test("watches that end straight away are retried with backoff, not in a hot loop")
+    func backoff() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", Self.server]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // SIGKILL: children of the test runner may ignore SIGTERM.
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        guard let line = String(data: out.fileHandleForReading.availableData, encoding: .utf8), let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("the test server did not start"); return
+        }
+        var config = ClusterConfig(server: "http://127.0.0.1:\(port)")
+        config.qps = 0
+        let client = try KubeClient(config: config)
+        let lw = ListWatcher<ConfigMap>(client: client, resource: ConfigMap.resource, namespace: "default")
+        let task = Task { for try await _ in lw.events() {} }
+        try await Task.sleep(for: .seconds(3))
+        task.cancel()
+        let counted = try await client.send(.GET, "/count")
+        try await client.shutdown()
+        let watches = Int(String(decoding: counted, as: UTF8.self)) ?? -1
+        print("watches in 3 s against a server that ends each at once: \(watches)")
+        // Backoff from 100 ms doubling: about five; a hot loop makes hundreds.
+        #expect(watches > 0 && watches < 20, "\(watches) watches")
+    }
+}

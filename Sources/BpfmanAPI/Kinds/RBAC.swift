@@ -34,9 +34,13 @@ public enum RBAC {
         Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/status" }, verbs: ["get", "patch", "update"]),
         Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
         Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: read),
-        Rule(apiGroups: [""], resources: ["nodes"], verbs: read),
+        // Nodes and the daemon's pods: which nodes status waits for.
+        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: read),
         Rule(apiGroups: ["apps"], resources: ["daemonsets"], verbs: crud),
-        Rule(apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "watch"]),
+        Rule(apiGroups: ["apps"], resources: ["daemonsets/finalizers"], verbs: ["update"]),
+        // bpfman-config: read, and its finalizer added and removed.
+        Rule(apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "patch", "update", "watch"]),
+        Rule(apiGroups: [""], resources: ["configmaps/finalizers"], verbs: ["update"]),
         Rule(apiGroups: ["storage.k8s.io"], resources: ["csidrivers"], verbs: ["create", "delete", "get", "list", "watch"]),
         Rule(apiGroups: ["security.openshift.io"], resources: ["securitycontextconstraints"], verbs: ["create", "delete", "get", "list", "watch"]),
         Rule(apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]),

@@ -53,7 +53,10 @@ public struct ListWatcher<T: Decodable & Sendable>: Sendable {
                 opts.fieldSelector = fieldSelector
                 opts.resourceVersion = rv
                 opts.timeoutSeconds = watchTimeoutSeconds
+                let started = ContinuousClock.now
+                var seen = false
                 for try await e in try await client.watch(resource, namespace: namespace, options: opts, as: T.self) {
+                    seen = true
                     switch e {
                     case .bookmark(let v): if !v.isEmpty { rv = v }
                     case .added(let o), .modified(let o), .deleted(let o):
@@ -62,7 +65,9 @@ public struct ListWatcher<T: Decodable & Sendable>: Sendable {
                     cont.yield(.event(e))
                     backoff.reset()
                 }
-                // The server ended the watch (timeout or restart): resume from rv.
+                // The server ended the watch (timeout or restart): resume from rv — at once after a
+                // watch that lived, after a backoff when it ended straight away (a server going down).
+                if !seen, ContinuousClock.now - started < .seconds(1) { try await Task.sleep(for: backoff.next()) }
             } catch let e as KubeError where e.reason == .gone {
                 rv = nil
             } catch is CancellationError {

@@ -42,6 +42,27 @@ public final class HealthServer: Sendable {
         return server.channel.localAddress?.port ?? port
     }
 
+    /// Starts the probe and the metrics endpoint from upstream-style
+    /// addresses (`host:port`, `:port` for every address). Either failing
+    /// stops both and throws an error naming the two addresses.
+    public func start(health: String, metrics: String) async throws -> (health: Int, metrics: Int) {
+        guard let (hh, hp) = Self.split(health), let (mh, mp) = Self.split(metrics) else {
+            throw HealthServerError(description: "bind addresses are host:port (got \(health) and \(metrics))")
+        }
+        do {
+            return (try await start(host: hh, port: hp), try await start(host: mh, port: mp))
+        } catch {
+            await stop()
+            throw HealthServerError(description: "cannot listen on \(health) / \(metrics): \(error)")
+        }
+    }
+
+    public static func split(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else { return nil }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
     public func stop() async {
         for c in channels.withLockedValue({ $0 }) { try? await c.close() }
     }
@@ -69,4 +90,8 @@ public final class HealthServer: Sendable {
             }
         }
     }
+}
+
+public struct HealthServerError: Error, CustomStringConvertible {
+    public var description: String
 }

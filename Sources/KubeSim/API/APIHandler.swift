@@ -7,8 +7,10 @@ struct APIHandler: Sendable {
     let faults: FaultInjector
     let bookmarkInterval: Duration
     let onAdmin: @Sendable (String, JSON) -> APIReply?
+    var requests = RequestCounter()
 
     func handle(_ req: APIRequest) async -> APIReply {
+        if !req.path.hasPrefix("/kubesim/") { requests.count(method: "\(req.method)", isWatch: req.isWatch) }
         if let r = faults.match(method: req.method, path: req.path, isWatch: req.isWatch), !req.path.hasPrefix("/kubesim/") {
             if let d = r.delayMilliseconds { try? await Task.sleep(for: .milliseconds(d)) }
             if let s = r.status { return .error(FaultInjector.error(for: r, status: s)) }

@@ -29,6 +29,11 @@ struct OperatorClusterTests {
             ("tracepointprogram", "tp", AgentClusterTests.tracepoint("tp")),
             ("uprobeprogram", "up", Self.object("UprobeProgram", "up", function: "uprobe_counter", example: "uprobe_counter",
                                                 ["target: \(TestPaths.testdata("uprobe_target"))", "func_name: bpfman_test_fn"])),
+            ("bpfapplication", "app", (["apiVersion: bpfman.io/v1alpha1", "kind: BpfApplication", "metadata:", "  name: app", "spec:",
+                                        "  nodeselector: {}", "  bytecode:", "    path: \(TestPaths.example("tracepoint_counter"))", "  programs:",
+                                        "  - type: Tracepoint",
+                                        "    tracepoint: {bpffunctionname: tracepoint_openat, names: [syscalls/sys_enter_openat, syscalls/sys_enter_close]}"])
+                .joined(separator: "\n")),
         ]
         let refused: [(String, String, String)] = [
             ("kprobeprogram", "kp", Self.object("KprobeProgram", "kp", function: "kprobe_counter", example: "kprobe_counter", ["func_name: do_unlinkat"])),
@@ -57,7 +62,8 @@ struct OperatorClusterTests {
         // The programs run on both nodes: each node's XDP counts its own interface's packets.
         for (node, veth) in [(cluster.nodes[0], vethA), (cluster.nodes[1], vethB)] {
             let programs = try Self.loaded(node)
-            #expect(programs.count == working.count, "\(node.node): \(programs.compactMap { $0.record?.metadata["bpfman.io/ProgramName"] })")
+            // The application has two tracepoints.
+            #expect(programs.count == working.count + 1, "\(node.node): \(programs.compactMap { $0.record?.metadata["bpfman.io/ProgramName"] })")
             let xdp = try #require(programs.first { $0.record?.kind == .xdp })
             let before = try node.box.counter(xdp, map: "xdp_stats_map", key: 0)
             try veth.sendToHost(10)
