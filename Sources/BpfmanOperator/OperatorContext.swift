@@ -88,12 +88,14 @@ public final class OperatorContext: Sendable {
         }
     }
 
-    /// A merge patch; counted as an API write.
-    func patch(_ r: ResourceInfo, namespace: String?, name: String, _ body: AnyJSON, status: Bool = false) async throws {
+    /// A merge patch; counted as an API write. Returns the object's new resourceVersion.
+    @discardableResult
+    func patch(_ r: ResourceInfo, namespace: String?, name: String, _ body: AnyJSON, status: Bool = false) async throws -> String? {
         let data = Array(try JSONEncoder().encode(body))
         logger.debug("api write", metadata: ["kind": "\(r.kind)", "name": "\(name)", "patch": "\(String(decoding: data, as: UTF8.self).prefix(300))"])
-        let _: DynamicObject = try await client.patch(r, namespace: namespace, name: name, type: .merge, body: data,
-                                                      subresource: status ? "status" : nil)
+        let written: DynamicObject = try await client.patch(r, namespace: namespace, name: name, type: .merge, body: data,
+                                                            subresource: status ? "status" : nil)
         apiWrites.increment()
+        return written.resourceVersion
     }
 }

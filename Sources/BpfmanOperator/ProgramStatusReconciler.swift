@@ -2,6 +2,7 @@ import BpfmanAPI
 import Foundation
 import KubeClient
 import KubeController
+import Synchronization
 
 /// Status of one user object (any of the 14 kinds): the operator's
 /// finalizer, then one condition from its per-node BpfPrograms
@@ -13,6 +14,9 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     let ctx: OperatorContext
     let kind: ReconcilerKind
     let objects: Informer<Object>
+    /// The last condition this operator wrote per object and the resourceVersion it made: a
+    /// pass that runs before the cache shows that write does not write it again.
+    private let written = Mutex<[String: (version: Int, type: String, message: String)]>([:])
 
     init(_ ctx: OperatorContext, kind: ReconcilerKind) {
         self.ctx = ctx
@@ -27,6 +31,7 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
         let cacheKey = "\(namespace ?? "")/\(key.name)"
         guard let object = objects.get(namespace: namespace, name: key.name) else {
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
+            _ = written.withLock { $0.removeValue(forKey: cacheKey) }
             return .done
         }
         let deleting = object.metadata.deletionTimestamp != nil
@@ -50,10 +55,15 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             let old = object.status?.conditions ?? []
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: type.rawValue)
             if old.count == 1, old[0].type == type.rawValue, old[0].message == message { return .done }
+            let cached = Int(object.metadata.resourceVersion ?? "") ?? 0
+            if let mine = written.withLock({ $0[cacheKey] }), mine.type == type.rawValue, mine.message == message, cached < mine.version {
+                return .done
+            }
             let now = ISO8601DateFormatter().string(from: Date())
             let condition: AnyJSON = ["type": .string(type.rawValue), "status": "True", "reason": .string(type.reason),
                                       "message": .string(message), "lastTransitionTime": .string(now)]
-            try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
+            let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
+            written.withLock { $0[cacheKey] = (Int(version ?? "") ?? 0, type.rawValue, message) }
             if old.first?.type != type.rawValue {
                 let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,

@@ -68,11 +68,20 @@ struct OperatorClusterTests {
             let before = try node.box.counter(xdp, map: "xdp_stats_map", key: 0)
             try veth.sendToHost(10)
             #expect(try node.box.counter(xdp, map: "xdp_stats_map", key: 0) - before >= 10, "\(node.node) counted nothing")
+            // And the tracepoint counts openat calls; the uprobe counts calls to the probed function.
+            let tp = try #require(programs.first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp" })
+            let up = try #require(programs.first { $0.record?.kind == .uprobe })
+            let (opens, calls) = (try node.box.counter(tp, map: "tracepoint_stats_map", key: 0), try node.box.counter(up, map: "uprobe_stats_map", key: 0))
+            for _ in 0..<20 { close(open("/proc/self/stat", O_RDONLY)) }
+            _ = try Shell.run(TestPaths.testdata("uprobe_target"), ["3"])
+            #expect(try node.box.counter(tp, map: "tracepoint_stats_map", key: 0) - opens >= 20)
+            #expect(try node.box.counter(up, map: "uprobe_stats_map", key: 0) - calls >= 3)
         }
         let writes = try op.metric("bpfman_operator_api_writes_total")
         print("operator: \(writes) API writes for \(working.count + refused.count) objects on two nodes")
-        // A finalizer and a condition or two per object — not a write per node report (the agents' messages are stable).
-        #expect(writes <= Double(3 * (working.count + refused.count)), "\(writes) writes")
+        // Per object a finalizer and at most one condition per step (waiting for both nodes, for one, done) —
+        // never the same condition twice, nor a write per node report (the agents' messages are stable).
+        #expect(writes <= Double(4 * (working.count + refused.count)), "\(writes) writes")
         #expect(try op.metric("bpfman_operator_objects", "condition=\"ReconcileSuccess\"") == Double(working.count))
 
         // kubectl delete waits for the finalizers: the agents unload, the operator lets go.
@@ -254,5 +263,47 @@ extension OperatorClusterTests {
         // And then it is quiet.
         try await Task.sleep(for: .seconds(3))
         #expect(try second.metric("bpfman_operator_api_writes_total") == writes)
+    }
+}
+
+extension OperatorClusterTests {
+    @Test("namespaced kinds: a TcxNsProgram and a BpfNsApplication get their status from the BpfNsPrograms of their namespace")
+    func namespaced() async throws {
+        let veth = try VethPair()
+        let criSocket = NSTemporaryDirectory() + "cri-\(UUID().uuidString.prefix(6)).sock"
+        let cri = try await FakeCRI(socketPath: criSocket)
+        defer { cri.stop() }
+        let cluster = try await ClusterNode(internalIP: veth.hostIP, agentArguments: ["--cri-socket", criSocket])
+        let op = try OperatorProcess(cluster)
+        #expect(try await cluster.kubectl(["create", "namespace", "shop"]).ok)
+        let web = try await AgentClusterTests.container(cluster, veth, pod: "web-1", namespace: "shop", labels: "{app: web}")
+        defer { kill(web.pid, SIGKILL); kill(web.process.processIdentifier, SIGKILL) }
+        cri.set([.init(podUID: web.uid, podName: "web-1", namespace: "shop", container: "nginx", pid: web.pid)])
+        let inWeb = "interfaceselector: {interfaces: [\(veth.peer)]}, containers: {pods: {matchLabels: {app: web}}}"
+        let tcx = ["apiVersion: bpfman.io/v1alpha1", "kind: TcxNsProgram", "metadata: {name: tcx-ns, namespace: shop}", "spec:",
+                   "  bpffunctionname: tcx_stats", "  nodeselector: {}", "  bytecode: {path: \(TestPaths.example("tcx_counter"))}",
+                   "  interfaceselector: {interfaces: [\(veth.peer)]}", "  containers: {pods: {matchLabels: {app: web}}}",
+                   "  priority: 10", "  direction: ingress"].joined(separator: "\n")
+        let app = ["apiVersion: bpfman.io/v1alpha1", "kind: BpfNsApplication", "metadata: {name: ns-app, namespace: shop}", "spec:",
+                   "  nodeselector: {}", "  bytecode: {path: \(TestPaths.example("xdp_counter"))}", "  programs:",
+                   "  - type: XDP", "    xdp: {bpffunctionname: xdp_stats, \(inWeb), priority: 10}"].joined(separator: "\n")
+        // The same name in another namespace with no matching pod: its own status, not the other's.
+        let empty = tcx.replacingOccurrences(of: "namespace: shop", with: "namespace: default")
+        for yaml in [tcx, app, empty] {
+            let r = try await cluster.kubectl(["apply", "-f", "-"], stdin: yaml)
+            #expect(r.ok, "\(r.stderr)")
+        }
+        try await cluster.waitForObject("tcxnsprogram", "tcx-ns", condition: "ReconcileSuccess", namespace: "shop")
+        try await cluster.waitForObject("bpfnsapplication", "ns-app", condition: "ReconcileSuccess", namespace: "shop")
+        try await cluster.waitForObject("tcxnsprogram", "tcx-ns", condition: "ReconcileSuccess", namespace: "default")
+        let programs = try Self.loaded(cluster.nodes[0])
+        #expect(programs.count == 2 && programs.allSatisfy { $0.record?.attach.netns == "/proc/\(web.pid)/ns/net" })
+        for (resource, ns) in [("tcxnsprogram", "shop"), ("tcxnsprogram", "default")] {
+            let r = try await cluster.kubectl(["delete", resource, "tcx-ns", "-n", ns, "--timeout=60s"])
+            #expect(r.ok, "\(r.stderr)")
+        }
+        #expect(try await cluster.kubectl(["delete", "bpfnsapplication", "ns-app", "-n", "shop", "--timeout=60s"]).ok)
+        #expect(try Self.loaded(cluster.nodes[0]).isEmpty)
+        #expect(op.isRunning)
     }
 }
