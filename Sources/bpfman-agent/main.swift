@@ -34,19 +34,7 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         guard let node = env["KUBE_NODE_NAME"], !node.isEmpty else {
             throw ValidationError("KUBE_NODE_NAME is not set: the agent must know which node it runs on")
         }
-        let level: Logger.Level = switch logLevel ?? env["GO_LOG"] ?? "info" {
-        case "debug": .debug
-        case "trace": .trace
-        default: .info
-        }
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        let logger = Logger(label: "bpfman-agent")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let (logger, registry) = DaemonBootstrap.start(label: "bpfman-agent", logLevel: logLevel, environment: env)
 
         let ready = Atomic<Bool>(false)
         let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })

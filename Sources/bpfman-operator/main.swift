@@ -31,19 +31,7 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let level: Logger.Level = switch logLevel ?? env["GO_LOG"] ?? "info" {
-        case "debug": .debug
-        case "trace": .trace
-        default: .info
-        }
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        let logger = Logger(label: "bpfman-operator")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let (logger, registry) = DaemonBootstrap.start(label: "bpfman-operator", logLevel: logLevel, environment: env)
 
         let templates = try OperatorTemplates(root: configDir)
         let ready = Atomic<Bool>(false)
