@@ -9,17 +9,15 @@ import Logging
 /// BpfPrograms it owns on this node, and label changes of this node.
 public final class Agent: Sendable {
     public let ctx: AgentContext
-    let controllers: [Controller]
-    let startInformers: [@Sendable () async throws -> Void]
-    let syncs: [@Sendable () async -> Void]
+    let manager: ControllerManager
 
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
-        var controllers: [Controller] = []
-        var starts: [@Sendable () async throws -> Void] = [{ try await ctx.nodes.run() }, { try await ctx.bpfPrograms.run() },
-                                                           { try await ctx.pods.run() }, { try await ctx.bpfNsPrograms.run() }]
-        var syncs: [@Sendable () async -> Void] = [{ await ctx.nodes.waitForSync() }, { await ctx.bpfPrograms.waitForSync() },
-                                                  { await ctx.pods.waitForSync() }, { await ctx.bpfNsPrograms.waitForSync() }]
+        var manager = ControllerManager()
+        manager.cache(ctx.nodes)
+        manager.cache(ctx.bpfPrograms)
+        manager.cache(ctx.pods)
+        manager.cache(ctx.bpfNsPrograms)
         func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String,
                                    watchesPods: Bool = true) {
             let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger)
@@ -27,10 +25,7 @@ public final class Agent: Sendable {
             controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
             controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true)
             // This node's labels decide selection: a change re-checks every object of the kind.
-            let queue = controller.queue
-            let all: @Sendable () -> Void = {
-                Task { for o in informer.list() { await queue.add(ObjectKey(namespace: o.metadata.namespace, name: o.metadata.name ?? "")) } }
-            }
+            let all: @Sendable () -> Void = { controller.enqueueAll(informer) }
             ctx.nodes.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in
                 if old.metadata.labels != new.metadata.labels { all() }
             }))
@@ -40,9 +35,8 @@ public final class Agent: Sendable {
                     if old.metadata.labels != new.metadata.labels || old.status?.phase != new.status?.phase { all() }
                 }, onDelete: { _ in all() }))
             }
-            controllers.append(controller)
-            starts.append { try await informer.run() }
-            syncs.append { await informer.waitForSync() }
+            manager.add(controller)
+            manager.cache(informer)
         }
         func add<P: AgentProgram>(_: P.Type) {
             let reconciler = ProgramReconciler<P>(ctx)
@@ -67,20 +61,9 @@ public final class Agent: Sendable {
         }
         addApplication(ClusterApplication.self)
         addApplication(NamespacedApplication.self)
-        self.controllers = controllers
-        startInformers = starts
-        self.syncs = syncs
+        self.manager = manager
     }
 
     /// Runs until cancelled; `ready` is called once every cache has synced.
-    public func run(ready: @escaping @Sendable () -> Void = {}) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { g in
-            for start in startInformers { g.addTask { try await start() } }
-            for sync in syncs { await sync() }
-            ready()
-            for c in controllers { g.addTask { await c.run() } }
-            try await g.next()
-            g.cancelAll()
-        }
-    }
+    public func run(ready: @escaping @Sendable () -> Void = {}) async throws { try await manager.run(ready: ready) }
 }

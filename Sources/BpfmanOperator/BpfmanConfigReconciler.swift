@@ -29,16 +29,14 @@ final class BpfmanConfigReconciler: Reconciler {
         if cm.metadata.deletionTimestamp != nil {
             guard cm.metadata.finalizers?.contains(finalizer) == true else { return .done }
             try await tearDown(namespace: namespace)
-            try await ctx.patch(ConfigMapObject.resource, namespace: namespace, name: key.name,
-                                ["metadata": ["finalizers": .array((cm.metadata.finalizers ?? []).filter { $0 != finalizer }.map { .string($0) }),
-                                              "resourceVersion": .string(cm.metadata.resourceVersion ?? "")]])
+            try await ctx.setFinalizers(ConfigMapObject.resource, namespace: namespace, name: key.name,
+                                        (cm.metadata.finalizers ?? []).filter { $0 != finalizer }, readAt: cm.metadata.resourceVersion)
             ctx.logger.info("bpfman-config deleted: node daemon removed", metadata: ["namespace": "\(namespace)"])
             return .done
         }
         if cm.metadata.finalizers?.contains(finalizer) != true {
-            try await ctx.patch(ConfigMapObject.resource, namespace: namespace, name: key.name,
-                                ["metadata": ["finalizers": .array(((cm.metadata.finalizers ?? []) + [finalizer]).map { .string($0) }),
-                                              "resourceVersion": .string(cm.metadata.resourceVersion ?? "")]])
+            try await ctx.setFinalizers(ConfigMapObject.resource, namespace: namespace, name: key.name,
+                                        (cm.metadata.finalizers ?? []) + [finalizer], readAt: cm.metadata.resourceVersion)
         }
         try await ensure(ClusterObjects.csiDriver, templates.csiDriver)
         if openShift, let scc = templates.restrictedSCC { try await ensure(ClusterObjects.scc, scc) }

@@ -66,8 +66,9 @@ public final class OperatorContext: Sendable {
     /// daemon was deployed some other way and every Node counts, as upstream.
     public func daemonNodes() -> Set<String> {
         let known = Set(nodes.list().compactMap(\.metadata.name))
-        guard !daemonSets.list().isEmpty else { return known }
-        let namespaces = Set(daemonSets.list().compactMap(\.metadata.namespace))
+        let sets = daemonSets.list()
+        guard !sets.isEmpty else { return known }
+        let namespaces = Set(sets.compactMap(\.metadata.namespace))
         let running = daemonPods.list().filter {
             namespaces.contains($0.metadata.namespace ?? "") && $0.metadata.deletionTimestamp == nil
                 && !["Succeeded", "Failed"].contains($0.status?.phase ?? "")
@@ -86,6 +87,12 @@ public final class OperatorContext: Sendable {
         for type in ProgramConditionType.allCases.map(\.rawValue) {
             Gauge(label: "bpfman_operator_objects", dimensions: [("kind", kind), ("condition", type)]).record(counts[type] ?? 0)
         }
+    }
+
+    /// Sets an object's finalizers, conditional on the resourceVersion it was read at.
+    func setFinalizers(_ r: ResourceInfo, namespace: String?, name: String, _ finalizers: [String], readAt version: String?) async throws {
+        try await patch(r, namespace: namespace, name: name,
+                        ["metadata": ["finalizers": .array(finalizers.map { .string($0) }), "resourceVersion": .string(version ?? "")]])
     }
 
     /// A merge patch; counted as an API write. Returns the object's new resourceVersion.

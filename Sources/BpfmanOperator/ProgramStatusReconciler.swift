@@ -40,16 +40,13 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
         if !finalizers.contains(finalizer) {
             if deleting { return .done }
             finalizers.append(finalizer)
-            try await ctx.patch(resource, namespace: namespace, name: key.name,
-                                ["metadata": ["finalizers": .array(finalizers.map { .string($0) }),
-                                              "resourceVersion": .string(object.metadata.resourceVersion ?? "")]])
+            try await ctx.setFinalizers(resource, namespace: namespace, name: key.name, finalizers, readAt: object.metadata.resourceVersion)
         }
         let programs = ctx.programs(ownerKind: resource.kind, namespace: namespace, name: key.name)
         switch StatusDecision.decide(deleting: deleting, programs: programs, daemonNodes: ctx.daemonNodes(), agentFinalizer: kind.finalizer) {
         case .removeFinalizer:
-            try await ctx.patch(resource, namespace: namespace, name: key.name,
-                                ["metadata": ["finalizers": .array(finalizers.filter { $0 != finalizer }.map { .string($0) }),
-                                              "resourceVersion": .string(object.metadata.resourceVersion ?? "")]])
+            try await ctx.setFinalizers(resource, namespace: namespace, name: key.name, finalizers.filter { $0 != finalizer },
+                                        readAt: object.metadata.resourceVersion)
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
         case .condition(let type, let message):
             let old = object.status?.conditions ?? []

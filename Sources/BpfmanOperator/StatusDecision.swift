@@ -15,9 +15,9 @@ public enum StatusDecision {
     }
 
     /// The per-node condition types that are failures (upstream's set).
-    public static let failures: Set<String> = [
+    public static let failures = Set([
         BpfProgramConditionType.notLoaded, .notUnloaded, .mapOwnerNotFound, .mapOwnerNotLoaded, .bytecodeSelectorError,
-    ].reduce(into: []) { $0.insert($1.rawValue) }
+    ].map(\.rawValue))
 
     /// Longest cause quoted per node, and longest message (the CRDs allow 32768).
     static let causeLimit = 1024

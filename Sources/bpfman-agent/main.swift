@@ -65,14 +65,7 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         let work = Task {
             try await agent.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
         }
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
-        for s in sources {
-            s.setEventHandler { @Sendable in work.cancel() }
-            s.resume()
-        }
-        _ = await work.result
+        await DaemonBootstrap.wait(cancellingOnSignal: work)
         logger.info("bpfman-agent stopping")
         bpfman.close()
         cri?.close()
@@ -80,6 +73,5 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         criConnection.cancel()
         await probes.stop()
         try? await client.shutdown()
-        for s in sources { s.cancel() }
     }
 }

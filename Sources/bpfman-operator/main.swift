@@ -78,17 +78,9 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
                 await operatorRun()
             }
         }
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
-        for s in sources {
-            s.setEventHandler { @Sendable in work.cancel() }
-            s.resume()
-        }
-        _ = await work.result
+        await DaemonBootstrap.wait(cancellingOnSignal: work)
         logger.info("bpfman-operator stopping")
         await probes.stop()
         try? await client.shutdown()
-        for s in sources { s.cancel() }
     }
 }

@@ -70,6 +70,13 @@ public final class Controller: Sendable {
         }, onDelete: enqueue))
     }
 
+    /// Queues every object `informer` holds: for a change elsewhere (a Node's
+    /// labels, where a daemon runs) that concerns all objects of the kind.
+    public func enqueueAll<T: KubeResource>(_ informer: Informer<T>) {
+        let q = queue
+        Task { for o in informer.list() { await q.add(Informer<T>.key(o)) } }
+    }
+
     /// Runs the workers until the task is cancelled; then lets them finish what is queued.
     public func run() async {
         let q = queue
