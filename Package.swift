@@ -252,6 +252,7 @@ let package = Package(
             name: "BpfmanTests",
             dependencies: [
                 "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "TestHelpers",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

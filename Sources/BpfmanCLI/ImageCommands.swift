@@ -42,18 +42,23 @@ struct ImageBuild: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Image reference to tag (and push) it as.") var tag: String
     @Flag(name: .long, help: "Push to the registry named by the tag.") var push = false
     @Option(name: .long, help: "Write an OCI image layout to this directory.") var ociLayout: String?
+    @Flag(name: .long, help: "Put it in the local image cache ($BPFMAN_IMAGE_CACHE) under the tag, as if pulled.") var load = false
     @Option(name: .long, help: "Registry credentials for --push: base64 of user:password.") var registryAuth: String?
     @Option(name: [.customShort("f"), .customLong("container-file")], help: "Ignored: kept for upstream's flag set.")
     var containerFile: String?
 
     func run() async throws {
-        guard push || ociLayout != nil else {
-            throw BpfmanError(.invalidArgument, "say where the image goes: --push, --oci-layout DIR, or both")
+        guard push || load || ociLayout != nil else {
+            throw BpfmanError(.invalidArgument, "say where the image goes: --push, --load, --oci-layout DIR, or several")
         }
         let ref: ImageReference
         do { ref = try ImageReference(parsing: tag) } catch let e as ImageError { throw e.bpfmanError }
         let image = try ImageBuilder.build(objectPath: bytecode)
         if let dir = ociLayout { try ImageBuilder.writeLayout(image, to: dir, tag: ref.tag ?? "latest") }
+        if load {
+            let bytes = FileManager.default.contents(atPath: bytecode).map { [UInt8]($0) } ?? []
+            try ImageBuilder.load(image, bytecode: bytes, into: CLIEnvironment.images().cache, as: ref)
+        }
         if push {
             let images = CLIEnvironment.images()
             do {

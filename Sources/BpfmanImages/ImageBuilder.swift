@@ -84,6 +84,23 @@ public enum ImageBuilder {
         try ImageCache.writeAtomically([UInt8](try encoder.encode(index)), to: "\(dir)/index.json")
     }
 
+    /// Puts the image into the local cache under `ref`, as a pull of it would
+    /// (`bpfman image build --load`): a load with pull policy IfNotPresent or
+    /// Never then finds it without a registry.
+    public static func load(_ image: Image, bytecode: [UInt8], into cache: ImageCache, as ref: ImageReference) throws {
+        let decode = { (key: String) -> [String: String] in
+            image.labels[key].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        }
+        let bytecodeDigest = Digest.sha256(bytecode)
+        try cache.put(blob: image.manifest, digest: image.manifestDigest)
+        try cache.put(blob: image.config, digest: image.configDescriptor.digest)
+        try cache.put(blob: image.layer, digest: image.layerDescriptor.digest)
+        try cache.put(blob: bytecode, digest: bytecodeDigest)
+        try cache.put(entry: .init(reference: "\(ref)", manifestDigest: image.manifestDigest, layerDigest: image.layerDescriptor.digest,
+                                   bytecodeDigest: bytecodeDigest, programs: decode(BytecodeLabels.programs), maps: decode(BytecodeLabels.maps)),
+                      for: ref)
+    }
+
     /// Pushes the image to a registry under `ref`'s tag.
     public static func push(_ image: Image, to ref: ImageReference, settings: RegistrySettings, auth: RegistryAuth?) async throws {
         let client = try RegistryClient(settings: settings, auth: auth)

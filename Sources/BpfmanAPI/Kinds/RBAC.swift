@@ -68,7 +68,46 @@ public enum RBAC {
                 "subjects": [["kind": "ServiceAccount", "name": .string(account), "namespace": "bpfman"]]]
     }
 
+    /// Roles for people: edit or view the per-node objects.
+    static func userRole(_ kind: String, _ name: String, _ plural: String, edit: Bool) -> SchemaValue {
+        role(kind, name, [Rule(apiGroups: ["bpfman.io"], resources: [plural], verbs: edit ? crud : read),
+                          Rule(apiGroups: ["bpfman.io"], resources: [plural + "/status"], verbs: ["get"])],
+             namespace: kind == "Role" ? "bpfman" : nil)
+    }
+
+    /// The metrics Service and the roles kube-rbac-proxy needs in front of /metrics.
+    static func metricsDocuments() -> [String: SchemaValue] {
+        [
+            "auth_proxy_service.yaml": [
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": ["name": "bpfman-controller-manager-metrics-service", "namespace": "bpfman",
+                             "labels": ["control-plane": "controller-manager"]],
+                "spec": ["ports": [["name": "https", "port": 8443, "protocol": "TCP", "targetPort": "https"]],
+                         "selector": ["control-plane": "controller-manager"]],
+            ],
+            "auth_proxy_role.yaml": role("ClusterRole", "bpfman-proxy-role", [
+                Rule(apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"]),
+                Rule(apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"]),
+            ]),
+            "auth_proxy_role_binding.yaml": binding("ClusterRoleBinding", "bpfman-proxy-rolebinding", role: "bpfman-proxy-role",
+                                                    roleKind: "ClusterRole", account: "bpfman-operator"),
+            "auth_proxy_client_clusterrole.yaml": [
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": ["name": "bpfman-metrics-reader"],
+                "rules": [["nonResourceURLs": ["/metrics"], "verbs": ["get"]]],
+            ],
+        ]
+    }
+
     static func documents() -> [String: SchemaValue] {
+        metricsDocuments().merging([
+            "bpfprogram_editor_role.yaml": userRole("ClusterRole", "bpfman-bpfprogram-editor-role", "bpfprograms", edit: true),
+            "bpfprogram_viewer_role.yaml": userRole("ClusterRole", "bpfman-bpfprogram-viewer-role", "bpfprograms", edit: false),
+            "bpfnsprogram_editor_role.yaml": userRole("Role", "bpfman-bpfnsprogram-editor-role", "bpfnsprograms", edit: true),
+            "bpfnsprogram_viewer_role.yaml": userRole("Role", "bpfman-bpfnsprogram-viewer-role", "bpfnsprograms", edit: false),
+        ]) { a, _ in a }.merging(coreDocuments()) { a, _ in a }
+    }
+
+    static func coreDocuments() -> [String: SchemaValue] {
         [
             "agent_role.yaml": role("ClusterRole", "bpfman-agent-role", agent),
             "agent_role_binding.yaml": binding("ClusterRoleBinding", "bpfman-agent-rolebinding", role: "bpfman-agent-role",

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TestHelpers
+
+/// `make run-local` from a clean clone, driven the way its printout tells a
+/// person to, then `make stop-local` and a look for anything left behind.
+@Suite("make run-local / stop-local in a clean clone", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
+struct RunLocalTests {
+    @Test("run-local's printed commands: the XDP sample reaches ReconcileSuccess and counts packets; stop-local leaves no process, netns, pin or file")
+    func runLocal() async throws {
+        let root = TestPaths.root
+        let work = NSTemporaryDirectory() + "run-local-" + UUID().uuidString.prefix(8)
+        let clone = work + "/clone"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let cloned = try Shell.run(Which.path("git"), ["clone", "-q", root, clone])
+        try #require(cloned.ok, "git clone: \(cloned.stderr)")
+        // The binaries this test run was built with: the clone builds its BPF
+        // programs itself, but not the Swift products again (minutes of CPU).
+        let bin = (TestPaths.binary("kubesim") as NSString).deletingLastPathComponent
+        let env = ["BPFMAN_BIN_DIR": bin]
+        defer {
+            _ = try? Shell.run("/usr/bin/make", ["-C", clone, "--no-print-directory", "stop-local"])
+            try? FileManager.default.removeItem(atPath: work)
+        }
+
+        let started = try await Shell.runAsync("/usr/bin/make", ["-C", clone, "--no-print-directory", "run-local"], env: env)
+        try #require(started.ok, "make run-local: \(started.stdout)\n\(started.stderr)")
+        print(started.stdout)
+        let commands = started.stdout.split(separator: "\n").filter { $0.hasPrefix("$ ") }.map { String($0.dropFirst(2)) }
+        let apply = try #require(commands.firstIndex { $0.contains("apply -f config/samples/bpfman.io_v1alpha1_xdp_pass_xdpprogram.yaml") })
+        let counters = try #require(commands.firstIndex { $0.contains("counters") }, "run-local prints a counter command")
+        let delete = try #require(commands.firstIndex { $0.contains("kubectl delete") })
+        #expect(apply < counters && counters < delete)
+
+        // Run them as printed, in the clone, one shell.
+        let script = (["set -e", "cd '\(clone)'"] + commands[...counters]).joined(separator: "\n")
+        let tried = try await Shell.runAsync("/bin/bash", ["-c", script])
+        print(tried.stdout)
+        #expect(tried.ok, "\(tried.stdout)\n\(tried.stderr)")
+        #expect(tried.stdout.contains("xdpprogram.bpfman.io/xdp-pass-all-nodes condition met"))
+        #expect(tried.stdout.contains("ReconcileSuccess"))
+        let line = try #require(tried.stdout.split(separator: "\n").first { $0.contains("xdp_stats_map") }, "the counters show the XDP sample's map")
+        let packets = Int(line.firstMatch(of: /\[0\]=(\d+)/)?.1 ?? "") ?? 0
+        #expect(packets >= 5, "the XDP sample counted \(packets) packets: \(line)")
+        let ids = tried.stdout.matches(of: /program (\d+)/).map { String($0.1) }
+        #expect(!ids.isEmpty)
+        let deleted = try await Shell.runAsync("/bin/bash", ["-c", (["set -e", "cd '\(clone)'", commands[0], commands[delete]]).joined(separator: "\n")])
+        #expect(deleted.ok, "\(deleted.stderr)")
+
+        let stopped = try await Shell.runAsync("/usr/bin/make", ["-C", clone, "--no-print-directory", "stop-local"])
+        #expect(stopped.ok, "make stop-local: \(stopped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: clone + "/.run-local"), ".run-local/ is gone")
+        let processes = try Shell.run("/usr/bin/pgrep", ["-af", clone + "/.run-local"])
+        #expect(processes.stdout.isEmpty, "left running: \(processes.stdout)")
+        let byBin = try Shell.run("/usr/bin/pgrep", ["-af", "--kubeconfig \(clone)"])
+        #expect(byBin.stdout.isEmpty, "left running: \(byBin.stdout)")
+        let netns = try Shell.run(Which.path("ip"), ["netns", "list"])
+        #expect(!netns.stdout.contains("bpfman-local"), "netns left: \(netns.stdout)")
+        #expect(!(try Shell.run(Which.path("ip"), ["link", "show", "bpfl-host"])).ok, "the demo veth is gone")
+        let mounts = try String(contentsOfFile: "/proc/mounts", encoding: .utf8)
+        #expect(!mounts.contains(clone), "a mount under the clone is left")
+        for id in Set(ids) {
+            #expect(!(try Shell.run(Which.path("bpftool"), ["prog", "show", "id", id])).ok, "program \(id) is still in the kernel")
+        }
+        let status = try Shell.run(Which.path("git"), ["-C", clone, "status", "--porcelain", "--ignored"])
+        let leftovers = status.stdout.split(separator: "\n").filter { !$0.contains(".build/") }
+        #expect(leftovers.isEmpty, "files left in the clone: \(leftovers)")
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import TestHelpers
+
+/// A `kubesim` process alone (no node, no agent), for tests that only need an
+/// API server for kubectl: deployment manifests, the bundle's examples.
+final class KubeSimProcess: @unchecked Sendable {
+    let dir: String
+    let kubeconfig: String
+    private let process = Process()
+
+    init() async throws {
+        dir = NSTemporaryDirectory() + "kubesim-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        kubeconfig = dir + "/kubeconfig"
+        process.executableURL = URL(fileURLWithPath: TestPaths.binary("kubesim"))
+        process.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: kubeconfig) { try await Task.sleep(for: .milliseconds(100)) }
+    }
+
+    func kubectl(_ args: [String], stdin: String? = nil) async throws -> Shell.Result {
+        try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig] + args, stdin: stdin)
+    }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
