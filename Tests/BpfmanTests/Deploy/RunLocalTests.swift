@@ -19,14 +19,15 @@ struct RunLocalTests {
         let bin = (TestPaths.binary("kubesim") as NSString).deletingLastPathComponent
         let env = ["BPFMAN_BIN_DIR": bin]
         defer {
-            _ = try? Shell.run("/usr/bin/make", ["-C", clone, "--no-print-directory", "stop-local"])
+            if FileManager.default.fileExists(atPath: clone + "/.run-local") { _ = system("make -C '\(clone)' --no-print-directory stop-local >/dev/null 2>&1") }
             try? FileManager.default.removeItem(atPath: work)
         }
 
-        let started = try await Shell.runAsync("/usr/bin/make", ["-C", clone, "--no-print-directory", "run-local"], env: env)
-        try #require(started.ok, "make run-local: \(started.stdout)\n\(started.stderr)")
-        print(started.stdout)
-        let commands = started.stdout.split(separator: "\n").filter { $0.hasPrefix("$ ") }.map { String($0.dropFirst(2)) }
+        let started = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "run-local"], env: env,
+                                          outputFile: work + "/run-local.out")
+        try #require(started.ok, "make run-local: \(started.output)")
+        print(started.output)
+        let commands = started.output.split(separator: "\n").filter { $0.hasPrefix("$ ") }.map { String($0.dropFirst(2)) }
         let apply = try #require(commands.firstIndex { $0.contains("apply -f config/samples/bpfman.io_v1alpha1_xdp_pass_xdpprogram.yaml") })
         let counters = try #require(commands.firstIndex { $0.contains("counters") }, "run-local prints a counter command")
         let delete = try #require(commands.firstIndex { $0.contains("kubectl delete") })
@@ -47,8 +48,8 @@ struct RunLocalTests {
         let deleted = try await Shell.runAsync("/bin/bash", ["-c", (["set -e", "cd '\(clone)'", commands[0], commands[delete]]).joined(separator: "\n")])
         #expect(deleted.ok, "\(deleted.stderr)")
 
-        let stopped = try await Shell.runAsync("/usr/bin/make", ["-C", clone, "--no-print-directory", "stop-local"])
-        #expect(stopped.ok, "make stop-local: \(stopped.stderr)")
+        let stopped = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "stop-local"], outputFile: work + "/stop-local.out")
+        #expect(stopped.ok, "make stop-local: \(stopped.output)")
         #expect(!FileManager.default.fileExists(atPath: clone + "/.run-local"), ".run-local/ is gone")
         let processes = try Shell.run("/usr/bin/pgrep", ["-af", clone + "/.run-local"])
         #expect(processes.stdout.isEmpty, "left running: \(processes.stdout)")
