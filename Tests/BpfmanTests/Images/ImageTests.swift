@@ -87,6 +87,34 @@ struct ImageTests {
         withExtendedLifetime((registry, restarted)) {}
     }
 
+    @Test("image build --load puts the image in the local cache under its tag: a load with pull policy Never finds it, no registry involved; a bad object leaves the cache empty")
+    func buildAndLoadIntoCache() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        // A registry name that resolves nowhere: only the cache can answer.
+        let ref = "registry.invalid/bpfman-bytecode/xdp_pass:latest"
+        let built = try box.cli(["image", "build", "-b", TestPaths.example("xdp_counter"), "-t", ref, "--load"])
+        #expect(built.ok, "\(built.stderr)")
+        let digest = built.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        let r = try Self.loadXdp(box, ref, veth, policy: "Never")
+        #expect(r.ok, "\(r.stderr)")
+        let e = try Self.entry(r)
+        #expect(e.record?.location == .image(url: ref, pullPolicy: .never, digest: digest))
+        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
+        try veth.sendToHost(5)
+        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= 5)
+        #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
+
+        let other = try Sandbox()
+        let junk = other.base + "/junk.o"
+        try Data("not an ELF".utf8).write(to: URL(fileURLWithPath: junk))
+        let bad = try other.cli(["image", "build", "-b", junk, "-t", ref, "--load"])
+        #expect(!bad.ok && bad.stderr.contains("cannot read \(junk) as a BPF object"), "\(bad.stderr)")
+        #expect(ImageCache(root: other.imageCache).referenceFiles().isEmpty, "a failed build leaves no reference in the cache")
+        let nowhere = try other.cli(["image", "build", "-b", TestPaths.example("xdp_counter"), "-t", ref])
+        #expect(!nowhere.ok && nowhere.stderr.contains("--push, --load, --oci-layout DIR"), "\(nowhere.stderr)")
+    }
+
     @Test("TLS with a test CA and htpasswd: wrong credentials name the registry and the 401; right ones work")
     func tlsAndBasicAuth() throws {
         let box = try Sandbox()
