@@ -24,6 +24,20 @@ struct ImageTests {
                     + ["xdp", "-i", veth.host, "-p", "50"], env: env)
     }
 
+    /// Loads the XDP counter from `ref` with `policy`, checks the recorded
+    /// location and that it counts `packets` sent to the host end.
+    static func loadAndCount(_ box: Sandbox, _ ref: String, _ veth: VethPair, policy: ImagePullPolicy, digest: String,
+                             packets: Int) throws -> ProgramEntry {
+        let r = try loadXdp(box, ref, veth, policy: policy.rawValue)
+        #expect(r.ok, "\(r.stderr)")
+        let e = try entry(r)
+        #expect(e.record?.location == .image(url: ref, pullPolicy: policy, digest: digest))
+        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
+        try veth.sendToHost(packets)
+        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= UInt64(packets))
+        return e
+    }
+
     static func entry(_ r: Shell.Result) throws -> ProgramEntry {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .iso8601
@@ -37,13 +51,7 @@ struct ImageTests {
         let registry = try TestRegistry()
         let ref = "\(registry.host)/bpfman/xdp-counter:v1"
         let digest = try Self.push(box, TestPaths.example("xdp_counter"), to: ref)
-        let r = try Self.loadXdp(box, ref, veth)
-        #expect(r.ok, "\(r.stderr)")
-        let e = try Self.entry(r)
-        #expect(e.record?.location == .image(url: ref, pullPolicy: .ifNotPresent, digest: digest))
-        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
-        try veth.sendToHost(10)
-        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= 10)
+        let e = try Self.loadAndCount(box, ref, veth, policy: .ifNotPresent, digest: digest, packets: 10)
         let table = try box.cli(["get", "\(e.kernel.id)"]).stdout
         #expect(table.contains(" Image URL:          \(ref)\n"))
         #expect(table.contains(" Image Digest:       \(digest)\n"))
@@ -96,13 +104,7 @@ struct ImageTests {
         let built = try box.cli(["image", "build", "-b", TestPaths.example("xdp_counter"), "-t", ref, "--load"])
         #expect(built.ok, "\(built.stderr)")
         let digest = built.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        let r = try Self.loadXdp(box, ref, veth, policy: "Never")
-        #expect(r.ok, "\(r.stderr)")
-        let e = try Self.entry(r)
-        #expect(e.record?.location == .image(url: ref, pullPolicy: .never, digest: digest))
-        let before = try box.counter(e, map: "xdp_stats_map", key: 0)
-        try veth.sendToHost(5)
-        #expect(try box.counter(e, map: "xdp_stats_map", key: 0) - before >= 5)
+        let e = try Self.loadAndCount(box, ref, veth, policy: .never, digest: digest, packets: 5)
         #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
 
         let other = try Sandbox()
