@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestHelpers
 
 /// Runs a command with posix_spawn and waitpid, output to a file. For commands
 /// that leave daemons behind (make run-local): Foundation's Process was seen
@@ -12,7 +13,7 @@ enum Spawn {
     }
 
     static func run(_ argv: [String], env: [String: String] = [:], outputFile: String) async throws -> Result {
-        try await Shell_offPool {
+        try await Shell.offPool {
             var environment = ProcessInfo.processInfo.environment
             for (k, v) in env { environment[k] = v }
             var actions = posix_spawn_file_actions_t()
@@ -33,11 +34,5 @@ enum Spawn {
             let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
             return Result(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), output: output)
         }
-    }
-}
-
-private func Shell_offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { cont in
-        Thread.detachNewThread { cont.resume(with: Swift.Result { try work() }) }
     }
 }
