@@ -56,8 +56,7 @@ struct ImageBuild: AsyncParsableCommand {
         let image = try ImageBuilder.build(objectPath: bytecode)
         if let dir = ociLayout { try ImageBuilder.writeLayout(image, to: dir, tag: ref.tag ?? "latest") }
         if load {
-            let bytes = FileManager.default.contents(atPath: bytecode).map { [UInt8]($0) } ?? []
-            try ImageBuilder.load(image, bytecode: bytes, into: CLIEnvironment.images().cache, as: ref)
+            do { try ImageBuilder.load(image, into: CLIEnvironment.images().cache, as: ref) } catch let e as ImageError { throw e.bpfmanError }
         }
         if push {
             let images = CLIEnvironment.images()

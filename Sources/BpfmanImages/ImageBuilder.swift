@@ -14,6 +14,8 @@ public enum ImageBuilder {
         public var configDescriptor: Descriptor
         public var layerDescriptor: Descriptor
         public var labels: [String: String]
+        /// The one file in the layer (the BPF object).
+        public var contents: [UInt8]
     }
 
     /// The `io.ebpf.programs` / `io.ebpf.maps` contents of an object file.
@@ -61,7 +63,7 @@ public enum ImageBuilder {
         let manifest = ImageManifest(schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: [layerDesc])
         let manifestBytes = [UInt8]((try? encoder.encode(manifest)) ?? Data())
         return Image(manifest: manifestBytes, manifestDigest: Digest.sha256(manifestBytes), config: configBytes, layer: layer,
-                     configDescriptor: configDesc, layerDescriptor: layerDesc, labels: labels)
+                     configDescriptor: configDesc, layerDescriptor: layerDesc, labels: labels, contents: contents)
     }
 
     /// Writes (or adds to) an OCI image layout directory, the image tagged `tag`.
@@ -87,17 +89,15 @@ public enum ImageBuilder {
     /// Puts the image into the local cache under `ref`, as a pull of it would
     /// (`bpfman image build --load`): a load with pull policy IfNotPresent or
     /// Never then finds it without a registry.
-    public static func load(_ image: Image, bytecode: [UInt8], into cache: ImageCache, as ref: ImageReference) throws {
-        let decode = { (key: String) -> [String: String] in
-            image.labels[key].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-        }
-        let bytecodeDigest = Digest.sha256(bytecode)
+    public static func load(_ image: Image, into cache: ImageCache, as ref: ImageReference) throws {
+        let bytecodeDigest = Digest.sha256(image.contents)
         try cache.put(blob: image.manifest, digest: image.manifestDigest)
         try cache.put(blob: image.config, digest: image.configDescriptor.digest)
         try cache.put(blob: image.layer, digest: image.layerDescriptor.digest)
-        try cache.put(blob: bytecode, digest: bytecodeDigest)
+        try cache.put(blob: image.contents, digest: bytecodeDigest)
         try cache.put(entry: .init(reference: "\(ref)", manifestDigest: image.manifestDigest, layerDigest: image.layerDescriptor.digest,
-                                   bytecodeDigest: bytecodeDigest, programs: decode(BytecodeLabels.programs), maps: decode(BytecodeLabels.maps)),
+                                   bytecodeDigest: bytecodeDigest, programs: try BytecodeLabels.programs(image.labels, ref),
+                                   maps: BytecodeLabels.maps(image.labels)),
                       for: ref)
     }
 
