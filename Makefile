@@ -186,19 +186,17 @@ lint: ## swift-format lint over Sources and Tests.
 test-integration: bpf ## The cluster tier: kubesim + bpfman-rpc + agent + operator as processes, kubectl as the client.
 	$(SWIFT) test $(SWIFT_TEST_FLAGS) --filter 'AgentClusterTests|OperatorClusterTests|DeploymentTests'
 
+BUNDLE_ENV = VERSION=$(VERSION) BPFMAN_OPERATOR_IMG=$(BPFMAN_OPERATOR_IMG) BPFMAN_IMG=$(BPFMAN_IMG) \
+  BPFMAN_AGENT_IMG=$(BPFMAN_AGENT_IMG) CHANNELS=$(CHANNELS) DEFAULT_CHANNEL=$(DEFAULT_CHANNEL)
+
 .PHONY: bundle
 bundle: controller-gen ## Generate bundle/ and bundle.Dockerfile (OLM registry+v1) from config/manifests, without operator-sdk.
-	@mkdir -p .build/bundle
-	hack/kustomize-render manifests $(BPFMAN_OPERATOR_IMG) $(BPFMAN_IMG) $(BPFMAN_AGENT_IMG) > .build/bundle/rendered.yaml
-	$(MANIFESTS_TOOL) bundle --version $(VERSION) --input .build/bundle/rendered.yaml \
-	  --dependencies config/manifests/dependencies.yaml --channels $(CHANNELS) $(if $(DEFAULT_CHANNEL),--default-channel $(DEFAULT_CHANNEL))
+	$(BUNDLE_ENV) hack/generate-bundle $(MANIFESTS_TOOL) .
 
 .PHONY: verify-bundle
 verify-bundle:
 	@$(SWIFT) build --product bpfman-manifests >/dev/null
-	@tmp=$$(mktemp -d) && hack/kustomize-render manifests $(BPFMAN_OPERATOR_IMG) $(BPFMAN_IMG) $(BPFMAN_AGENT_IMG) > $$tmp/rendered.yaml && \
-	  $(MANIFESTS_TOOL) bundle --version $(VERSION) --input $$tmp/rendered.yaml --dependencies config/manifests/dependencies.yaml \
-	    --channels $(CHANNELS) --out $$tmp >/dev/null && \
+	@tmp=$$(mktemp -d) && $(BUNDLE_ENV) hack/generate-bundle $(MANIFESTS_TOOL) $$tmp >/dev/null && \
 	  diff -ru $$tmp/bundle bundle && diff -u $$tmp/bundle.Dockerfile bundle.Dockerfile && rm -rf $$tmp && \
 	  echo "verify: bundle/ matches config/ (make bundle)"
 

@@ -96,17 +96,14 @@ struct DeploymentTests {
 
     @Test("the committed bundle is current (make verify-bundle) and says what OLM needs: owned CRDs, install modes, metadata keys, the kustomize Deployment")
     func bundleIsCurrentAndComplete() throws {
-        // make verify-bundle's steps with the tool this test run was built with
+        // make verify-bundle's script with the tool this test run was built with
         // (a `swift build` inside `swift test` would wait on the build lock).
         let dir = NSTemporaryDirectory() + "bundle-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let rendered = try Shell.run(root + "/hack/kustomize-render", ["manifests", "quay.io/bpfman/bpfman-operator:latest",
-                                                                       "quay.io/bpfman/bpfman:latest", "quay.io/bpfman/bpfman-agent:latest"])
-        try #require(rendered.ok, "\(rendered.stderr)")
-        try rendered.stdout.write(toFile: dir + "/rendered.yaml", atomically: true, encoding: .utf8)
-        let made = try Shell.run(TestPaths.binary("bpfman-manifests"), ["bundle", "--version", "0.5.6", "--input", dir + "/rendered.yaml",
-                                                                       "--dependencies", root + "/config/manifests/dependencies.yaml", "--out", dir])
+        let made = try Shell.run(root + "/hack/generate-bundle", [TestPaths.binary("bpfman-manifests"), dir],
+                                 env: ["VERSION": "0.5.6", "BPFMAN_OPERATOR_IMG": "quay.io/bpfman/bpfman-operator:latest",
+                                       "BPFMAN_IMG": "quay.io/bpfman/bpfman:latest", "BPFMAN_AGENT_IMG": "quay.io/bpfman/bpfman-agent:latest",
+                                       "CHANNELS": "alpha", "DEFAULT_CHANNEL": ""])
         try #require(made.ok, "\(made.stderr)")
         let diff = try Shell.run("/usr/bin/diff", ["-ru", dir + "/bundle", root + "/bundle"])
         #expect(diff.ok, "the committed bundle is not what make bundle makes now:\n\(diff.stdout)")
