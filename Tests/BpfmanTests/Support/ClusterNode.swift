@@ -6,9 +6,9 @@ import TestHelpers
 /// project's CRDs, a Node object, and for it a real `bpfman-rpc` and a real
 /// `bpfman-agent`, all over real sockets; kubectl is the client.
 final class ClusterNode: @unchecked Sendable {
-    let dir: String
-    let kubeconfig: String
-    private let sim = Process()
+    private let sim: KubeSimProcess
+    var dir: String { sim.dir }
+    var kubeconfig: String { sim.kubeconfig }
     private(set) var nodes: [NodeAgent] = []
     /// The first node's.
     var node: String { nodes[0].node }
@@ -19,15 +19,7 @@ final class ClusterNode: @unchecked Sendable {
 
     init(node: String = "node-a", labels: [String: String] = [:], internalIP: String, agentArguments: [String] = [],
          simArguments: [String] = []) async throws {
-        dir = NSTemporaryDirectory() + "cluster-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        kubeconfig = dir + "/kubeconfig"
-        sim.executableURL = URL(fileURLWithPath: TestPaths.binary("kubesim"))
-        sim.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"] + simArguments
-        sim.standardOutput = FileHandle.nullDevice
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: kubeconfig) { try await Task.sleep(for: .milliseconds(100)) }
+        sim = try await KubeSimProcess(prefix: "cluster", arguments: simArguments)
         let crds = try await kubectl(["apply", "-f", TestPaths.root + "/config/crd/bases"])
         guard crds.ok else { throw Failure("CRDs: \(crds.stderr)") }
         try await addNode(node, labels: labels, internalIP: internalIP, agentArguments: agentArguments)
@@ -93,8 +85,7 @@ final class ClusterNode: @unchecked Sendable {
 
     deinit {
         nodes.removeAll()
-        if sim.isRunning { sim.terminate(); sim.waitUntilExit() }
-        try? FileManager.default.removeItem(atPath: dir)
+        sim.stop()
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -103,7 +94,7 @@ final class ClusterNode: @unchecked Sendable {
     }
 
     func kubectl(_ args: [String], stdin: String? = nil) async throws -> Shell.Result {
-        try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig] + args, stdin: stdin)
+        try await sim.kubectl(args, stdin: stdin)
     }
 
     /// The BpfPrograms of an owner, as JSON objects.

@@ -1,19 +1,19 @@
 import Foundation
 import TestHelpers
 
-/// A `kubesim` process alone (no node, no agent), for tests that only need an
-/// API server for kubectl: deployment manifests, the bundle's examples.
+/// A `kubesim` process in a directory of its own (kubeconfig, data), for
+/// kubectl: alone for the deployment tests, under ClusterNode for the cluster tier.
 final class KubeSimProcess: @unchecked Sendable {
     let dir: String
     let kubeconfig: String
     private let process = Process()
 
-    init() async throws {
-        dir = NSTemporaryDirectory() + "kubesim-" + UUID().uuidString.prefix(8)
+    init(prefix: String = "kubesim", arguments: [String] = []) async throws {
+        dir = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         kubeconfig = dir + "/kubeconfig"
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("kubesim"))
-        process.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"]
+        process.arguments = ["--listen", "127.0.0.1:0", "--kubeconfig", kubeconfig, "--data-dir", dir + "/data"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
