@@ -118,7 +118,7 @@ fmt: ## Format Swift sources with swift-format (ships with the toolchain).
 
 GEN_DIR := Sources/BpfmanRPC/Generated
 .PHONY: generate-proto
-generate-proto: ## Regenerate the committed bpfman.v1 Swift code from proto/bpfman.proto (Debian's protoc).
+generate-proto: ## Regenerate the committed Swift code from proto/ (bpfman.v1, CRI, CSI) with Debian's protoc.
 	@mkdir -p $(GEN_DIR)
 	$(MAKE) --no-print-directory gen-proto-into OUT=$(GEN_DIR)
 
@@ -131,7 +131,7 @@ gen-proto-into:
 	  --plugin=protoc-gen-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-swift \
 	  --plugin=protoc-gen-grpc-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-grpc-swift-2 \
 	  --swift_out=Visibility=Public:$(OUT) --grpc-swift_out=Visibility=Public:$(OUT) \
-	  proto/bpfman.proto proto/cri/runtime.proto
+	  proto/bpfman.proto proto/cri/runtime.proto proto/csi/csi.proto
 
 .PHONY: manifests
 manifests: ## Write config/crd and config/rbac from the Swift API types (Sources/BpfmanAPI).

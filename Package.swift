@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "BpfmanRPC",
             dependencies: [
-                "Bpfman", "BpfmanImages",
+                "Bpfman", "BpfmanImages", "BpfKernel",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -254,6 +254,32 @@ int bpfman_ensure_mounted(const char *path, const char *fstype, uint64_t magic) 
     return 0;
 }
 
+int bpfman_mount_bpffs(const char *source, const char *path, unsigned int mode) {
+    char opts[32];
+    snprintf(opts, sizeof(opts), "mode=%o", mode & 07777);
+    return mount(source, path, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) ? -errno : 0;
+}
+
+/* A remount without MS_BIND changes the superblock: every path into this bpffs,
+   bind mounts included, then refuses write opens of its pins (EROFS). */
+int bpfman_remount_readonly(const char *path) {
+    return mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ? -errno : 0;
+}
+
+int bpfman_bind_mount(const char *from, const char *to, int readonly) {
+    if (mount(from, to, NULL, MS_BIND, NULL)) return -errno;
+    if (readonly && mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+        int e = errno;
+        umount2(to, MNT_DETACH);
+        return -e;
+    }
+    return 0;
+}
+
+int bpfman_unmount(const char *path) {
+    return umount2(path, UMOUNT_NOFOLLOW) ? -errno : 0;
+}
+
 int bpfman_raise_memlock(void) {
     struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
     return setrlimit(RLIMIT_MEMLOCK, &r) ? -errno : 0;

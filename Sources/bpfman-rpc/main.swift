@@ -18,8 +18,10 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
     var socketPath = RPCDaemon.defaultSocketPath
     @Option(name: .long, help: "Exit after this many seconds without a request; 0 never exits.")
     var timeout: UInt64 = 15
-    @Flag(name: .long, help: "Accepted for compatibility; the CSI node plugin is not part of this build.")
+    @Flag(name: .long, help: "Also serve the csi.bpfman.io CSI node plugin (maps into pods); needs KUBE_NODE_NAME.")
     var csiSupport = false
+    @Option(name: .long, help: "The CSI plugin's socket; per-volume bpffs mounts go in fs/ beside it.")
+    var csiSocket = CSINodePlugin.defaultSocketPath
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -29,18 +31,31 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "bpfman-rpc")
-        if csiSupport { logger.warning("--csi-support given: the CSI node plugin is not part of this build") }
+        let nodeName = env["KUBE_NODE_NAME"] ?? ""
+        if csiSupport && nodeName.isEmpty {
+            FileHandle.standardError.write(Data("bpfman-rpc: --csi-support needs KUBE_NODE_NAME, the name of this node (the DaemonSet sets it from spec.nodeName)\n".utf8))
+            throw ExitCode(2)
+        }
         let config = BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath)
         let manager = ProgramManager(paths: BpfmanPaths.fromEnvironment(env), config: config, logger: logger)
+        let csi = csiSupport ? CSINodePlugin(nodeID: nodeName, manager: manager,
+                                             volumesRoot: (csiSocket as NSString).deletingLastPathComponent + "/fs",
+                                             logger: Logger(label: "bpfman-rpc.csi")) : nil
         let daemon = RPCDaemon(
             options: .init(socketPath: socketPath,
                            inactivityTimeout: timeout == 0 ? nil : .seconds(timeout),
                            inheritedSocket: SocketFile.systemdSocket(environment: env)),
-            manager: manager, images: ImageManager.fromEnvironment(env, config: config), logger: logger)
-        // The daemon returning on its own (the inactivity timeout) is a clean exit.
+            manager: manager, images: ImageManager.fromEnvironment(env, config: config), logger: logger,
+            onListening: { csi?.markReady() })
+        // Either daemon returning on its own (the inactivity timeout) is a clean exit of both.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)]
+        if let csi {
+            services.append(.init(service: CSIDaemon(socketPath: csiSocket, plugin: csi, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

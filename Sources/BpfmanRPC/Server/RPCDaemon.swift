@@ -31,11 +31,16 @@ public struct RPCDaemon: Service {
     let images: ImageManager
     let logger: Logger
 
-    public init(options: Options, manager: ProgramManager, images: ImageManager, logger: Logger) {
+    /// Called once the socket accepts calls (the CSI plugin's readiness).
+    let onListening: (@Sendable () -> Void)?
+
+    public init(options: Options, manager: ProgramManager, images: ImageManager, logger: Logger,
+                onListening: (@Sendable () -> Void)? = nil) {
         self.options = options
         self.manager = manager
         self.images = images
         self.logger = logger
+        self.onListening = onListening
     }
 
     public func run() async throws {
@@ -49,42 +54,53 @@ public struct RPCDaemon: Service {
             transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: options.socketPath), transportSecurity: .plaintext)
         }
         let server = GRPCServer(transport: transport, services: [BpfmanService(manager: manager, images: images, activity: activity)])
-        let ownsSocketFile = options.inheritedSocket == nil
-        defer { if ownsSocketFile { SocketFile.remove(options.socketPath) } }
-
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.serve() }
-                if ownsSocketFile, try await server.listeningAddress != nil {
-                    try SocketFile.setMode(options.socketPath)
-                    logger.info("serving bpfman.v1", metadata: ["socket": "\(options.socketPath)"])
+        let options = self.options, logger = self.logger, onListening = self.onListening
+        try await SocketFile.serve(server, socketPath: options.inheritedSocket == nil ? options.socketPath : nil,
+                                   what: "bpfman.v1", logger: logger) {
+            onListening?()
+            // The watcher only asks for a graceful shutdown; serve() then
+            // returns once calls in flight are done.
+            guard let timeout = options.inactivityTimeout else { return }
+            while !Task.isCancelled {
+                if activity.idleFor >= timeout {
+                    logger.info("no request for \(timeout); shutting down")
+                    server.beginGracefulShutdown()
+                    return
                 }
-                // The watcher only asks for a graceful shutdown; serve() then
-                // returns once calls in flight are done.
-                let watcher = options.inactivityTimeout.map { timeout in
-                    Task {
-                        while !Task.isCancelled {
-                            if activity.idleFor >= timeout {
-                                logger.info("no request for \(timeout); shutting down")
-                                server.beginGracefulShutdown()
-                                return
-                            }
-                            try? await Task.sleep(for: .milliseconds(250))
-                        }
-                    }
-                }
-                defer { watcher?.cancel() }
-                try await group.waitForAll()
+                try? await Task.sleep(for: .milliseconds(250))
             }
-        } onGracefulShutdown: {
-            logger.info("graceful shutdown: finishing calls in flight")
-            server.beginGracefulShutdown()
         }
     }
 }
 
 /// The socket file: its directory, a stale file left by a crash, its mode.
 public enum SocketFile {
+    /// Serves `server` until a graceful shutdown of the service group, running
+    /// `whileListening` beside it once it listens. A socket file it was given
+    /// (nil for one systemd passed) gets mode 0660 and is removed at the end.
+    static func serve(_ server: GRPCServer<HTTP2ServerTransport.Posix>, socketPath: String?, what: String, logger: Logger,
+                      whileListening: @escaping @Sendable () async -> Void) async throws {
+        defer { if let socketPath { SocketFile.remove(socketPath) } }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.serve() }
+                var beside: Task<Void, Never>?
+                if try await server.listeningAddress != nil {
+                    if let socketPath {
+                        try SocketFile.setMode(socketPath)
+                        logger.info("serving \(what)", metadata: ["socket": "\(socketPath)"])
+                    }
+                    beside = Task { await whileListening() }
+                }
+                defer { beside?.cancel() }
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            logger.info("graceful shutdown: finishing \(what) calls in flight")
+            server.beginGracefulShutdown()
+        }
+    }
+
     static func prepare(_ path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

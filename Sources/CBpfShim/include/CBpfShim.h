@@ -98,6 +98,12 @@ int bpfman_ensure_mounted(const char *path, const char *fstype, uint64_t magic);
 /* Raise RLIMIT_MEMLOCK to infinity (older kernels charge BPF memory to it). */
 int bpfman_raise_memlock(void);
 
+/* Mounts for the CSI plugin's per-volume bpffs; each returns 0 or -errno. */
+int bpfman_mount_bpffs(const char *source, const char *path, unsigned int mode);
+int bpfman_remount_readonly(const char *path);
+int bpfman_bind_mount(const char *from, const char *to, int readonly);
+int bpfman_unmount(const char *path);
+
 /* gzip with zlib. *out is malloc'd (free it with bpfman_free). gunzip returns
    -EFBIG when the output would exceed max_out, -EINVAL on bad data. */
 int bpfman_gunzip(const uint8_t *in, size_t in_len, size_t max_out, uint8_t **out, size_t *out_len);
