@@ -3,7 +3,7 @@
 with raw bpf(2) calls (no libbpf, no bpftool, nothing of bpfman-swift).
 
 usage: map_reader.py PATH [ro|rw] [COUNT]
-Prints {"ok": true, "values": [...]} (COUNT reads 0.2 s apart) or
+Prints {"ok": true, "id": MAP_ID, "values": [...]} (COUNT reads 0.2 s apart) or
 {"ok": false, "errno": N, "error": TEXT} when the open fails.
 """
 import ctypes
@@ -13,7 +13,7 @@ import struct
 import sys
 import time
 
-BPF_MAP_LOOKUP_ELEM, BPF_OBJ_GET = 1, 7
+BPF_MAP_LOOKUP_ELEM, BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD = 1, 7, 15
 BPF_F_RDONLY = 1 << 3
 NR_BPF = 321  # x86_64
 libc = ctypes.CDLL(None, use_errno=True)
@@ -32,6 +32,9 @@ fd, err = bpf(BPF_OBJ_GET, struct.pack("=QII", ctypes.addressof(name), 0, BPF_F_
 if fd < 0:
     print(json.dumps({"ok": False, "errno": err, "error": os.strerror(err)}))
     sys.exit(0)
+info = ctypes.create_string_buffer(80)
+rc, err = bpf(BPF_OBJ_GET_INFO_BY_FD, struct.pack("=IIQ", fd, 80, ctypes.addressof(info)))
+map_id = struct.unpack_from("=I", info.raw, 4)[0] if rc == 0 else None
 values = []
 for i in range(count):
     key = ctypes.c_uint32(0)
@@ -46,4 +49,4 @@ for i in range(count):
         for _ in range(20):
             open("/proc/self/stat").close()
         time.sleep(0.2)
-print(json.dumps({"ok": True, "values": values}))
+print(json.dumps({"ok": True, "id": map_id, "values": values}))

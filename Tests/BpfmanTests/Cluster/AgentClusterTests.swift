@@ -1,3 +1,4 @@
+import BpfKernel
 import Bpfman
 import Foundation
 import Testing
@@ -259,6 +260,19 @@ extension AgentClusterTests {
         let user = try #require(programs.first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-sharer" })
         #expect(user.record?.mapOwnerID == owner.kernel.id)
         #expect(!Set(user.kernel.mapIDs).isDisjoint(with: Set(owner.kernel.mapIDs)), "the sharer uses the owner's map")
+
+        // A pod's csi.bpfman.io volume naming the sharer gets the shared map,
+        // found through the bpfman.io/ProgramName the agent set.
+        let csi = try CSIClient(socket: cluster.nodes[0].csiSocket, stubsIn: cluster.box.base)
+        let pod = cluster.box.base + "/pods/counter"
+        try FileManager.default.createDirectory(atPath: pod, withIntermediateDirectories: true)
+        let published = try csi.publish("csi-counter", at: pod + "/mount", program: "tp-sharer", maps: "tracepoint_stats_map", readOnly: true, group: "65534")
+        #expect(published.ok, "\(published)")
+        #expect(try MapReader.mapID(pod + "/mount/tracepoint_stats_map") == MapReader.mapID(try #require(owner.record?.mapPinPath) + "/tracepoint_stats_map"))
+        let seen = try MapReader.read(pod + "/mount/tracepoint_stats_map", count: 2)
+        #expect(seen.ok && (seen.values?[1] ?? 0) > (seen.values?[0] ?? 0), "\(seen)")
+        #expect(try csi.unpublish("csi-counter", at: pod + "/mount").ok)
+        #expect(!Mounts.current().entries.contains { $0.mountPoint.hasPrefix(pod) })
     }
 }
 

@@ -17,7 +17,6 @@ struct CSIPluginTests {
     final class Node: @unchecked Sendable {
         let box: Sandbox
         var server: RPCServerProcess
-        let stubs: String
         var csiSocket: String { box.base + "/csi/csi.sock" }
         var volumesRoot: String { box.base + "/csi/fs" }
         /// Where pods' volumes go; its subdirectories are the targets' parents, as kubelet makes them.
@@ -26,8 +25,7 @@ struct CSIPluginTests {
         init() throws {
             box = try Sandbox()
             box.extraEnv["KUBE_NODE_NAME"] = "node-a"
-            stubs = box.base + "/py"
-            try Shell.sh("mkdir -p \(stubs) \(box.base)/pods && python3 -m grpc_tools.protoc -I \(TestPaths.root)/proto --python_out=\(stubs) --grpc_python_out=\(stubs) \(TestPaths.root)/proto/csi/csi.proto")
+            try FileManager.default.createDirectory(atPath: box.base + "/pods", withIntermediateDirectories: true)
             server = try Node.start(box, csiSocket: box.base + "/csi/csi.sock")
         }
 
@@ -76,48 +74,7 @@ struct CSIPluginTests {
                          ["tracepoint", "--tracepoint", "syscalls/sys_enter_openat"])
         }
 
-        /// One result of a CSI call.
-        struct Reply: CustomStringConvertible {
-            var ok: Bool
-            var code: String
-            var details: String
-            var response: [String: Any]
-            var description: String { ok ? "OK \(response)" : "\(code): \(details)" }
-        }
-
-        func calls(_ calls: [[String: Any]], sourceLocation: SourceLocation = #_sourceLocation) throws -> [Reply] {
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: calls), as: UTF8.self)
-            let r = try Shell.run("/usr/bin/env", ["python3", TestPaths.root + "/Tests/csi/csi_client.py", stubs, csiSocket, json])
-            #expect(r.ok, "csi client failed: \(r.stderr)", sourceLocation: sourceLocation)
-            let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]], sourceLocation: sourceLocation)
-            return list.map {
-                Reply(ok: $0["ok"] as? Bool ?? false, code: $0["code"] as? String ?? "OK", details: $0["details"] as? String ?? "",
-                      response: $0["response"] as? [String: Any] ?? [:])
-            }
-        }
-
-        func call(_ service: String, _ method: String, _ request: [String: Any] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> Reply {
-            try #require(try calls([["service": service, "method": method, "request": request]], sourceLocation: sourceLocation).first,
-                         sourceLocation: sourceLocation)
-        }
-
-        /// NodePublishVolume as kubelet sends it for an inline volume.
-        func publish(_ volume: String, at target: String, program: String? = "csi-test", maps: String? = "csi_calls,csi_pid",
-                     readOnly: Bool = false, group: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Reply {
-            var context: [String: String] = [:]
-            if let program { context[CSIVolumeRequest.programKey] = program }
-            if let maps { context[CSIVolumeRequest.mapsKey] = maps }
-            var mount: [String: Any] = [:]
-            if let group { mount["volume_mount_group"] = group }
-            return try call("Node", "NodePublishVolume", [
-                "volume_id": volume, "target_path": target, "readonly": readOnly, "volume_context": context,
-                "volume_capability": ["mount": mount, "access_mode": ["mode": "SINGLE_NODE_WRITER"]],
-            ], sourceLocation: sourceLocation)
-        }
-
-        func unpublish(_ volume: String, at target: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Reply {
-            try call("Node", "NodeUnpublishVolume", ["volume_id": volume, "target_path": target], sourceLocation: sourceLocation)
-        }
+        var csi: CSIClient { get throws { try CSIClient(socket: csiSocket, stubsIn: box.base) } }
 
         /// A target whose parent exists, as kubelet prepares it.
         func target(_ pod: String) throws -> String {
@@ -133,23 +90,10 @@ struct CSIPluginTests {
         func volumeDirectories() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: volumesRoot)) ?? [] }
     }
 
-    /// What a container's process reads: raw bpf(2) in a mount namespace of its own.
-    struct Read: Decodable {
-        var ok: Bool
-        var values: [UInt64]?
-        var errno: Int32?
-    }
-
-    static func read(_ path: String, _ mode: String = "ro", count: Int = 1) throws -> Read {
-        let r = try Shell.run("/usr/bin/unshare", ["--mount", "--propagation", "private", "python3", TestPaths.root + "/Tests/csi/map_reader.py", path, mode, "\(count)"])
-        guard r.ok else { throw Shell.ShellError(command: "map_reader \(path)", result: r) }
-        return try JSONDecoder().decode(Read.self, from: Data(r.stdout.utf8))
-    }
-
     @Test("identity, capabilities and node id; unserved Node calls answer UNIMPLEMENTED")
     func identity() throws {
         let node = try Node()
-        let r = try node.calls([
+        let r = try node.csi.calls([
             ["service": "Identity", "method": "GetPluginInfo"], ["service": "Identity", "method": "GetPluginCapabilities"],
             ["service": "Identity", "method": "Probe"], ["service": "Node", "method": "NodeGetCapabilities"],
             ["service": "Node", "method": "NodeGetInfo"],
@@ -177,20 +121,20 @@ struct CSIPluginTests {
         let entry = try node.load("csi-test")
         let pinsBefore = node.box.pins()
         let rw = try node.target("pod-rw"), ro = try node.target("pod-ro")
-        var reply = try node.publish("csi-rw", at: rw, group: "2345")
+        var reply = try node.csi.publish("csi-rw", at: rw, group: "2345")
         #expect(reply.ok, "\(reply)")
-        reply = try node.publish("csi-ro", at: ro, readOnly: true)
+        reply = try node.csi.publish("csi-ro", at: ro, readOnly: true)
         #expect(reply.ok, "\(reply)")
 
         // Real openat calls (the reader's own among them) move the counter it reads.
-        let seen = try Self.read(rw + "/csi_calls", count: 3)
+        let seen = try MapReader.read(rw + "/csi_calls", count: 3)
         let values = try #require(seen.values, "read failed: errno \(seen.errno ?? 0)")
         #expect(values.count == 3 && values[0] > 0 && values[0] < values[1] && values[1] < values[2], "\(values)")
-        #expect(try Self.read(rw + "/csi_pid").ok)
-        #expect(try Self.read(rw + "/csi_calls", "rw").ok, "a read-write volume opens for writing")
+        #expect(try MapReader.read(rw + "/csi_pid").ok)
+        #expect(try MapReader.read(rw + "/csi_calls", "rw").ok, "a read-write volume opens for writing")
         // Read-only: readable, and a write open is refused by the kernel.
-        #expect(try Self.read(ro + "/csi_calls").values?.first ?? 0 > 0)
-        let write = try Self.read(ro + "/csi_calls", "rw")
+        #expect(try MapReader.read(ro + "/csi_calls").values?.first ?? 0 > 0)
+        let write = try MapReader.read(ro + "/csi_calls", "rw")
         #expect(!write.ok && write.errno == EROFS, "\(write)")
         // fsGroup: the files carry the group, mode 0660.
         for map in ["csi_calls", "csi_pid"] {
@@ -201,18 +145,36 @@ struct CSIPluginTests {
         // Only the asked maps, of this program.
         let listed = try FileManager.default.contentsOfDirectory(atPath: rw).filter { !$0.hasSuffix(".debug") }.sorted()
         #expect(listed == ["csi_calls", "csi_pid"])
-        #expect(try node.publish("csi-rw", at: rw, group: "2345").ok, "Publish again is OK (idempotent)")
+        #expect(try node.csi.publish("csi-rw", at: rw, group: "2345").ok, "Publish again is OK (idempotent)")
         #expect(node.mounts().count == 4, "two volume bpffs, two targets: \(node.mounts())")
 
         // Unpublish: no mount, no directory; the program's own pins untouched.
-        #expect(try node.unpublish("csi-rw", at: rw).ok)
-        #expect(try node.unpublish("csi-ro", at: ro).ok)
+        #expect(try node.csi.unpublish("csi-rw", at: rw).ok)
+        #expect(try node.csi.unpublish("csi-ro", at: ro).ok)
         #expect(node.mounts().isEmpty, "\(node.mounts())")
         #expect(!FileManager.default.fileExists(atPath: rw) && !FileManager.default.fileExists(atPath: ro))
         #expect(node.volumeDirectories().isEmpty)
         #expect(node.box.pins() == pinsBefore)
         #expect(try node.box.counter(entry, map: "csi_calls", key: 0) > 0)
-        #expect(try node.unpublish("csi-rw", at: rw).ok, "Unpublish of what is not there succeeds")
+        #expect(try node.csi.unpublish("csi-rw", at: rw).ok, "Unpublish of what is not there succeeds")
+    }
+
+    @Test("a program loaded twice sharing maps through its owner (two attach points): the volume holds the owner's maps")
+    func sharedMaps() throws {
+        let node = try Node()
+        let owner = try node.load("csi-shared")
+        let user = try node.load("csi-shared", extra: ["--map-owner-id", "\(owner.kernel.id)"])
+        #expect(user.record?.mapPinPath == owner.record?.mapPinPath)
+        let t = try node.target("pod")
+        #expect(try node.csi.publish("csi-s", at: t, program: "csi-shared").ok)
+        let ownerPin = try #require(owner.record?.mapPinPath) + "/csi_calls"
+        #expect(try MapReader.mapID(t + "/csi_calls") == MapReader.mapID(ownerPin))
+        // The owner unloaded first: the user keeps the maps, and so does the volume.
+        #expect(try node.box.cli(["unload", "\(owner.kernel.id)"]).ok)
+        let seen = try MapReader.read(t + "/csi_calls", count: 2)
+        #expect(seen.ok && (seen.values?[1] ?? 0) > (seen.values?[0] ?? 0), "the remaining program still counts: \(seen)")
+        #expect(try node.csi.unpublish("csi-s", at: t).ok)
+        #expect(node.mounts().isEmpty && node.volumeDirectories().isEmpty)
     }
 
     @Test("unloading the program while published: the volume's pins stay valid until Unpublish, then nothing is left")
@@ -220,14 +182,13 @@ struct CSIPluginTests {
         let node = try Node()
         let entry = try node.load("csi-test")
         let target = try node.target("pod")
-        #expect(try node.publish("csi-u", at: target).ok)
-        let shown = try Shell.sh("bpftool map show pinned \(target)/csi_calls -j")
-        let mapID = try #require((try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["id"] as? Int)
+        #expect(try node.csi.publish("csi-u", at: target).ok)
+        let mapID = try MapReader.mapID(target + "/csi_calls")
         #expect(try node.box.cli(["unload", "\(entry.kernel.id)"]).ok)
-        let after = try Self.read(target + "/csi_calls", count: 2)
+        let after = try MapReader.read(target + "/csi_calls", count: 2)
         #expect(after.ok && after.values?.count == 2, "the kernel keeps a pinned map: \(after)")
         #expect(after.values?[0] == after.values?[1], "no program counts any more")
-        #expect(try node.unpublish("csi-u", at: target).ok)
+        #expect(try node.csi.unpublish("csi-u", at: target).ok)
         #expect(node.mounts().isEmpty && node.volumeDirectories().isEmpty)
         // The last pin gone, the kernel frees the map (a moment later: RCU).
         var gone = false
@@ -244,12 +205,12 @@ struct CSIPluginTests {
         let node = try Node()
         try node.load("csi-test")
         let target = try node.target("pod")
-        #expect(try node.publish("csi-k", at: target, readOnly: true).ok)
+        #expect(try node.csi.publish("csi-k", at: target, readOnly: true).ok)
         try node.restart(kill: true)
-        let seen = try Self.read(target + "/csi_calls", count: 2)
+        let seen = try MapReader.read(target + "/csi_calls", count: 2)
         #expect(seen.ok && (seen.values?[1] ?? 0) > (seen.values?[0] ?? 0), "\(seen)")
-        #expect(try node.publish("csi-k", at: target, readOnly: true).ok, "the restarted plugin knows the volume from the mount table")
-        #expect(try node.unpublish("csi-k", at: target).ok)
+        #expect(try node.csi.publish("csi-k", at: target, readOnly: true).ok, "the restarted plugin knows the volume from the mount table")
+        #expect(try node.csi.unpublish("csi-k", at: target).ok)
         #expect(node.mounts().isEmpty && node.volumeDirectories().isEmpty && !FileManager.default.fileExists(atPath: target))
         // SIGTERM: a clean exit that removes the socket.
         #expect(node.server.terminate() == 0)
@@ -264,50 +225,50 @@ struct CSIPluginTests {
         let t = try node.target("pod")
         let file = node.pods + "/pod/file"
         FileManager.default.createFile(atPath: file, contents: Data())
-        let cases: [(Node.Reply, String, String)] = [
-            (try node.publish("v1", at: t, program: nil), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/program\"] is required"),
-            (try node.publish("v1", at: t, program: ""), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/program\"] is required"),
-            (try node.publish("v1", at: t, maps: nil), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/maps\"] is required"),
-            (try node.publish("v1", at: t, maps: ""), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/maps\"] is required"),
-            (try node.publish("v1", at: t, program: "not-loaded"), "UNAVAILABLE",
+        let cases: [(CSIClient.Reply, String, String)] = [
+            (try node.csi.publish("v1", at: t, program: nil), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/program\"] is required"),
+            (try node.csi.publish("v1", at: t, program: ""), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/program\"] is required"),
+            (try node.csi.publish("v1", at: t, maps: nil), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/maps\"] is required"),
+            (try node.csi.publish("v1", at: t, maps: ""), "INVALID_ARGUMENT", "volume_context[\"csi.bpfman.io/maps\"] is required"),
+            (try node.csi.publish("v1", at: t, program: "not-loaded"), "UNAVAILABLE",
              "no program named not-loaded is loaded on node node-a yet; waiting for bpfman-agent to load it"),
-            (try node.publish("v1", at: t, maps: "csi_calls,no_such_map"), "NOT_FOUND",
+            (try node.csi.publish("v1", at: t, maps: "csi_calls,no_such_map"), "NOT_FOUND",
              "has no map named no_such_map; its maps: csi_calls, csi_m2, csi_m3, csi_m4, csi_m5, csi_m6, csi_m7, csi_m8, csi_m9, csi_pid"),
-            (try node.publish("../../escape", at: t), "INVALID_ARGUMENT", "volume_id \"../../escape\" must not contain '/' or '..'"),
-            (try node.publish("a/b", at: t), "INVALID_ARGUMENT", "volume_id \"a/b\" must not contain '/' or '..'"),
-            (try node.publish("v1", at: t, maps: "../../maps/1/x"), "INVALID_ARGUMENT", "map name \"../../maps/1/x\" must not contain '/' or '..'"),
-            (try node.publish("v1", at: "pods/pod/mount"), "INVALID_ARGUMENT", "target_path \"pods/pod/mount\" is not an absolute path"),
-            (try node.publish("v1", at: ""), "INVALID_ARGUMENT", "target_path is required"),
-            (try node.publish("v1", at: file), "INVALID_ARGUMENT", "target_path \(file) is a regular file, not a directory"),
-            (try node.publish("v1", at: node.pods + "/no-such-pod/mount"), "FAILED_PRECONDITION", "its parent directory does not exist"),
-            (try node.publish("v1", at: t, group: "wheel"), "INVALID_ARGUMENT", "volume_mount_group \"wheel\" is not a numeric group id"),
-            (try node.unpublish("../v1", at: t), "INVALID_ARGUMENT", "volume_id \"../v1\" must not contain"),
-            (try node.unpublish("v1", at: "relative"), "INVALID_ARGUMENT", "target_path \"relative\" is not an absolute path"),
+            (try node.csi.publish("../../escape", at: t), "INVALID_ARGUMENT", "volume_id \"../../escape\" must not contain '/' or '..'"),
+            (try node.csi.publish("a/b", at: t), "INVALID_ARGUMENT", "volume_id \"a/b\" must not contain '/' or '..'"),
+            (try node.csi.publish("v1", at: t, maps: "../../maps/1/x"), "INVALID_ARGUMENT", "map name \"../../maps/1/x\" must not contain '/' or '..'"),
+            (try node.csi.publish("v1", at: "pods/pod/mount"), "INVALID_ARGUMENT", "target_path \"pods/pod/mount\" is not an absolute path"),
+            (try node.csi.publish("v1", at: ""), "INVALID_ARGUMENT", "target_path is required"),
+            (try node.csi.publish("v1", at: file), "INVALID_ARGUMENT", "target_path \(file) is a regular file, not a directory"),
+            (try node.csi.publish("v1", at: node.pods + "/no-such-pod/mount"), "FAILED_PRECONDITION", "its parent directory does not exist"),
+            (try node.csi.publish("v1", at: t, group: "wheel"), "INVALID_ARGUMENT", "volume_mount_group \"wheel\" is not a numeric group id"),
+            (try node.csi.unpublish("../v1", at: t), "INVALID_ARGUMENT", "volume_id \"../v1\" must not contain"),
+            (try node.csi.unpublish("v1", at: "relative"), "INVALID_ARGUMENT", "target_path \"relative\" is not an absolute path"),
         ]
         for (reply, code, message) in cases {
             #expect(reply.code == code && reply.details.contains(message), "expected \(code) “\(message)”, got \(reply)")
             #expect(node.mounts().isEmpty && node.volumeDirectories().isEmpty, "left behind after “\(message)”: \(node.mounts())")
             #expect(!FileManager.default.fileExists(atPath: t), "target made for “\(message)”")
         }
-        let noCapability = try node.call("Node", "NodePublishVolume", [
+        let noCapability = try node.csi.call("Node", "NodePublishVolume", [
             "volume_id": "v1", "target_path": t, "volume_context": [CSIVolumeRequest.programKey: "csi-test", CSIVolumeRequest.mapsKey: "csi_calls"]])
         #expect(noCapability.code == "INVALID_ARGUMENT" && noCapability.details == "volume_capability is required")
-        let block = try node.call("Node", "NodePublishVolume", [
+        let block = try node.csi.call("Node", "NodePublishVolume", [
             "volume_id": "v1", "target_path": t, "volume_capability": ["block": [:] as [String: Any]],
             "volume_context": [CSIVolumeRequest.programKey: "csi-test", CSIVolumeRequest.mapsKey: "csi_calls"]])
         #expect(block.code == "INVALID_ARGUMENT" && block.details.contains("volume_capability.block is not supported"))
 
         // The same target holding another volume: refused, the first untouched.
-        #expect(try node.publish("v1", at: t).ok)
-        let other = try node.publish("v2", at: t)
+        #expect(try node.csi.publish("v1", at: t).ok)
+        let other = try node.csi.publish("v2", at: t)
         #expect(other.code == "ALREADY_EXISTS" && other.details.contains("already holds volume v1, not v2"), "\(other)")
-        let wrongMode = try node.publish("v1", at: t, readOnly: true)
+        let wrongMode = try node.csi.publish("v1", at: t, readOnly: true)
         #expect(wrongMode.code == "ALREADY_EXISTS" && wrongMode.details.contains("read-write, not read-only as asked"), "\(wrongMode)")
-        let wrongUnpublish = try node.unpublish("v2", at: t)
+        let wrongUnpublish = try node.csi.unpublish("v2", at: t)
         #expect(wrongUnpublish.code == "FAILED_PRECONDITION" && wrongUnpublish.details.contains("holds volume v1, not volume v2"))
         #expect(node.volumeDirectories() == ["v1"] && node.mounts().count == 2)
-        #expect(try Self.read(t + "/csi_calls").ok)
-        #expect(try node.unpublish("v1", at: t).ok)
+        #expect(try MapReader.read(t + "/csi_calls").ok)
+        #expect(try node.csi.unpublish("v1", at: t).ok)
 
         // A failure half way (the target's parent is read-only, so it cannot be
         // made after the maps are pinned) undoes every step before it.
@@ -315,7 +276,7 @@ struct CSIPluginTests {
         try FileManager.default.createDirectory(atPath: frozen, withIntermediateDirectories: true)
         try Shell.sh("mount -t tmpfs -o ro tmpfs \(frozen)")
         defer { try? Mounts.unmount(frozen) }
-        let halfway = try node.publish("v3", at: frozen + "/mount", group: "100")
+        let halfway = try node.csi.publish("v3", at: frozen + "/mount", group: "100")
         #expect(halfway.code == "INTERNAL" && halfway.details.contains("cannot create directory \(frozen)/mount: Read-only file system"), "\(halfway)")
         #expect(node.mounts() == [frozen], "only the test's own tmpfs: \(node.mounts())")
         #expect(node.volumeDirectories().isEmpty)
@@ -370,11 +331,9 @@ struct CSIPluginTests {
         let inside = "/proc/\(p.processIdentifier)/root" + CSINodePlugin.defaultSocketPath
         try Node.waitFor(inside) { p.isRunning }
         #expect(RPCServerProcess.accepts("/proc/\(p.processIdentifier)/root" + RPCDaemon.defaultSocketPath))
-        let stubs = "/run/bpfman-test/csi-template-py"
-        try Shell.sh("mkdir -p \(stubs) && python3 -m grpc_tools.protoc -I \(TestPaths.root)/proto --python_out=\(stubs) --grpc_python_out=\(stubs) \(TestPaths.root)/proto/csi/csi.proto")
-        defer { try? FileManager.default.removeItem(atPath: stubs) }
-        let r = try Shell.run("/usr/bin/env", ["python3", TestPaths.root + "/Tests/csi/csi_client.py", stubs, inside, #"[{"service":"Node","method":"NodeGetInfo"}]"#])
-        #expect(r.stdout.contains("\"node_id\": \"node-template\""), "\(r.stdout) \(r.stderr)")
+        let box = try Sandbox()
+        let info = try CSIClient(socket: inside, stubsIn: box.base).call("Node", "NodeGetInfo")
+        #expect(info.response["node_id"] as? String == "node-template", "\(info)")
         p.terminate()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")

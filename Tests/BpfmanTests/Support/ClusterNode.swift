@@ -146,7 +146,9 @@ final class NodeAgent: @unchecked Sendable {
     init(node: String, dir: String, kubeconfig: String, arguments: [String]) throws {
         self.node = node
         box = try Sandbox()
-        rpc = try RPCServerProcess(box)
+        // As the DaemonSet runs it: the CSI node plugin beside bpfman.v1.
+        box.extraEnv["KUBE_NODE_NAME"] = node
+        rpc = try RPCServerProcess(box, arguments: Self.rpcArguments(box))
         agentLog = "\(dir)/agent-\(node).log"
         metricsPort = Self.freePort()
         FileManager.default.createFile(atPath: agentLog, contents: nil)
@@ -169,7 +171,13 @@ final class NodeAgent: @unchecked Sendable {
 
     /// Stops bpfman-rpc (SIGTERM); `startRPC` brings a new one up on the same socket.
     func stopRPC() { rpc.terminate() }
-    func startRPC() throws { rpc = try RPCServerProcess(box, socketPath: rpc.socketPath) }
+    func startRPC() throws { rpc = try RPCServerProcess(box, socketPath: rpc.socketPath, arguments: Self.rpcArguments(box)) }
+
+    var csiSocket: String { box.base + "/csi/csi.sock" }
+
+    static func rpcArguments(_ box: Sandbox) -> [String] {
+        ["--timeout", "0", "--csi-support", "--csi-socket", box.base + "/csi/csi.sock"]
+    }
 
     /// SIGTERM to the agent; its exit status.
     func stopAgent() -> Int32 {
