@@ -109,6 +109,8 @@ let package = Package(
             dependencies: [
                 "Bpfman", "BpfKernel", "BpfmanRPC", "BpfmanImages",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
         ),
         // Our own Kubernetes REST/watch client (no generated SDK).

@@ -6,6 +6,8 @@ import Bpfman
 import BpfmanImages
 import BpfmanRPC
 import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
 import Logging
 
 let runs = Int(ProcessInfo.processInfo.environment["BENCH_RUNS"] ?? "") ?? 15
@@ -208,8 +210,10 @@ let rpcBinary = ProcessInfo.processInfo.environment["BPFMAN_RPC_BIN"] ?? root + 
 let socket = base + "/bench.sock"
 let server = Process()
 server.executableURL = URL(fileURLWithPath: rpcBinary)
-server.arguments = ["--socket-path", socket, "--timeout", "0"]
+let csiSocket = base + "/csi/csi.sock"
+server.arguments = ["--socket-path", socket, "--timeout", "0", "--csi-support", "--csi-socket", csiSocket]
 var serverEnv = ProcessInfo.processInfo.environment
+serverEnv["KUBE_NODE_NAME"] = "bench"
 serverEnv["BPFMAN_BPFFS_ROOT"] = paths.bpffsRoot
 serverEnv["BPFMAN_STATE_DIR"] = paths.stateDir
 serverEnv["RUST_LOG"] = "error"
@@ -263,10 +267,63 @@ let figures = try await BpfmanClient.withClient(socketPath: socket) { client -> 
         String(format: "List with 100 bpfman programs loaded: %.2f ms round trip", median(listTimes)),
     ]
 }
-server.terminate()
-server.waitUntilExit()
 say("\nthrough bpfman-rpc (unix socket, same machine), median of \(runs):")
 for f in figures { print("  " + f) }
+
+// ---- CSI: NodePublishVolume / NodeUnpublishVolume of 1 and 10 maps ----
+do {
+    let csiRuns = 20
+    var mapsRequest = tpBase
+    mapsRequest.bytecode.file = bpf + "/testdata/csi_maps.bpf.o"
+    mapsRequest.name = "csi_openat"
+    mapsRequest.metadata = ["bpfman.io/ProgramName": "bench-maps"]
+    let mapsLoad = mapsRequest
+    let tenMaps = ["csi_calls", "csi_pid"] + (2...9).map { "csi_m\($0)" }
+    let pods = base + "/pods"
+    try FileManager.default.createDirectory(atPath: pods, withIntermediateDirectories: true)
+    let lines = try await BpfmanClient.withClient(socketPath: socket) { client -> [String] in
+        let id = try await client.load(mapsLoad).kernelInfo.id
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: csiSocket), transportSecurity: .plaintext)
+        let grpc = GRPCClient(transport: transport)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await grpc.runConnections() }
+            defer { grpc.beginGracefulShutdown() }
+            let node = Csi_V1_Node.Client(wrapping: grpc)
+            var out: [String] = []
+            for maps in [["csi_calls"], tenMaps] {
+                var publish: [Double] = [], unpublish: [Double] = []
+                for i in 0..<csiRuns {
+                    var p = Csi_V1_NodePublishVolumeRequest()
+                    p.volumeID = "bench-\(i)"
+                    p.targetPath = pods + "/mount-\(i)"
+                    p.volumeCapability.mount = .init()
+                    p.volumeCapability.mount.volumeMountGroup = "2000"
+                    p.readonly = true
+                    p.volumeContext = [CSIVolumeRequest.programKey: "bench-maps", CSIVolumeRequest.mapsKey: maps.joined(separator: ",")]
+                    var u = Csi_V1_NodeUnpublishVolumeRequest()
+                    u.volumeID = p.volumeID
+                    u.targetPath = p.targetPath
+                    let start = ContinuousClock.now
+                    _ = try await node.nodePublishVolume(p)
+                    let published = ContinuousClock.now
+                    _ = try await node.nodeUnpublishVolume(u)
+                    publish.append(ms(published - start))
+                    unpublish.append(ms(ContinuousClock.now - published))
+                }
+                out.append(String(format: "%2d map%@: NodePublishVolume %.2f ms   NodeUnpublishVolume %.2f ms",
+                                  maps.count, maps.count == 1 ? " " : "s", median(publish), median(unpublish)))
+            }
+            try await client.unload(id: id)
+            return out
+        }
+    }
+    say("\nCSI node plugin over its unix socket (read-only, with fsGroup), median of 20:")
+    for l in lines { say("  " + l) }
+} catch {
+    say("CSI figures failed: \(error)")
+}
+server.terminate()
+server.waitUntilExit()
 
 func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
 
@@ -294,7 +351,10 @@ registry.standardOutput = FileHandle.nullDevice
 registry.standardError = FileHandle.nullDevice
 try registry.run()
 defer { if registry.isRunning { registry.terminate(); registry.waitUntilExit() } }
-for _ in 0..<100 where sh("python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", \(registryPort)), 1)'").0 != 0 {
+// (a `while`: the check spawns a process, too dear to run for every remaining iteration)
+var registryWaits = 0
+while registryWaits < 100, sh("python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", \(registryPort)), 1)'").0 != 0 {
+    registryWaits += 1
     usleep(100_000)
 }
 let imageRef = "127.0.0.1:\(registryPort)/bench/tracepoint:v1"
