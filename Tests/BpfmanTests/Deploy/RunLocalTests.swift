@@ -1,3 +1,4 @@
+import BpfKernel
 import Foundation
 import Testing
 import TestHelpers
@@ -30,11 +31,12 @@ struct RunLocalTests {
         let commands = started.output.split(separator: "\n").filter { $0.hasPrefix("$ ") }.map { String($0.dropFirst(2)) }
         let apply = try #require(commands.firstIndex { $0.contains("apply -f config/samples/bpfman.io_v1alpha1_xdp_pass_xdpprogram.yaml") })
         let counters = try #require(commands.firstIndex { $0.contains("counters") }, "run-local prints a counter command")
+        let volume = try #require(commands.firstIndex { $0.contains("run-local volume") }, "run-local prints a CSI volume command")
         let delete = try #require(commands.firstIndex { $0.contains("kubectl delete") })
-        #expect(apply < counters && counters < delete)
+        #expect(apply < counters && counters < volume && volume < delete)
 
         // Run them as printed, in the clone, one shell.
-        let script = (["set -e", "cd '\(clone)'"] + commands[...counters]).joined(separator: "\n")
+        let script = (["set -e", "cd '\(clone)'"] + commands[...volume]).joined(separator: "\n")
         let tried = try await Shell.runAsync("/bin/bash", ["-c", script])
         print(tried.stdout)
         #expect(tried.ok, "\(tried.stdout)\n\(tried.stderr)")
@@ -43,6 +45,11 @@ struct RunLocalTests {
         let line = try #require(tried.stdout.split(separator: "\n").first { $0.contains("xdp_stats_map") }, "the counters show the XDP sample's map")
         let packets = Int(line.firstMatch(of: /\[0\]=(\d+)/)?.1 ?? "") ?? 0
         #expect(packets >= 5, "the XDP sample counted \(packets) packets: \(line)")
+        // The pod's view of the same map through its csi.bpfman.io volume.
+        let podView = try #require(tried.stdout.split(separator: "\n").first { $0.hasPrefix("read from a mount namespace of its own:") },
+                                   "the volume command reads the published map")
+        #expect((Int(podView.firstMatch(of: /\[0\]=(\d+)/)?.1 ?? "") ?? 0) >= packets, "\(podView)")
+        #expect(Mounts.current().entries.contains { $0.mountPoint.hasPrefix(clone + "/.run-local/pods/") && $0.source.hasPrefix("bpfman-csi:") })
         let ids = tried.stdout.matches(of: /program (\d+)/).map { String($0.1) }
         #expect(!ids.isEmpty)
         let deleted = try await Shell.runAsync("/bin/bash", ["-c", (["set -e", "cd '\(clone)'", commands[0], commands[delete]]).joined(separator: "\n")])
