@@ -1,5 +1,6 @@
 import BpfKernel
 import Bpfman
+import Foundation
 import Glibc
 
 /// Observes the node for a volume and carries out `CSIPlan` steps. A step
@@ -37,14 +38,7 @@ struct CSIExecutor {
 
     /// The map names pinned in a program's map directory.
     static func maps(in directory: String) -> [String] {
-        guard let d = opendir(directory) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
 
     func run(_ steps: [CSIPlan.Step], volume r: CSIVolumeRequest) throws(BpfmanError) {
