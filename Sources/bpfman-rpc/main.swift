@@ -16,7 +16,7 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Socket to serve on (a systemd-passed socket is used instead when present).")
     var socketPath = RPCDaemon.defaultSocketPath
-    @Option(name: .long, help: "Exit after this many seconds without a request; 0 never exits.")
+    @Option(name: .long, help: "Exit after this many seconds without a request; 0 never exits (nor does --csi-support: kubelet calls the plugin at any time).")
     var timeout: UInt64 = 15
     @Flag(name: .long, help: "Also serve the csi.bpfman.io CSI node plugin (maps into pods); needs KUBE_NODE_NAME.")
     var csiSupport = false
@@ -43,11 +43,11 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
                                              logger: Logger(label: "bpfman-rpc.csi")) : nil
         let daemon = RPCDaemon(
             options: .init(socketPath: socketPath,
-                           inactivityTimeout: timeout == 0 ? nil : .seconds(timeout),
+                           inactivityTimeout: timeout == 0 || csiSupport ? nil : .seconds(timeout),
                            inheritedSocket: SocketFile.systemdSocket(environment: env)),
             manager: manager, images: ImageManager.fromEnvironment(env, config: config), logger: logger,
             onListening: { csi?.markReady() })
-        // Either daemon returning on its own (the inactivity timeout) is a clean exit of both.
+        // The bpfman daemon returning on its own (the inactivity timeout) is a clean exit of both.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: daemon, successTerminationBehavior: .gracefullyShutdownGroup)]
         if let csi {

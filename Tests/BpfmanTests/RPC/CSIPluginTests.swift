@@ -339,6 +339,19 @@ struct CSIPluginTests {
         #expect(p.terminationStatus == 0, "\(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
     }
 
+    @Test("--csi-support outlives the inactivity timeout: kubelet may call at any time")
+    func noInactivityExit() throws {
+        let box = try Sandbox()
+        box.extraEnv["KUBE_NODE_NAME"] = "node-a"
+        let sock = box.base + "/csi/csi.sock"
+        let server = try RPCServerProcess(box, arguments: ["--timeout", "1", "--csi-support", "--csi-socket", sock])
+        try Node.waitFor(sock) { server.process.isRunning }
+        sleep(3)
+        #expect(server.process.isRunning, "exited: \(server.log())")
+        #expect(try CSIClient(socket: sock, stubsIn: box.base).call("Identity", "Probe").response["ready"] as? Bool == true)
+        #expect(server.terminate() == 0)
+    }
+
     @Test("--csi-support without KUBE_NODE_NAME is a clear start-up error")
     func needsNodeName() throws {
         let box = try Sandbox()
