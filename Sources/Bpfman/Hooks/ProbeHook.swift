@@ -99,8 +99,14 @@ enum UprobeTarget {
         }
         if target.contains("/") {
             let path = root + (target.hasPrefix("/") ? target : "/" + target)
-            guard FileManager.default.fileExists(atPath: path) else {
+            let head: [UInt8]
+            do {
+                head = try RegularFile.head(path, what: "uprobe target")
+            } catch let e as BpfmanError where e.kind == .notFound && !place.isEmpty {
                 throw BpfmanError.notFound("uprobe target \(target) does not exist\(place)")
+            }
+            guard head == RegularFile.elfMagic else {
+                throw BpfmanError.invalid("uprobe target \(target)\(place) is not an ELF executable or library")
             }
             return path
         }
@@ -116,8 +122,6 @@ enum UprobeTarget {
     }
 
     static func isELF(_ path: String) -> Bool {
-        guard let h = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? h.close() }
-        return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
+        (try? RegularFile.head(path, what: "library")) == RegularFile.elfMagic
     }
 }
