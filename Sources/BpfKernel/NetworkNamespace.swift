@@ -14,6 +14,12 @@ public enum NetworkNamespace {
         return try body()
     }
 
+    /// Whether `path` is a namespace file (nsfs: /proc/PID/ns/net or a bind
+    /// mount of one such as /var/run/netns/NAME); asked without opening it.
+    public static func isNamespaceFile(_ path: String) -> Bool {
+        bpfman_is_nsfs(path) == 1
+    }
+
     /// Identifies a namespace by its inode (0 when the path does not exist).
     public static func inode(_ path: String?) -> UInt64 {
         bpfman_netns_inode(path ?? "/proc/self/ns/net")

@@ -218,7 +218,7 @@ int bpfman_link_info_by_fd(int fd, struct bpfman_link_info *out) {
 int bpfman_netns_enter(const char *path) {
     int previous = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
     if (previous < 0) return -errno;
-    int target = open(path, O_RDONLY | O_CLOEXEC);
+    int target = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (target < 0) {
         int e = errno;
         close(previous);
@@ -278,6 +278,11 @@ int bpfman_bind_mount(const char *from, const char *to, int readonly) {
 
 int bpfman_unmount(const char *path) {
     return umount2(path, UMOUNT_NOFOLLOW) ? -errno : 0;
+}
+
+int bpfman_is_nsfs(const char *path) {
+    struct statfs sf;
+    return statfs(path, &sf) == 0 && (uint64_t)sf.f_type == 0x6e736673 ? 1 : 0;
 }
 
 int bpfman_raise_memlock(void) {

@@ -6,6 +6,9 @@ enum InterfaceResolver {
         if let netns, !Pins.exists(netns) {
             throw BpfmanError.notFound("network namespace \(netns) does not exist")
         }
+        if let netns, !NetworkNamespace.isNamespaceFile(netns) {
+            throw BpfmanError.invalid("network namespace \(netns) is not a network namespace: name a bind mount such as /var/run/netns/NAME or /proc/PID/ns/net")
+        }
         let index = try NetworkNamespace.run(netns) { NetworkNamespace.interfaceIndex(iface) }
         guard let index else {
             let where_ = netns.map { " in network namespace \($0)" } ?? ""

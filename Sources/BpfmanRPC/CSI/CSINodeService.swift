@@ -68,15 +68,11 @@ public struct CSINodeService: Csi_V1_Node.SimpleServiceProtocol {
     }
 
     private static func checked<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as BpfmanError { throw RPCError(code: BpfmanService.code(e.kind), message: e.message) }
+        do { return try body() } catch { throw BpfmanService.status(for: error) }
     }
 
     /// Mounts and pins block: they run on NIO's blocking pool.
     private static func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
-        do {
-            try await NIOThreadPool.singleton.runIfActive(body)
-        } catch let e as BpfmanError {
-            throw RPCError(code: BpfmanService.code(e.kind), message: e.message)
-        }
+        do { try await NIOThreadPool.singleton.runIfActive(body) } catch { throw BpfmanService.status(for: error) }
     }
 }

@@ -1,6 +1,7 @@
 import Bpfman
 import BpfmanImages
 import GRPCCore
+import Logging
 import NIOPosix
 
 /// The bpfman.v1 service: a thin layer over the core. Core calls block
@@ -21,8 +22,21 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
     private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         activity?.begin()
         defer { activity?.end() }
-        do { return try await body() } catch let e as BpfmanError {
-            throw RPCError(code: Self.code(e.kind), message: e.message)
+        do { return try await body() } catch { throw Self.status(for: error) }
+    }
+
+    /// The status a client sees for an error: a core error's code and message;
+    /// anything else (a kernel call no check caught first) INTERNAL with what
+    /// failed, logged, never gRPC's bare "unknown error".
+    static func status(for error: any Error) -> any Error {
+        switch error {
+        case let e as BpfmanError:
+            return RPCError(code: code(e.kind), message: e.message)
+        case is RPCError, is CancellationError:
+            return error
+        default:
+            Logger(label: "bpfman-rpc").error("request failed with an unexpected error", metadata: ["error": "\(error)"])
+            return RPCError(code: .internalError, message: "\(error)")
         }
     }
 
@@ -51,9 +65,7 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
     }
 
     private func convert<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as BpfmanError {
-            throw RPCError(code: Self.code(e.kind), message: e.message)
-        }
+        do { return try body() } catch { throw Self.status(for: error) }
     }
 
     public func load(request: Bpfman_V1_LoadRequest, context: ServerContext) async throws -> Bpfman_V1_LoadResponse {

@@ -97,6 +97,8 @@ int bpfman_ensure_mounted(const char *path, const char *fstype, uint64_t magic);
 
 /* Raise RLIMIT_MEMLOCK to infinity (older kernels charge BPF memory to it). */
 int bpfman_raise_memlock(void);
+/* 1 when path is on nsfs (a namespace file), else 0; never opens it. */
+int bpfman_is_nsfs(const char *path);
 
 /* Mounts for the CSI plugin's per-volume bpffs; each returns 0 or -errno. */
 int bpfman_mount_bpffs(const char *source, const char *path, unsigned int mode);

@@ -78,6 +78,8 @@ struct BadInputTests {
                  message: ["program 4000000003 does not exist or was not loaded by bpfman"]),
             Case(description: "netns that does not exist", args: load(xdp, "xdp_stats", ["xdp", "-i", "eth0", "-p", "5", "-n", "/var/run/netns/bpfman-none"]),
                  message: ["network namespace /var/run/netns/bpfman-none does not exist"]),
+            Case(description: "netns path that is no network namespace", args: load(xdp, "xdp_stats", ["xdp", "-i", "eth0", "-p", "5", "-n", notELF]),
+                 message: ["network namespace \(notELF) is not a network namespace"]),
             Case(description: "unload of an unknown id", args: ["unload", "4000000001"],
                  message: ["program 4000000001 does not exist or was not loaded by bpfman"]),
             Case(description: "get of an unknown id", args: ["get", "4000000002"], message: ["program 4000000002 does not exist"]),

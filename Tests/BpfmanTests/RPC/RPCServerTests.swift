@@ -155,6 +155,8 @@ struct RPCServerTests {
                 ("verifier", await load { $0.bytecode.file = TestPaths.testdata("bad_verifier.bpf.o"); $0.name = "bad_prog" },
                  .invalidArgument, "invalid access to packet"),
                 ("unknown interface", await load { $0.attach.xdpAttachInfo.iface = "eno1235" }, .notFound, "interface \"eno1235\" not found"),
+                ("netns path that is no netns", await load { $0.attach.xdpAttachInfo.netns = TestPaths.example("xdp_counter") }, .invalidArgument,
+                 "network namespace \(TestPaths.example("xdp_counter")) is not a network namespace"),
                 ("bad proceed-on", await load { $0.attach.xdpAttachInfo.proceedOn = [77] }, .invalidArgument, "proceed_on value 77 is not valid"),
                 ("bad global", await load { $0.globalData = ["NOPE": Data([1])] }, .invalidArgument, "global variable NOPE not found"),
                 ("unknown map owner", await load { $0.mapOwnerID = 4_000_000_000 }, .notFound, "map owner program 4000000000"),
