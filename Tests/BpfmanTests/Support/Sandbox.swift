@@ -22,6 +22,11 @@ final class Sandbox: @unchecked Sendable {
         if let m = try? manager(), let entries = try? m.list() {
             for e in entries { try? m.unload(id: e.kernel.id) }
         }
+        // Whatever else is mounted below the sandbox (CSI volumes a failed test
+        // left published), topmost first, then its own bpffs.
+        for m in Mounts.current().entries.reversed() where m.mountPoint.hasPrefix(base + "/") && m.mountPoint != paths.bpffsRoot {
+            try? Mounts.unmount(m.mountPoint)
+        }
         _ = try? Shell.run("/bin/umount", [paths.bpffsRoot])
         try? FileManager.default.removeItem(atPath: base)
     }
