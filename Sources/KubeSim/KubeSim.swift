@@ -65,7 +65,8 @@ public final class KubeSim: Sendable {
             persistence = p
         }
         let faults = FaultInjector()
-        let adminToken = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // Kept in the data dir: a restarted kubesim accepts the kubeconfigs it wrote before.
+        let adminToken = try options.dataDir.map { try Self.persistentToken(directory: $0) } ?? Self.newToken()
         var tokens = options.tokens
         tokens[adminToken] = "kubesim-admin"
         var ca: CertificateAuthority? = nil
@@ -97,6 +98,23 @@ public final class KubeSim: Sendable {
         sim.boundPort.withLockedValue { $0 = port }
         persistence?.startFlushing()
         return sim
+    }
+
+    static func newToken() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+
+    /// The admin token stored in `<directory>/admin-token` (0600), made on first use.
+    static func persistentToken(directory: String) throws -> String {
+        let path = directory + "/admin-token"
+        if let data = FileManager.default.contents(atPath: path) {
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if token.count >= 32, token.allSatisfy(\.isHexDigit) { return token }
+        }
+        let token = newToken()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        return token
     }
 
     /// Stops serving (open connections are closed) and saves state if it has a data dir.

@@ -54,7 +54,7 @@ struct FaultAndScaleTests {
     @Test func restartKeepsStateAndDropsConnections() async throws {
         let dataDir = NSTemporaryDirectory() + "kubesim-data-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        try await SimHarness.with({ $0.dataDir = dataDir }) { h in
+        let firstToken = try await SimHarness.with({ $0.dataDir = dataDir }) { h -> String in
             let kr1 = try await h.kubectl(["apply", "-f", "-"], stdin: Fixtures.crd)
             #expect(kr1.ok)
             let c = try await h.request(.POST, Fixtures.xdpPath, body: Fixtures.xdpJSON("keep-me"))
@@ -72,9 +72,14 @@ struct FaultAndScaleTests {
             let after = try await h.request(.GET, Fixtures.xdpPath + "/keep-me")
             #expect(after.status == 200 && after.body["metadata"]?["uid"] == c.body["metadata"]?["uid"])
             #expect(h.sim.store.currentResourceVersion == rvBefore)
+            return h.sim.adminToken
         }
-        // A new kubesim on the same data dir has the CRD and the object.
+        let tokenMode = try FileManager.default.attributesOfItem(atPath: dataDir + "/admin-token")[.posixPermissions] as? Int
+        #expect(tokenMode == 0o600)
+        // A new kubesim on the same data dir has the CRD and the object, and the
+        // same admin token: kubeconfigs written before keep working.
         try await SimHarness.with({ $0.dataDir = dataDir }) { h in
+            #expect(h.sim.adminToken == firstToken)
             let r = try await h.request(.GET, Fixtures.xdpPath + "/keep-me")
             #expect(r.status == 200 && r.body["spec"]?["priority"] == 50, "\(r.body.text)")
             let next = try await h.request(.POST, Fixtures.xdpPath, body: Fixtures.xdpJSON("next"))

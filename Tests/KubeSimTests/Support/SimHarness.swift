@@ -34,10 +34,13 @@ final class SimHarness: Sendable {
     }
 
     /// Runs a test body against a fresh kubesim and always shuts it down.
-    static func with(_ configure: (inout KubeSim.Options) -> Void = { _ in }, _ body: (SimHarness) async throws -> Void) async throws {
+    @discardableResult
+    static func with<T>(_ configure: (inout KubeSim.Options) -> Void = { _ in }, _ body: (SimHarness) async throws -> T) async throws -> T {
         let h = try await start(configure: configure)
-        do { try await body(h) } catch { await h.shutdown(); throw error }
+        let result: T
+        do { result = try await body(h) } catch { await h.shutdown(); throw error }
         await h.shutdown()
+        return result
     }
 
     private init(sim: KubeSim, dir: String, kubeconfig: String, http: HTTPClient) {
