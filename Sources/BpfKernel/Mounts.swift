@@ -1,4 +1,5 @@
 import CBpfShim
+import Foundation
 import Glibc
 
 /// The mount calls the CSI plugin makes: a bpffs of its own per volume, made
@@ -31,13 +32,6 @@ public enum Mounts {
 
     /// This process's mount table, read now.
     public static func current() -> MountTable {
-        guard let f = fopen("/proc/self/mountinfo", "r") else { return MountTable(entries: []) }
-        defer { fclose(f) }
-        var text = ""
-        var buf = [CChar](repeating: 0, count: 4096)
-        while fgets(&buf, Int32(buf.count), f) != nil {
-            text += String(cString: buf)
-        }
-        return MountTable(mountinfo: text)
+        MountTable(mountinfo: (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
     }
 }

@@ -1,3 +1,4 @@
+import BpfKernel
 import Glibc
 
 /// Reads the first bytes of a file a request names, only if it is a regular
@@ -28,15 +29,7 @@ enum RegularFile {
 
     /// What a file of this mode is when it is not a regular file.
     static func kind(_ mode: mode_t) -> String? {
-        switch mode & S_IFMT {
-        case S_IFREG: nil
-        case S_IFDIR: "a directory"
-        case S_IFIFO: "a FIFO (named pipe)"
-        case S_IFSOCK: "a socket"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        default: "not a regular file"
-        }
+        mode & S_IFMT == S_IFREG ? nil : FileKind.describe(mode)
     }
 
     static func failure(_ path: String, what: String, errno e: Int32) -> BpfmanError {

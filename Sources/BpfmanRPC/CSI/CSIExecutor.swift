@@ -25,15 +25,7 @@ struct CSIExecutor {
     static func state(_ path: String) -> CSIPlan.PathState {
         var st = stat()
         guard lstat(path, &st) == 0 else { return .missing }
-        switch st.st_mode & S_IFMT {
-        case S_IFDIR: return .directory
-        case S_IFREG: return .other("a regular file")
-        case S_IFLNK: return .other("a symbolic link")
-        case S_IFSOCK: return .other("a socket")
-        case S_IFIFO: return .other("a FIFO")
-        case S_IFCHR, S_IFBLK: return .other("a device")
-        default: return .other("not a directory")
-        }
+        return st.st_mode & S_IFMT == S_IFDIR ? .directory : .other(FileKind.describe(st.st_mode))
     }
 
     /// The map names pinned in a program's map directory.
@@ -61,8 +53,8 @@ struct CSIExecutor {
             case .unmountStaleVolume, .unmountVolume:
                 try Mounts.unmount(dir)
             case .createVolumeDirectory:
-                try Self.makeDirectory(volumesRoot, parents: true)
-                try Self.makeDirectory(dir, parents: false)
+                try FileManager.default.createDirectory(atPath: volumesRoot, withIntermediateDirectories: true)
+                try Self.makeDirectory(dir)
             case .mountVolume(let source, let groupOnly):
                 // With a group, only root and that group may enter.
                 try Mounts.mountBpffs(source: source, at: dir, mode: groupOnly ? 0o750 : 0o755)
@@ -75,7 +67,7 @@ struct CSIExecutor {
             case .remountVolumeReadOnly:
                 try Mounts.remountReadOnly(dir)
             case .createTarget:
-                try Self.makeDirectory(r.targetPath, parents: false)
+                try Self.makeDirectory(r.targetPath)
             case .bindTarget(let readOnly):
                 try Mounts.bind(dir, onto: r.targetPath, readOnly: readOnly)
             case .unmountTarget:
@@ -111,12 +103,9 @@ struct CSIExecutor {
         }
     }
 
-    static func makeDirectory(_ path: String, parents: Bool) throws(BpfmanError) {
-        if parents, state(path) == .directory { return }
-        if parents, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try makeDirectory(String(path[..<slash]), parents: true)
-        }
-        if mkdir(path, 0o750) != 0 && !(parents && errno == EEXIST) {
+    /// One new directory (its parent must exist), so an undo removes exactly what was made.
+    static func makeDirectory(_ path: String) throws(BpfmanError) {
+        if mkdir(path, 0o750) != 0 {
             throw BpfmanError(.internal, "cannot create directory \(path): \(String(cString: strerror(errno)))")
         }
     }

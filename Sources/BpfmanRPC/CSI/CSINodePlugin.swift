@@ -40,13 +40,12 @@ public final class CSINodePlugin: Sendable {
             }
             let program = try CSIPlan.choose(program: r.program, candidates: try candidates(r.program), node: nodeID)
             let available = CSIExecutor.maps(in: program.mapPinPath)
-            let decision = try CSIPlan.publish(r, observed, program: program, available: available,
-                                               volumeDirectory: executor.volumeDirectory(r.volume.volumeID))
-            guard case .publish(let mapDirectory, let steps) = decision else { return }
+            let steps = try CSIPlan.publish(r, observed, program: program, available: available,
+                                            volumeDirectory: executor.volumeDirectory(r.volume.volumeID))
             try executor.run(steps, volume: r.volume)
             logger.info("published volume", metadata: [
                 "volume": "\(r.volume.volumeID)", "target": "\(r.volume.targetPath)", "program": "\(r.program)",
-                "id": "\(program.id)", "maps": "\(r.maps.joined(separator: ","))", "from": "\(mapDirectory)",
+                "id": "\(program.id)", "maps": "\(r.maps.joined(separator: ","))", "from": "\(program.mapPinPath)",
                 "readonly": "\(r.readOnly)", "group": "\(r.group.map(String.init) ?? "-")"])
         }
     }

@@ -58,14 +58,14 @@ public enum CSIPlan {
         case removeVolumeDirectory
     }
 
-    public enum PublishDecision: Sendable, Equatable {
-        /// The target already holds this volume as asked: nothing to do.
-        case alreadyPublished
-        case publish(mapDirectory: String, steps: [Step])
-    }
-
     /// The mount source that marks a volume's bpffs (and every bind of it).
-    public static func source(volumeID: String) -> String { "bpfman-csi:\(volumeID)" }
+    public static func source(volumeID: String) -> String { sourcePrefix + volumeID }
+    static let sourcePrefix = "bpfman-csi:"
+
+    /// The volume a mount of ours holds (nil for anyone else's mount).
+    static func volumeID(of m: MountTable.Entry) -> String? {
+        m.source.hasPrefix(sourcePrefix) ? String(m.source.dropFirst(sourcePrefix.count)) : nil
+    }
 
     /// The first of two phases: whether the target is usable before any
     /// program lookup, so that a retried Publish of a mounted volume succeeds
@@ -74,8 +74,8 @@ public enum CSIPlan {
         let target = r.volume.targetPath
         if let m = o.targetMount {
             guard m.source == source(volumeID: r.volume.volumeID) else {
-                if m.source.hasPrefix("bpfman-csi:") {
-                    throw BpfmanError(.alreadyExists, "target_path \(target) already holds volume \(m.source.dropFirst("bpfman-csi:".count)), not \(r.volume.volumeID)")
+                if let other = volumeID(of: m) {
+                    throw BpfmanError(.alreadyExists, "target_path \(target) already holds volume \(other), not \(r.volume.volumeID)")
                 }
                 throw BpfmanError(.alreadyExists, "target_path \(target) is already a mount of \(m.fsType) \(m.source); csi.bpfman.io mounts only onto an unused directory")
             }
@@ -95,20 +95,20 @@ public enum CSIPlan {
     }
 
     /// Which program's maps a volume gets. Several programs may carry the name
-    /// (one per attach point); those sharing maps through a map owner are one
-    /// group, and with several groups the one of the longest-loaded program
-    /// serves, so the choice stays the same from call to call.
+    /// (one per attach point): the longest-loaded one's serve, so the choice
+    /// stays the same from call to call; where they share maps through a map
+    /// owner, those are the shared maps whichever it is.
     public static func choose(program: String, candidates: [Candidate], node: String) throws(BpfmanError) -> Candidate {
         guard let first = candidates.min(by: { $0.id < $1.id }) else {
             throw BpfmanError(.unavailable, "volume_context[\"\(CSIVolumeRequest.programKey)\"]: no program named \(program) is loaded on node \(node) yet; waiting for bpfman-agent to load it (the CO retries)")
         }
-        return candidates.filter { $0.mapGroup == first.mapGroup }.min(by: { $0.id < $1.id }) ?? first
+        return first
     }
 
     /// The publish steps once the target is known to be free and the program's
     /// map directory holds `available`.
     public static func publish(_ r: CSIVolumeRequest.Publish, _ o: Observed, program: Candidate,
-                               available: [String], volumeDirectory: String) throws(BpfmanError) -> PublishDecision {
+                               available: [String], volumeDirectory: String) throws(BpfmanError) -> [Step] {
         let missing = r.maps.filter { !available.contains($0) }
         if !missing.isEmpty {
             let has = available.isEmpty ? "none" : available.sorted().joined(separator: ", ")
@@ -128,7 +128,7 @@ public enum CSIPlan {
         if r.readOnly { steps.append(.remountVolumeReadOnly) }
         if o.target == .missing { steps.append(.createTarget) }
         steps.append(.bindTarget(readOnly: r.readOnly))
-        return .publish(mapDirectory: program.mapPinPath, steps: steps)
+        return steps
     }
 
     /// Unpublish: undo what Publish made, whatever of it is still there. A
@@ -137,7 +137,7 @@ public enum CSIPlan {
         var steps: [Step] = []
         if let m = o.targetMount {
             guard m.source == source(volumeID: r.volumeID) else {
-                let what = m.source.hasPrefix("bpfman-csi:") ? "volume \(m.source.dropFirst("bpfman-csi:".count))" : "a mount of \(m.fsType) \(m.source)"
+                let what = volumeID(of: m).map { "volume \($0)" } ?? "a mount of \(m.fsType) \(m.source)"
                 throw BpfmanError(.failedPrecondition, "target_path \(r.targetPath) holds \(what), not volume \(r.volumeID); left as it is")
             }
             steps.append(.unmountTarget)
