@@ -23,12 +23,22 @@ enum Render {
         return out + "\n"
     }
 
-    static func list(_ entries: [ProgramEntry]) -> String {
+    /// The list table; unreadable records come last as `corrupt` rows, with
+    /// where the file was set aside in the last column.
+    static func list(_ entries: [ProgramEntry], corrupt: [CorruptRecord] = []) -> String {
         let header = ["Program ID", "Name", "Type", "Load Time"]
         let rows = entries.map { e in
             [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), e.kernel.loadedAtText]
+        } + corrupt.map { c in
+            [c.programID.map(String.init) ?? "-", (c.file as NSString).lastPathComponent, "corrupt",
+             c.movedTo.map { "set aside as \($0)" } ?? "unreadable, set aside at the next change"]
         }
         return columns([header] + rows) + "\n"
+    }
+
+    /// One sentence for an unreadable record: which file, why, where it went.
+    static func corruptLine(_ c: CorruptRecord) -> String {
+        "record \(c.file) is corrupt (\(c.reason))" + (c.movedTo.map { "; set aside as \($0)" } ?? "")
     }
 
     static func program(_ e: ProgramEntry) -> String {

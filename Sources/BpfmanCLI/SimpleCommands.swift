@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Bpfman
 
@@ -35,8 +36,16 @@ struct ListCommand: ParsableCommand {
         for m in metadataSelector {
             for (k, v) in try ArgumentParsing.metadata(m) { filter.metadata[k] = v }
         }
-        let entries = try CLIEnvironment.manager().list(filter)
-        print(output == .json ? try Render.json(entries) : Render.list(entries), terminator: "")
+        let manager = try CLIEnvironment.manager()
+        let entries = try manager.list(filter)
+        // Unreadable records are shown whatever the filter: nobody can tell what they held.
+        let corrupt = manager.corruptRecords()
+        if output == .json {
+            print(try Render.json(entries), terminator: "")
+            for c in corrupt { FileHandle.standardError.write(Data("bpfman: \(Render.corruptLine(c))\n".utf8)) }
+        } else {
+            print(Render.list(entries, corrupt: corrupt), terminator: "")
+        }
     }
 }
 

@@ -4,10 +4,18 @@ import Glibc
 /// Program records on disk, one JSON file per program, written atomically
 /// (`AtomicFile`), so a crash never leaves half a record.
 /// Writers in any process serialise through `withLock`.
+///
+/// A file that cannot be read (damaged by hand, say) does not stop the
+/// others: `records` leaves it out, `unreadable` names it, and the repair
+/// pass moves it to `<state>/quarantine` with the reason beside it.
 public struct ProgramStore: Sendable {
     public let directory: String
     private var programsDirectory: String { directory + "/programs" }
     private var lockPath: String { directory + "/lock" }
+    var quarantineDirectory: String { directory + "/quarantine" }
+    private var files: RecordFiles<ProgramRecord> {
+        RecordFiles(directory: programsDirectory, quarantineDirectory: quarantineDirectory)
+    }
 
     public init(directory: String) {
         self.directory = directory
@@ -33,21 +41,26 @@ public struct ProgramStore: Sendable {
 
     private func path(_ id: UInt32) -> String { "\(programsDirectory)/\(id).json" }
 
+    /// The record of program `id`; nil when there is none. An unreadable
+    /// record is an error naming the file.
     public func record(_ id: UInt32) throws -> ProgramRecord? {
-        guard let data = FileManager.default.contents(atPath: path(id)) else { return nil }
-        return try decode(data, at: path(id))
+        guard FileManager.default.fileExists(atPath: path(id)) else { return nil }
+        return try files.read(path(id))
     }
 
-    /// Every record, ordered by program id.
+    /// Every readable record, ordered by program id.
     public func records() throws -> [ProgramRecord] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: programsDirectory) else { return [] }
-        var result: [ProgramRecord] = []
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            let p = programsDirectory + "/" + name
-            guard let data = FileManager.default.contents(atPath: p) else { continue }
-            result.append(try decode(data, at: p))
-        }
-        return result.sorted { $0.id < $1.id }
+        files.scan().records.map(\.record).sorted { $0.id < $1.id }
+    }
+
+    /// Record files in the store that cannot be read, and the ones already set aside.
+    public func corrupt() -> [CorruptRecord] {
+        files.scan().unreadable + files.quarantined()
+    }
+
+    /// Moves every unreadable record out of the store; returns them with where they went.
+    public func quarantineUnreadable() throws -> [CorruptRecord] {
+        try files.scan().unreadable.map { try files.quarantine($0) }
     }
 
     public func save(_ record: ProgramRecord) throws {
@@ -60,9 +73,5 @@ public struct ProgramStore: Sendable {
             throw BpfmanError(.internal, "cannot delete record \(path(id)): \(String(cString: strerror(errno)))")
         }
         AtomicFile.syncDirectory(programsDirectory)
-    }
-
-    private func decode(_ data: Data, at path: String) throws -> ProgramRecord {
-        try RecordCoding.decode(ProgramRecord.self, data, at: path)
     }
 }

@@ -34,15 +34,47 @@ struct ProgramStoreTests {
         #expect(files == ["30.json", "4.json"])
     }
 
-    @Test("an unreadable record is reported with its path, not silently dropped")
+    @Test("an unreadable record is named with its path and set aside; the others stay readable")
     func corrupt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.createDirectory(atPath: dir + "/programs", withIntermediateDirectories: true)
+        let store = ProgramStore(directory: dir)
+        try store.withLock { try store.save(Self.record(4)) }
         try "{".write(toFile: dir + "/programs/9.json", atomically: true, encoding: .utf8)
+        #expect(try store.records().map(\.id) == [4])
+        #expect(store.corrupt().map(\.file) == [dir + "/programs/9.json"])
+        #expect(store.corrupt().first?.programID == 9)
         #expect {
-            _ = try ProgramStore(directory: dir).records()
+            _ = try store.record(9)
         } throws: { ($0 as? BpfmanError)?.message.contains("/programs/9.json is unreadable") == true }
+
+        let moved = try store.quarantineUnreadable()
+        #expect(moved.count == 1)
+        let target = try #require(moved.first?.movedTo)
+        #expect(target.hasPrefix(dir + "/quarantine/"))
+        #expect(FileManager.default.fileExists(atPath: target))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/programs/9.json"))
+        #expect(try store.record(9) == nil)
+        // Set aside, it is still reported, with where it went and why.
+        let listed = store.corrupt()
+        #expect(listed.count == 1)
+        #expect(listed.first?.movedTo == target)
+        #expect(listed.first?.programID == 9)
+        #expect(listed.first?.reason.isEmpty == false)
+        #expect(try store.records().map(\.id) == [4])
+    }
+
+    @Test("a record that is a FIFO or a symlink is refused at once, not waited on or followed")
+    func hostileFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = ProgramStore(directory: dir)
+        try store.withLock { try store.save(Self.record(4)) }
+        #expect(mkfifo(dir + "/programs/7.json", 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/programs/8.json", withDestinationPath: dir + "/programs/4.json")
+        #expect(try store.records().map(\.id) == [4])
+        #expect(Set(store.corrupt().compactMap(\.programID)) == [7, 8])
+        #expect(throws: BpfmanError.self) { _ = try store.record(7) }
     }
 
     @Test("the lock excludes a second holder until the first lets go")
