@@ -38,6 +38,8 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
         }
         let config = BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath)
         let manager = ProgramManager(paths: BpfmanPaths.fromEnvironment(env), config: config, logger: logger)
+        // What a killed predecessor left half done is put right before the first request.
+        do { try manager.recover() } catch { logger.error("repair at start failed; it runs again before each change", metadata: ["error": "\(error)"]) }
         let csi = csiSupport ? CSINodePlugin(nodeID: nodeName, manager: manager,
                                              volumesRoot: (csiSocket as NSString).deletingLastPathComponent + "/fs",
                                              logger: Logger(label: "bpfman-rpc.csi")) : nil

@@ -4,12 +4,10 @@ import Logging
 
 /// Puts right what a crash left half done, before the next change (under the
 /// store's lock, so nothing else is changing anything):
-/// - a dispatcher hook whose record, revision directories, links and program
-///   records disagree is rebuilt from the program records into a fresh
-///   revision, and every other revision is freed; with no programs left, the
-///   hook is taken down;
-/// - pins of programs that have no record (a load cut short) are removed, with
-///   maps nobody's record uses.
+/// a dispatcher hook whose record, revision directories, links and program
+/// records disagree is rebuilt from the program records into a fresh
+/// revision, and every other revision is freed; with no programs left, the
+/// hook is taken down. (Part of `StateRepair`.)
 struct DispatcherRepair {
     let paths: BpfmanPaths
     let dispatchers: DispatcherStore
@@ -28,7 +26,7 @@ struct DispatcherRepair {
                 logger.error("cannot repair dispatcher", metadata: ["hook": "\(site.description)", "error": "\(error)"])
             }
         }
-        return try sweepPins() || changed
+        return changed
     }
 
     /// Revision numbers with a directory on disk for the hook.
@@ -75,27 +73,5 @@ struct DispatcherRepair {
         let now = try hook.executor.apply(plan, to: from, stale: known)
         for r in hook.updated(members, plan: plan, site: now) { try programs.save(r) }
         return true
-    }
-
-    /// Removes `prog_<id>` and `prog_<id>_link` pins and map directories that no record accounts for.
-    private func sweepPins() throws -> Bool {
-        let records = try programs.records()
-        let ids = Set(records.map(\.id))
-        let groups = Set(records.map(\.mapGroup))
-        var removed: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.bpffsRoot)) ?? [] where name.hasPrefix("prog_") {
-            let digits = name.dropFirst(5).prefix { $0.isNumber }
-            let rest = name.dropFirst(5 + digits.count)
-            guard let id = UInt32(digits), rest.isEmpty || rest == "_link", !ids.contains(id) else { continue }
-            try Pins.remove("\(paths.bpffsRoot)/\(name)")
-            removed.append(name)
-        }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: paths.mapsRoot)) ?? [] {
-            guard let owner = UInt32(name), !groups.contains(owner) else { continue }
-            try Pins.removeDirectory(paths.mapDirectory(owner))
-            removed.append("maps/\(name)")
-        }
-        if !removed.isEmpty { logger.warning("removed pins no record accounts for", metadata: ["pins": "\(removed)"]) }
-        return !removed.isEmpty
     }
 }

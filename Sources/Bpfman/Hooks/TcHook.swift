@@ -6,22 +6,37 @@ import Glibc
 /// in priority order; a program returning TC_ACT_UNSPEC (-1) lets the next run.
 /// (The dispatcher replaces this behind the same `ProgramHook` seam where the
 /// kernel allows freplace.)
+///
+/// A filter lives in the kernel with no pin, so each one is claimed
+/// (`TcFilterClaim`) before it is made and gets the program id as its handle:
+/// the repair pass can then find and remove one a crash left without a record.
 struct TcHook: ProgramHook {
+    let claims: ClaimStore
+
     func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
         guard case .tc(let t) = info else { preconditionFailure("TcHook given \(info.kind)") }
         try Self.checkFilterPriority(t.priority)
         let ifindex = try InterfaceResolver.ifindex(t.iface, netns: t.netns)
         let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(t.netns), ifindex: ifindex, direction: t.direction)
         let egress = t.direction == .egress
-        let handle: UInt32 = try NetworkNamespace.run(t.netns) {
-            do {
-                return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority))
-            } catch let e as KernelError {
-                let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
-                    ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""
-                throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.program.name) to \(t.iface) \(t.direction.rawValue): \(e.reason)\(hint)")
+        try claims.save(TcFilterClaim(programID: p.id, netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex,
+                                      egress: egress, priorities: [UInt32(t.priority)]))
+        let handle: UInt32
+        do {
+            handle = try NetworkNamespace.run(t.netns) {
+                do {
+                    return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority), handle: p.id)
+                } catch let e as KernelError {
+                    let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
+                        ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""
+                    throw BpfmanError(.failedPrecondition, "cannot attach TC program \(p.program.name) to \(t.iface) \(t.direction.rawValue): \(e.reason)\(hint)")
+                }
             }
+        } catch {
+            try? claims.delete(p.id)
+            throw error
         }
+        FaultPoint.hit(.tcFilterAttached)
         let placed = key.insert(priority: t.priority, peers: peers)
         var a = try p.networkAttachment(key, position: placed.position)
         a.tcPriority = UInt32(t.priority)
@@ -47,6 +62,7 @@ struct TcHook: ProgramHook {
                 }
             }
         }
+        try claims.delete(record.id)
         guard let key = NetworkHookKey(record) else { return [] }
         return key.remove(record.id, peers: peers)
     }
@@ -64,17 +80,28 @@ struct TcHook: ProgramHook {
         try Self.checkFilterPriority(new.priority)
         let egress = new.direction == .egress
         let program = try Pins.open(record.attachment.programPin)
+        let claim = TcFilterClaim(programID: record.id, netns: new.netns, netnsInode: key.netnsInode, ifindex: key.ifindex,
+                                  egress: egress, priorities: [oldPrio])
+        var both = claim
+        both.priorities.append(UInt32(new.priority))
+        try claims.save(both)
         let handle: UInt32
         do {
             handle = try NetworkNamespace.run(new.netns) {
-                try program.withRaw { try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: UInt32(new.priority)) }
+                try program.withRaw {
+                    try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: UInt32(new.priority), handle: record.id)
+                }
             }
         } catch let e as KernelError {
+            try? claims.save(claim)
             throw BpfmanError(.failedPrecondition, "cannot move TC program \(record.id) to priority \(new.priority) on \(new.iface): \(e.reason)")
         }
         _ = try? NetworkNamespace.run(new.netns) {
             try NetworkLinks.detachTc(ifindex: key.ifindex, egress: egress, priority: oldPrio, handle: oldHandle)
         }
+        var moved = claim
+        moved.priorities = [UInt32(new.priority)]
+        try claims.save(moved)
         let placed = key.move(record.id, to: new.priority, peers: peers)
         r.attachment.tcPriority = UInt32(new.priority)
         r.attachment.tcHandle = handle

@@ -3,7 +3,8 @@ import Glibc
 
 /// Test-only crash points. When `BPFMAN_TEST_CRASH_AT` names a point, the
 /// process dies there (no clean-up, no unwinding), as a crash or a kill -9
-/// would; the crash-recovery tests use it to leave a dispatcher swap half done.
+/// would; the crash-recovery tests use it to leave a dispatcher swap or a load
+/// half done.
 public enum FaultPoint: String, CaseIterable, Sendable {
     /// A new revision is loaded and every program linked into it; not attached yet.
     case dispatcherLinked = "dispatcher-linked"
@@ -11,6 +12,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case dispatcherSwapped = "dispatcher-swapped"
     /// The old revision is freed; bpfman's records are not written yet.
     case dispatcherFreed = "dispatcher-freed"
+    /// A tc filter is attached; the program's record is not written yet.
+    case tcFilterAttached = "tc-filter-attached"
 
     private static let armed: FaultPoint? = ProcessInfo.processInfo.environment["BPFMAN_TEST_CRASH_AT"].flatMap(FaultPoint.init)
 

@@ -33,6 +33,9 @@ public final class ProgramManager: Sendable {
         }
     }
 
+    /// Claims on the tc filters bpfman makes without a dispatcher.
+    var claims: ClaimStore { ClaimStore(stateDirectory: paths.stateDir) }
+
     /// Hook records of the dispatchers.
     var dispatchers: DispatcherStore { DispatcherStore(stateDirectory: paths.stateDir) }
 
@@ -54,7 +57,7 @@ public final class ProgramManager: Sendable {
             let config = self.config
             let paths = self.paths
             return XdpHook(mode: { config.xdpMode(for: $0) }, freplace: { FreplaceProbe.outcome(paths) })
-        case .tc: return usesDispatchers ? dispatcherHook(.tc) : TcHook()
+        case .tc: return usesDispatchers ? dispatcherHook(.tc) : TcHook(claims: claims)
         case .tcx: return TcxHook()
         case .tracepoint, .kprobe, .uprobe, .fentry, .fexit: return ProbeHook()
         }
@@ -201,13 +204,22 @@ public final class ProgramManager: Sendable {
             }
             let records = try store.records()
             let peers = records.filter { $0.kind == record.kind && $0.id != id }
-            let moved = try hook(for: record.kind).detach(record, peers: peers)
+            // The record goes first: a crash from here on leaves a program no
+            // record accounts for, which the repair pass removes (its claims
+            // and pins say where), never a record of a half-removed program.
+            try store.delete(id)
+            let moved: [ProgramRecord]
+            do {
+                moved = try hook(for: record.kind).detach(record, peers: peers)
+            } catch {
+                try? store.save(record)
+                throw error
+            }
             try Pins.remove(record.attachment.programPin)
             if !records.contains(where: { $0.id != id && $0.mapGroup == record.mapGroup }) {
                 try Pins.removeDirectory(paths.mapDirectory(record.mapGroup))
             }
             for peer in moved { try store.save(peer) }
-            try store.delete(id)
             logger.info("unloaded program", metadata: ["id": "\(id)"])
         }
     }
@@ -261,11 +273,20 @@ public final class ProgramManager: Sendable {
         return info
     }
 
-    /// Repairs what a crash left half done (dispatcher swaps, pins without records).
+    /// Repairs what a crash left half done (`StateRepair`); the caller holds the lock.
     func repair() throws {
-        let logger = self.logger
-        try DispatcherRepair(paths: paths, dispatchers: dispatchers, programs: store, hookFor: dispatcherHook, logger: logger).run()
+        try StateRepair(paths: paths, store: store, dispatchers: dispatchers, claims: claims, hookFor: dispatcherHook, logger: logger).run()
     }
+
+    /// The repair pass on its own, as a daemon runs it when it starts: what a
+    /// crash of an earlier process left is put right before the first request.
+    public func recover() throws {
+        try setup()
+        try store.withLock { try repair() }
+    }
+
+    /// Program records that could not be read, set aside or still in place.
+    public func corruptRecords() -> [CorruptRecord] { store.corrupt() }
 
     // MARK: list and get
 
