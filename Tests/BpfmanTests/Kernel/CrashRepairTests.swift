@@ -1,0 +1,204 @@
+import BpfKernel
+import Bpfman
+import BpfmanRPC
+import Foundation
+import Glibc
+import Testing
+import TestHelpers
+
+/// After a kill -9 or a damaged record, the kernel holds exactly what the
+/// records describe: no filter, link, pin or program is orphaned, and nothing
+/// bpfman did not make is touched. Counted with bpftool and tc, not bpfman.
+@Suite("crash and corrupt-record repair (host kernel)", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
+struct CrashRepairTests {
+    static let names: Set = ["xdp_stats", "stats", "tcx_stats", "tracepoint_openat"]
+
+    @Test("a load killed between the tc attach and its record: the filter is removed at the next start, a foreign filter stays")
+    func filterOrphanedByCrash() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        // Something else's filter on the same hook: never touched.
+        try Shell.sh("tc qdisc add dev \(veth.host) clsact && tc filter add dev \(veth.host) ingress pref 77 u32 match u32 0 0 flowid 1:1")
+        let crashed = try box.cli(["load", "file", "-p", TestPaths.example("tc_counter"), "-n", "stats",
+                                   "tc", "-d", "ingress", "-i", veth.host, "-p", "10"],
+                                  env: ["BPFMAN_TEST_CRASH_AT": "tc-filter-attached"])
+        #expect(crashed.status == 70, "\(crashed.stderr)")
+        let orphan = try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress")
+        #expect(orphan.count == 1, "the crash left the filter attached: \(orphan)")
+        #expect(try box.records().isEmpty)
+
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress").isEmpty, "bpfman-rpc's start-up repair removes it")
+        let left = try KernelTruth.filters(dev: veth.host, direction: "ingress")
+        #expect(!left.isEmpty && left.allSatisfy { $0.kind == "u32" && $0.pref == 77 }, "the foreign filter stays: \(left)")
+        #expect(box.pins().isEmpty)
+        for id in orphan { #expect(KernelTruth.settled(true) { KernelPrograms.info(id: id) == nil }, "program \(id) is freed") }
+        #expect(!FileManager.default.fileExists(atPath: "\(box.paths.stateDir)/claims/\(orphan.first ?? 0).json"))
+    }
+
+    @Test("a corrupt record: listed as corrupt and set aside, its filter removed, every other program still loads and unloads")
+    func corruptRecord() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let tc = try box.load(TestPaths.example("tc_counter"), "stats", ["tc", "-d", "ingress", "-i", veth.host, "-p", "10"])
+        let tcx = try box.load(TestPaths.example("tcx_counter"), "tcx_stats", ["tcx", "-d", "ingress", "-i", veth.host, "-p", "5"])
+        let id = tc.kernel.id
+        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").contains("handle 0x\(String(id, radix: 16))"),
+                "bpfman's filters carry the program id as handle")
+        let file = "\(box.paths.stateDir)/programs/\(id).json"
+        try "{\"id\": \(id), \"name\": ".write(toFile: file, atomically: false, encoding: .utf8)
+
+        // Listing is not blocked, and shows the bad file as a row.
+        let listed = try box.cli(["list"])
+        #expect(listed.ok, "\(listed.stderr)")
+        #expect(listed.stdout.contains("\(tcx.kernel.id)"))
+        let row = listed.stdout.split(separator: "\n").first { $0.contains("corrupt") }.map(String.init) ?? ""
+        #expect(row.contains("\(id)") && row.contains("\(id).json"), "\(listed.stdout)")
+        let json = try box.cli(["list", "-o", "json"])
+        #expect(json.ok && json.stderr.contains("record \(file) is corrupt"), "\(json.stderr)")
+
+        // The next change sets it aside and removes what it described.
+        let tp = try box.load(TestPaths.example("tracepoint_counter"), "tracepoint_openat", ["tracepoint", "-t", "syscalls/sys_enter_openat"])
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress").isEmpty)
+        #expect(KernelTruth.settled(true) { KernelPrograms.info(id: id) == nil }, "the corrupt record's program is freed")
+        #expect(!FileManager.default.fileExists(atPath: file))
+        let moved = "\(box.paths.stateDir)/quarantine/programs-\(id).json"
+        #expect(FileManager.default.fileExists(atPath: moved))
+        #expect(((try? String(contentsOfFile: moved + ".why", encoding: .utf8)) ?? "").contains("unreadable"))
+        let after = try box.cli(["list"]).stdout
+        #expect(after.contains("set aside as \(moved)"), "\(after)")
+
+        #expect(try box.cli(["unload", "\(tcx.kernel.id)"]).ok)
+        #expect(try box.cli(["unload", "\(tp.kernel.id)"]).ok)
+        #expect(try box.records().isEmpty)
+        #expect(box.pins().isEmpty)
+        #expect(try KernelTruth.linkedPrograms().allSatisfy { ![tcx.kernel.id, tp.kernel.id].contains($0) })
+    }
+
+    @Test("bpfman-rpc killed with SIGKILL 50 times during XDP, TC, TCX and tracepoint loads, unloads and moves: the kernel holds exactly what the records say")
+    func randomKills() async throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let baseline = try KernelTruth.highestProgramID()
+        let log = AckLog()
+        var kills = 0
+        for round in 0..<50 {
+            let server = try RPCServerProcess(box)
+            let stop = StopFlag()
+            try await BpfmanClient.withClient(socketPath: server.socketPath, defaultTimeout: .seconds(10)) { client in
+                await withTaskGroup(of: Void.self) { group in
+                    for worker in 0..<3 {
+                        group.addTask {
+                            var step = 0
+                            while !stop.isSet {
+                                step += 1
+                                await Self.randomStep(client, veth: veth, worker: worker, step: step + round, log: log)
+                            }
+                        }
+                    }
+                    // Let the workers get into the middle of something, then kill.
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 30...600)))
+                    kill(server.process.processIdentifier, SIGKILL)
+                    server.process.waitUntilExit()
+                    stop.set()
+                }
+            }
+            if server.process.terminationReason == .uncaughtSignal && server.process.terminationStatus == SIGKILL { kills += 1 }
+        }
+        #expect(kills == 50)
+        // One more start: its repair puts right what the last kill left.
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        let records = try box.records()
+        let ids = Set(records.map(\.id))
+        let acked = await log.live
+        #expect(acked.isSubset(of: ids), "every acknowledged load that was not unloaded has its record: missing \(acked.subtracting(ids).sorted())")
+        let loads = await log.loads
+        #expect(loads > 20, "the run did real work (\(loads) acknowledged loads)")
+
+        let inKernel = try KernelTruth.settled(ids) { try KernelTruth.programs(named: Self.names, after: baseline) }
+        let missing = records.filter { !inKernel.contains($0.id) }.map { "\($0.id):\($0.kind)" }
+        #expect(inKernel == ids, "kernel programs \(inKernel.sorted()) vs records \(ids.sorted()); recorded but not in the kernel: \(missing)")
+        let tcIDs = Set(records.filter { $0.kind == .tc }.map(\.id))
+        let filters = try KernelTruth.filterPrograms(dev: veth.peer, direction: "ingress", netns: veth.namespace)
+        #expect(filters.sorted() == tcIDs.sorted(), "tc filters \(filters.sorted()) vs TC records \(tcIDs.sorted())")
+        let linked = try KernelTruth.linkedPrograms().filter { $0 > baseline && inKernel.contains($0) }
+        let linkIDs = ids.subtracting(tcIDs)
+        #expect(linked.sorted() == linkIDs.sorted(), "links \(linked.sorted()) vs link-attached records \(linkIDs.sorted())")
+        var expectedPins = Set(ids.map { "prog_\($0)" }).union(linkIDs.map { "prog_\($0)_link" })
+        expectedPins.formUnion(records.flatMap { r in (box.pins().filter { $0.hasPrefix("maps/\(r.mapGroup)") }) })
+        #expect(Set(box.pins()) == expectedPins, "pins \(box.pins()) vs records")
+        #expect(try Set(box.pins().filter { $0.hasPrefix("maps/") }.compactMap { UInt32($0.dropFirst(5).prefix { $0.isNumber }) })
+                    .isSubset(of: Set(records.map(\.mapGroup))))
+        let claims = (try? FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/claims")) ?? []
+        #expect(Set(claims.filter { $0.hasSuffix(".json") }) == Set(tcIDs.map { "\($0).json" }), "one claim per TC program: \(claims)")
+
+        // And everything unloads cleanly after.
+        try await BpfmanClient.withClient(socketPath: server.socketPath) { client in
+            for id in ids.sorted() { try await client.unload(id: id) }
+        }
+        #expect(try KernelTruth.settled([]) { try KernelTruth.programs(named: Self.names, after: baseline) }.isEmpty)
+        #expect(try KernelTruth.filterPrograms(dev: veth.peer, direction: "ingress", netns: veth.namespace).isEmpty)
+        #expect(box.pins().isEmpty)
+    }
+
+    /// One client step: a load of a random kind, an unload of something
+    /// loaded, or a TC priority move. Errors (the server dying) are expected.
+    static func randomStep(_ client: BpfmanClient, veth: VethPair, worker: Int, step: Int, log: AckLog) async {
+        do {
+            switch Int.random(in: 0..<10) {
+            case 0..<5:
+                var r = Bpfman_V1_LoadRequest()
+                switch (worker + step) % 4 {
+                case 0:
+                    r.bytecode.file = TestPaths.example("xdp_counter"); r.name = "xdp_stats"
+                    var x = Bpfman_V1_XDPAttachInfo(); x.iface = veth.host; x.priority = 5
+                    r.attach.xdpAttachInfo = x
+                case 1:
+                    r.bytecode.file = TestPaths.example("tc_counter"); r.name = "stats"
+                    var t = Bpfman_V1_TCAttachInfo(); t.iface = veth.peer; t.direction = "ingress"
+                    t.priority = Int32.random(in: 1...200); t.netns = veth.netnsPath
+                    r.attach.tcAttachInfo = t
+                case 2:
+                    r.bytecode.file = TestPaths.example("tcx_counter"); r.name = "tcx_stats"
+                    var t = Bpfman_V1_TCXAttachInfo(); t.iface = veth.host; t.direction = "egress"; t.priority = Int32.random(in: 1...1000)
+                    r.attach.tcxAttachInfo = t
+                default:
+                    r = RPCServerTests.tracepointRequest()
+                }
+                let id = try await client.load(r).kernelInfo.id
+                await log.loaded(id)
+            case 5..<8:
+                guard let id = await log.any() else { return }
+                await log.unloading(id)
+                try await client.unload(id: id)
+            default:
+                guard let id = await log.any() else { return }
+                _ = try await client.update(id: id, priority: Int32.random(in: 1...200))
+            }
+        } catch {
+            // The server was killed mid-call, or the step was refused (an XDP
+            // hook taken, say): both are part of the run.
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+/// What clients were told succeeded: `live` holds the acknowledged loads no
+/// unload was asked for (an unload cut short may or may not have happened).
+actor AckLog {
+    private(set) var live: Set<UInt32> = []
+    private(set) var loads = 0
+    func loaded(_ id: UInt32) { live.insert(id); loads += 1 }
+    func unloading(_ id: UInt32) { live.remove(id) }
+    func any() -> UInt32? { live.randomElement() }
+}
+
+/// A flag set once, read from many tasks.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
