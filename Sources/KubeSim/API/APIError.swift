@@ -87,6 +87,27 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(code: 410, reason: "Expired", message: message)
     }
 
+    /// The real server's answer to a request body over its limit (3 MiB).
+    public static func requestEntityTooLarge(limit: Int) -> APIError {
+        APIError(code: 413, reason: "RequestEntityTooLarge", message: "Request entity too large: limit is \(limit)")
+    }
+
+    /// A request line and headers over the server's limit (Go's net/http
+    /// answers 431 with no Status body; ours carries one).
+    public static func headersTooLarge(limit: Int) -> APIError {
+        APIError(code: 431, reason: "RequestHeaderFieldsTooLarge",
+                 message: "Request header fields too large: the request line and headers are limited to \(limit) bytes")
+    }
+
+    /// A watch or read from a resourceVersion the store has not reached
+    /// (after the real server's wait for it): 504 with a ResourceVersionTooLarge cause.
+    public static func tooLargeResourceVersion(_ requested: Int64, current: Int64) -> APIError {
+        APIError(code: 504, reason: "Timeout",
+                 message: "Timeout: Too large resource version: \(requested), current: \(current)",
+                 details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]]],
+                 retryAfterSeconds: 1)
+    }
+
     public static func pathNotFound(_ path: String) -> APIError {
         APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(path))")
     }

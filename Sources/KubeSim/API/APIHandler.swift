@@ -15,12 +15,23 @@ struct APIHandler: Sendable {
             if let d = r.delayMilliseconds { try? await Task.sleep(for: .milliseconds(d)) }
             if let s = r.status { return .error(FaultInjector.error(for: r, status: s)) }
         }
+        if req.isWatch { await waitForResourceVersion(req) }
         do {
             return try route(req)
         } catch let e as APIError {
             return .error(e)
         } catch {
             return .error(APIError(code: 500, reason: "InternalError", message: "kubesim: \(error)"))
+        }
+    }
+
+    /// A watch from a resourceVersion ahead of the store waits up to three
+    /// seconds for it, as the real server's watch cache does, before the
+    /// store refuses it as too large.
+    func waitForResourceVersion(_ req: APIRequest) async {
+        guard let wanted = req.query["resourceVersion"].flatMap({ Int64($0) }) else { return }
+        for _ in 0..<30 where store.currentResourceVersion < wanted {
+            try? await Task.sleep(for: .milliseconds(100))
         }
     }
 

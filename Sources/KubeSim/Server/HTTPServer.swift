@@ -35,7 +35,12 @@ final class HTTPServer: Sendable {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    var limits = NIOHTTPDecoderLimitConfiguration()
+                    limits.maxHeaderFieldSize = HTTPServer.maxHeaderBytes
+                    limits.maxHeaderListSize = HTTPServer.maxHeaderBytes
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withErrorHandling: false, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+                    try channel.pipeline.syncOperations.addHandler(ProtocolErrorReply(headerLimit: HTTPServer.maxHeaderBytes))
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
@@ -74,13 +79,21 @@ final class HTTPServer: Sendable {
         try? await conn.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []
+            var bodyTooLarge = false
             for try await part in inbound {
                 switch part {
                 case .head(let h):
                     head = h
                     body = []
+                    bodyTooLarge = false
                 case .body(let b):
-                    body.append(contentsOf: b.readableBytesView)
+                    // Past the limit the rest is read and dropped, so memory stays bounded.
+                    if bodyTooLarge || body.count + b.readableBytes > HTTPServer.maxBodyBytes {
+                        bodyTooLarge = true
+                        body = []
+                    } else {
+                        body.append(contentsOf: b.readableBytesView)
+                    }
                 case .end:
                     guard let h = head else { continue }
                     head = nil
@@ -91,6 +104,8 @@ final class HTTPServer: Sendable {
                     let reply: APIReply
                     if user == nil && !self.auth.allowAnonymous && !HTTPServer.publicPaths.contains(req.path) {
                         reply = .error(APIError(code: 401, reason: "Unauthorized", message: "Unauthorized"))
+                    } else if bodyTooLarge {
+                        reply = .error(.requestEntityTooLarge(limit: HTTPServer.maxBodyBytes))
                     } else {
                         reply = await self.handler.handle(req)
                     }
@@ -114,6 +129,11 @@ final class HTTPServer: Sendable {
             }
         }
     }
+
+    /// The real server's limits: Go's net/http default for the request line
+    /// and headers, and the API server's limit on a request body.
+    static let maxHeaderBytes = 1 << 20
+    static let maxBodyBytes = 3 * 1024 * 1024
 
     static let publicPaths: Set<String> = ["/version", "/version/", "/healthz", "/livez", "/readyz"]
 

@@ -253,6 +253,7 @@ extension ObjectStore {
             case .apply:
                 return try apply(t, old: old, config: patch, subresource: subresource, force: force, options: options)
             }
+            try PatchedObjectCheck.check(new, old: old, t, name: name)
             let given = ObjectMeta.resourceVersion(new)
             if !given.isEmpty && given != ObjectMeta.resourceVersion(old) {
                 throw APIError.conflict(t, name, "the object has been modified; please apply your changes to the latest version and try again")

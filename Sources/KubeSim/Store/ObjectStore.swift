@@ -242,6 +242,7 @@ public final class ObjectStore: @unchecked Sendable {
                 if from < compactedThrough {
                     throw APIError.gone("too old resource version: \(from) (\(compactedThrough + 1))")
                 }
+                if from > rv { throw APIError.tooLargeResourceVersion(from, current: rv) }
                 let startIdx = history.firstIndex { $0.rv > from } ?? history.count
                 for e in history[startIdx...] where e.storageKey == t.storageKey {
                     deliver(to: w, type: e.type, object: e.object, old: e.old)
