@@ -165,21 +165,9 @@ struct WatchBackoffTests {
 
     @Test("watches that end straight away are retried with backoff, not in a hot loop")
     func backoff() async throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", Self.server]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        // SIGKILL: children of the test runner may ignore SIGTERM.
-        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
-        guard let line = String(data: out.fileHandleForReading.availableData, encoding: .utf8), let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            Issue.record("the test server did not start"); return
-        }
-        var config = ClusterConfig(server: "http://127.0.0.1:\(port)")
-        config.qps = 0
-        let client = try KubeClient(config: config)
+        let server = try ScriptServer(Self.server)
+        defer { server.stop() }
+        let client = try server.client()
         let lw = ListWatcher<ConfigMap>(client: client, resource: ConfigMap.resource, namespace: "default")
         let task = Task { for try await _ in lw.events() {} }
         try await Task.sleep(for: .seconds(3))
@@ -191,4 +179,97 @@ struct WatchBackoffTests {
         // Backoff from 100 ms doubling: about five; a hot loop makes hundreds.
         #expect(watches > 0 && watches < 20, "\(watches) watches")
     }
+}
+
+@Suite("ListWatcher against a server behind the resourceVersion it holds")
+struct WatchTooLargeTests {
+    /// A plain HTTP server whose list says resourceVersion 1000 and whose
+    /// every watch answers 504 "Too large resource version", as an API server
+    /// whose data was reset does; it counts the lists.
+    static let server = #"""
+    import http.server, json, sys
+    lists = 0
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+        def log_message(self, *a): pass
+        def reply(self, code, obj):
+            body = json.dumps(obj).encode()
+            self.send_response(code); self.send_header("Content-Type", "application/json"); self.send_header("Content-Length", str(len(body))); self.end_headers()
+            self.wfile.write(body)
+        def do_GET(self):
+            global lists
+            if "watch=" in self.path:
+                self.reply(504, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Timeout", "code": 504,
+                                 "message": "Timeout: Too large resource version: 1000, current: 3",
+                                 "details": {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], "retryAfterSeconds": 1}})
+            elif self.path.startswith("/count"):
+                self.reply(200, lists)
+            else:
+                lists += 1
+                self.reply(200, {"kind": "ConfigMapList", "apiVersion": "v1", "metadata": {"resourceVersion": "1000"}, "items": []})
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    print(s.server_address[1], flush=True)
+    s.serve_forever()
+    """#
+
+    @Test("a watch refused as 'Too large resource version' makes the list-watch relist, not retry the same resourceVersion")
+    func relistsOnTooLarge() async throws {
+        let server = try ScriptServer(Self.server)
+        defer { server.stop() }
+        let client = try server.client()
+        let lw = ListWatcher<ConfigMap>(client: client, resource: ConfigMap.resource, namespace: "default")
+        let listed = Counter()
+        let task = Task { for try await e in lw.events() { if case .listed = e { listed.add() } } }
+        for _ in 0..<50 where listed.value < 3 { try await Task.sleep(for: .milliseconds(100)) }
+        task.cancel()
+        let counted = try await client.send(.GET, "/count")
+        try await client.shutdown()
+        #expect(listed.value >= 3, "the list-watch listed \(listed.value) times; the server counted \(String(decoding: counted, as: UTF8.self))")
+    }
+}
+
+/// A count shared between tasks.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+    func add() { lock.lock(); n += 1; lock.unlock() }
+}
+
+/// A Python HTTP server run for one test: it prints its port on its first
+/// line; `stop` kills it (SIGKILL: children of the test runner may ignore SIGTERM).
+struct ScriptServer {
+    let process: Process
+    let port: Int
+
+    init(_ script: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", script]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        let line = String(data: out.fileHandleForReading.availableData, encoding: .utf8) ?? ""
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(p.processIdentifier, SIGKILL)
+            throw TestServerError.didNotStart
+        }
+        self.port = port
+    }
+
+    /// A client for it, without rate limits.
+    func client() throws -> KubeClient {
+        var config = ClusterConfig(server: "http://127.0.0.1:\(port)")
+        config.qps = 0
+        return try KubeClient(config: config)
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    enum TestServerError: Error { case didNotStart }
 }

@@ -29,6 +29,9 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { reason == .notFound }
     public var isConflict: Bool { reason == .conflict }
     public var isAlreadyExists: Bool { reason == .alreadyExists }
+    /// The server has not reached the resourceVersion asked for (its data was
+    /// reset, say): a list-watch must relist rather than retry the same one.
+    public var isResourceVersionTooLarge: Bool { causes.contains { $0.reason == "ResourceVersionTooLarge" } }
 
     /// Decodes a non-2xx answer.
     static func from(status: Int, body: [UInt8], retryAfterHeader: String?) -> KubeError {

@@ -10,7 +10,8 @@ public enum ListWatchEvent<T: Sendable>: Sendable {
 /// Keeps a watch going for as long as it is iterated: lists, watches from the
 /// list's resourceVersion, resumes from the last seen resourceVersion when a
 /// watch ends or breaks (backing off with jitter on failures), and relists
-/// when the server says 410 Gone.
+/// when the server says 410 Gone or that it has not reached the
+/// resourceVersion (a server whose data was reset).
 public struct ListWatcher<T: Decodable & Sendable>: Sendable {
     public let client: KubeClient
     public let resource: ResourceInfo
@@ -70,6 +71,10 @@ public struct ListWatcher<T: Decodable & Sendable>: Sendable {
                 if !seen, ContinuousClock.now - started < .seconds(1) { try await Task.sleep(for: backoff.next()) }
             } catch let e as KubeError where e.reason == .gone {
                 rv = nil
+            } catch let e as KubeError where e.isResourceVersionTooLarge {
+                // The server is behind what it listed (its data was reset): relist, after a backoff.
+                rv = nil
+                try? await Task.sleep(for: backoff.next())
             } catch is CancellationError {
                 break
             } catch let e as KubeError where e.reason == .unauthorized || e.reason == .forbidden || e.reason == .notFound {
