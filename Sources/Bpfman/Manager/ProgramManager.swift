@@ -125,7 +125,8 @@ public final class ProgramManager: Sendable {
                 throw BpfmanError.invalid("global variable \(name) not found in .rodata, .data or .bss of \(path)")
             }
             guard global.size == bytes.count else {
-                throw BpfmanError.invalid("global \(name) in \(path) is \(global.size) bytes, but \(bytes.count) were given (\(ArgumentParsing.hex(bytes)))")
+                let shown = bytes.count <= 16 ? ArgumentParsing.hex(bytes) : "starting \(ArgumentParsing.hex(Array(bytes.prefix(16))))…"
+                throw BpfmanError.invalid("global \(name) in \(path) is \(global.size) bytes, but \(bytes.count) were given (\(shown))")
             }
             if global.isBss { bssGlobals.append((global, bytes)) } else { try global.setInitialValue(bytes) }
         }

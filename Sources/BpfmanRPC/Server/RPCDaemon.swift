@@ -43,15 +43,23 @@ public struct RPCDaemon: Service {
         self.onListening = onListening
     }
 
+    /// The largest request bpfman-rpc reads (16 MiB).
+    public static let maxRequestBytes = 16 << 20
+
     public func run() async throws {
         let activity = ActivityTracker()
         let transport: HTTP2ServerTransport.Posix
+        // Over gRPC's 4 MiB default, so an oversized global data value reaches
+        // the load's own check (which names the variable and its size) instead
+        // of a reset stream; the cap matches the largest record the store reads.
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = RPCDaemon.maxRequestBytes
         if let fd = options.inheritedSocket {
             logger.info("using a unix socket from systemd", metadata: ["fd": "\(fd)"])
-            transport = HTTP2ServerTransport.Posix(listeningSocketDescriptor: Int(fd), transportSecurity: .plaintext)
+            transport = HTTP2ServerTransport.Posix(listeningSocketDescriptor: Int(fd), transportSecurity: .plaintext, config: config)
         } else {
             try SocketFile.prepare(options.socketPath)
-            transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: options.socketPath), transportSecurity: .plaintext)
+            transport = HTTP2ServerTransport.Posix(address: .unixDomainSocket(path: options.socketPath), transportSecurity: .plaintext, config: config)
         }
         let server = GRPCServer(transport: transport, services: [BpfmanService(manager: manager, images: images, activity: activity)])
         let options = self.options, logger = self.logger, onListening = self.onListening

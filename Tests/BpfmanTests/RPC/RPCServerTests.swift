@@ -159,6 +159,10 @@ struct RPCServerTests {
                  "network namespace \(TestPaths.example("xdp_counter")) is not a network namespace"),
                 ("bad proceed-on", await load { $0.attach.xdpAttachInfo.proceedOn = [77] }, .invalidArgument, "proceed_on value 77 is not valid"),
                 ("bad global", await load { $0.globalData = ["NOPE": Data([1])] }, .invalidArgument, "global variable NOPE not found"),
+                ("10 MB global data value", await load {
+                    $0.bytecode.file = TestPaths.example("globals"); $0.name = "xdp_globals"
+                    $0.globalData = ["GLOBAL_u32": Data(repeating: 0xAB, count: 10 << 20)]
+                }, .invalidArgument, "global GLOBAL_u32 in \(TestPaths.example("globals")) is 4 bytes, but 10485760 were given (starting ABABABAB"),
                 ("unknown map owner", await load { $0.mapOwnerID = 4_000_000_000 }, .notFound, "map owner program 4000000000"),
                 ("bad direction", await load {
                     var t = Bpfman_V1_TCAttachInfo(); t.iface = veth.host; t.priority = 5; t.direction = "sideways"
