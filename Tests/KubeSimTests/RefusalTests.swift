@@ -48,6 +48,23 @@ struct RefusalTests {
         }
     }
 
+    @Test("labels: a value over 63 characters, a bad value and a bad key are 422 on metadata.labels; nothing stored")
+    func labels() async throws {
+        try await SimHarness.with { h in
+            let bad: [[String: String]] = [["owner": String(repeating: "x", count: 64)], ["owner": "a/b"], ["-bad": "v"],
+                                           ["Example.com/x": "v"], [String(repeating: "k", count: 64): "v"]]
+            for (n, labels) in bad.enumerated() {
+                let r = try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("l\(n)", labels: labels))
+                #expect(r.status == 422 && r.body["details"]?["causes"]?.array?.first?["field"] == "metadata.labels", "\(labels): \(r.body.text)")
+                #expect(try await h.request(.GET, Fixtures.configMaps + "/l\(n)").status == 404)
+            }
+            let long = try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("m", labels: ["owner": String(repeating: "x", count: 64)]))
+            #expect(long.body["message"]?.string?.contains("must be no more than 63 characters") == true, "\(long.body.text)")
+            let good = ["owner": String(repeating: "x", count: 63), "bpfman.io/ownedByProgram": "a.b_c-d", "empty": ""]
+            #expect(try await h.request(.POST, Fixtures.configMaps, body: Fixtures.configMap("ok", labels: good)).status == 201)
+        }
+    }
+
     @Test("a body over 3 MiB: 413 RequestEntityTooLarge with a Status body, nothing stored; 3 MiB less a little is taken")
     func bodyLimit() async throws {
         try await SimHarness.with { h in

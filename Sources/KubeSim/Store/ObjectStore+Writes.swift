@@ -67,6 +67,7 @@ extension ObjectStore {
             causes.append(.init(field: "metadata.name", reason: "FieldValueInvalid",
                                 message: "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"))
         }
+        causes += LabelValidation.causes(o["metadata"]?["labels"])
         var warnings: [String] = []
         if let schema = t.schema {
             let p = SchemaProcessor.process(&o, schema: schema)
