@@ -42,6 +42,11 @@ struct Convergence {
             requeue = true
         }
         for unit in units {
+            if let problem = BpfProgramLabels.ownerNameProblem(unit.template.owner.name) {
+                // The operator puts this on the owner's status; trying to create would only fail with 422.
+                ctx.logger.warning("no BpfProgram for this owner", metadata: ["owner": "\(unit.template.owner.name)", "why": "\(problem)"])
+                continue
+            }
             if let failure = unit.selectionFailure {
                 requeue = true
                 // BpfPrograms of attach points found before stay as they are (the cause may pass);

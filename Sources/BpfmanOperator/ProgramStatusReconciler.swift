@@ -43,7 +43,8 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             try await ctx.setFinalizers(resource, namespace: namespace, name: key.name, finalizers, readAt: object.metadata.resourceVersion)
         }
         let programs = ctx.programs(ownerKind: resource.kind, namespace: namespace, name: key.name)
-        switch StatusDecision.decide(deleting: deleting, programs: programs, daemonNodes: ctx.daemonNodes(), agentFinalizer: kind.finalizer) {
+        switch StatusDecision.decide(deleting: deleting, programs: programs, daemonNodes: ctx.daemonNodes(), agentFinalizer: kind.finalizer,
+                                    ownerName: key.name) {
         case .removeFinalizer:
             try await ctx.setFinalizers(resource, namespace: namespace, name: key.name, finalizers.filter { $0 != finalizer },
                                         readAt: object.metadata.resourceVersion)

@@ -23,7 +23,11 @@ public enum StatusDecision {
     static let causeLimit = 1024
     static let messageLimit = 32768
 
-    public static func decide(deleting: Bool, programs: [BpfProgram], daemonNodes: Set<String>, agentFinalizer: String) -> Outcome {
+    public static func decide(deleting: Bool, programs: [BpfProgram], daemonNodes: Set<String>, agentFinalizer: String,
+                              ownerName: String = "") -> Outcome {
+        if !deleting, let problem = BpfProgramLabels.ownerNameProblem(ownerName) {
+            return .condition(.reconcileError, "\(ProgramConditionType.reconcileError.defaultMessage): \(problem)")
+        }
         let sorted = programs.sorted { (node($0), $0.metadata.name ?? "") < (node($1), $1.metadata.name ?? "") }
         if deleting {
             let holding = sorted.filter { $0.metadata.finalizers?.contains(agentFinalizer) == true }

@@ -30,6 +30,19 @@ struct StatusDecisionTests {
         #expect(decide([Self.bp("a", node: "node-a", .noContainersOnNode)], nodes: ["node-a"]) == out)
     }
 
+    @Test("an owner name too long for the ownedBy label → ReconcileError saying so, whatever the nodes report; 63 characters is fine")
+    func nameTooLong() {
+        let long = String(repeating: "a", count: 64)
+        let out = StatusDecision.decide(deleting: false, programs: [], daemonNodes: ["node-a"], agentFinalizer: Self.finalizer, ownerName: long)
+        guard case .condition(.reconcileError, let m) = out else { Issue.record("\(out)"); return }
+        #expect(m.contains("the name is 64 characters") && m.contains(BpfProgramLabels.ownedBy) && m.contains("at most 63"), "\(m)")
+        let fine = StatusDecision.decide(deleting: false, programs: [Self.bp("a", node: "node-a", .loaded)], daemonNodes: ["node-a"],
+                                         agentFinalizer: Self.finalizer, ownerName: String(long.dropFirst()))
+        #expect(fine == .condition(.reconcileSuccess, "bpfProgramReconciliation Succeeded on all nodes"))
+        // Deleting it is not blocked by the name.
+        #expect(StatusDecision.decide(deleting: true, programs: [], daemonNodes: ["node-a"], agentFinalizer: Self.finalizer, ownerName: long) == .removeFinalizer)
+    }
+
     @Test("a daemon node with nothing, or nothing reported yet → NotYetLoaded naming it")
     func waiting() {
         guard case .condition(.notYetLoaded, let m) = decide([Self.bp("a", node: "node-a", .loaded)], nodes: ["node-a", "node-b"]) else {

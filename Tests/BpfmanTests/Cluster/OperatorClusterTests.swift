@@ -120,6 +120,16 @@ struct OperatorClusterTests {
         print("everywhere: \(failing)")
         #expect(failing.contains("node-b (") && !failing.contains("node-a (") && !failing.contains("node-c"), "\(failing)")
 
+        // A name no BpfProgram can carry (label values hold 63 characters): the reason is on the object itself.
+        let long = String(repeating: "long-name-", count: 10).dropLast() + "x" as String
+        let tooLong = Self.object("XdpProgram", long, function: "xdp_stats", example: "xdp_counter", nodeSelector: "{matchLabels: {role: a}}",
+                                  ["interfaceselector: {interfaces: [\(vethA.host)]}", "priority: 20"])
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: tooLong).ok)
+        let refused = try await cluster.waitForObject("xdpprogram", long, condition: "ReconcileError")
+        #expect(refused.contains("the name is 100 characters") && refused.contains("at most 63"), "\(refused)")
+        let made = try await cluster.kubectl(["get", "bpfprograms", "-o", "name"])
+        #expect(made.ok && !made.stdout.contains("long-name"), "no BpfProgram was made for it: \(made.stdout)")
+
         // The daemon comes to node-c: now it is waited for, by name.
         try await cluster.daemonPod(on: "node-c")
         let waiting = try await cluster.waitForObject("xdpprogram", "only-a", condition: "NotYetLoaded")
