@@ -15,6 +15,9 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     /// A tc filter is attached; the program's record is not written yet.
     case tcFilterAttached = "tc-filter-attached"
 
+    /// The points inside a dispatcher swap (each leaves the swap pending).
+    public static let dispatcherSwap: [FaultPoint] = [.dispatcherLinked, .dispatcherSwapped, .dispatcherFreed]
+
     private static let armed: FaultPoint? = ProcessInfo.processInfo.environment["BPFMAN_TEST_CRASH_AT"].flatMap(FaultPoint.init)
 
     static func hit(_ point: FaultPoint) {

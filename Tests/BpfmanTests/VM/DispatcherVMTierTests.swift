@@ -309,7 +309,7 @@ struct DispatcherVMTierTests {
         let turns = try Turns(first)
 
         var tag: UInt32 = 3
-        for point in FaultPoint.allCases {
+        for point in FaultPoint.dispatcherSwap {
             let crashed = try box.cli(args(tag, 30, owner: first.kernel.id), env: ["BPFMAN_TEST_CRASH_AT": point.rawValue])
             #expect(crashed.status == 70 && crashed.stderr.contains("crashing at test fault point \(point.rawValue)"), "\(crashed)")
             let stored = try DispatcherStore(stateDirectory: box.paths.stateDir).records()
