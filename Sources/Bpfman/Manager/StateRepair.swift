@@ -29,13 +29,14 @@ struct StateRepair {
         }
         var changed = !setAside.isEmpty
         changed = try DispatcherRepair(paths: paths, dispatchers: dispatchers, programs: store, hookFor: hookFor, logger: logger).run() || changed
-        changed = try TcFilterRepair(claims: claims, logger: logger).run(records: try store.records()) || changed
-        return try sweepPins() || changed
+        // Read once after the dispatcher pass (which may rewrite records, never add or drop one).
+        let records = try store.records()
+        changed = try TcFilterRepair(claims: claims, logger: logger).run(records: records) || changed
+        return try sweepPins(records) || changed
     }
 
     /// Removes `prog_<id>` and `prog_<id>_link` pins and map directories that no record accounts for.
-    private func sweepPins() throws -> Bool {
-        let records = try store.records()
+    private func sweepPins(_ records: [ProgramRecord]) throws -> Bool {
         let ids = Set(records.map(\.id))
         let groups = Set(records.map(\.mapGroup))
         var removed: [String] = []
