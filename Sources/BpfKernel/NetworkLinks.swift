@@ -44,6 +44,16 @@ public enum NetworkLinks {
         return FileDescriptor(raw: fd)
     }
 
+    /// The program ids attached to a TCX hook, in the order the kernel runs
+    /// them (BPF_PROG_QUERY); empty when none is.
+    public static func tcxPrograms(ifindex: UInt32, egress: Bool) throws -> [UInt32] {
+        var ids = [UInt32](repeating: 0, count: 64)
+        var count: UInt32 = 0
+        let rc = ids.withUnsafeMutableBufferPointer { bpfman_tcx_query(Int32(ifindex), egress, $0.baseAddress, UInt32($0.count), &count) }
+        if rc < 0 { throw KernelError("query the TCX programs of ifindex \(ifindex)", errno: rc) }
+        return Array(ids.prefix(Int(count)))
+    }
+
     /// Attaches a cls_bpf direct-action filter (creating clsact if missing);
     /// with `handle` 0 the kernel picks the handle. Returns the handle.
     public static func attachTc(programFD: Int32, ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32 = 0) throws -> UInt32 {

@@ -76,6 +76,35 @@ int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags
     return fd < 0 ? -errno : (int)fd;
 }
 
+/* The BPF_PROG_QUERY attr as kernels >= 6.6 read it (libbpf 1.1's headers
+ * predate target_ifindex and the link fields). */
+struct tcx_query_attr {
+    uint32_t target_ifindex;
+    uint32_t attach_type;
+    uint32_t query_flags;
+    uint32_t attach_flags;
+    uint64_t prog_ids;
+    uint32_t count;
+    uint32_t pad;
+    uint64_t prog_attach_flags;
+    uint64_t link_ids;
+    uint64_t link_attach_flags;
+    uint64_t revision;
+};
+
+int bpfman_tcx_query(int ifindex, bool egress, uint32_t *prog_ids, uint32_t capacity, uint32_t *count_out) {
+    struct tcx_query_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_ifindex = (uint32_t)ifindex;
+    attr.attach_type = egress ? BPFMAN_BPF_TCX_EGRESS : BPFMAN_BPF_TCX_INGRESS;
+    attr.prog_ids = (uint64_t)(uintptr_t)prog_ids;
+    attr.count = capacity;
+    long rc = syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr));
+    if (rc < 0) return -errno;
+    *count_out = attr.count;
+    return 0;
+}
+
 /* ---- legacy tc ------------------------------------------------------------ */
 
 int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t handle, uint32_t *handle_out) {

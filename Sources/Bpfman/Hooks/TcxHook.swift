@@ -41,14 +41,13 @@ struct TcxHook: ProgramHook {
         guard new.priority != old.priority else { return [r] }
         let placed = key.move(record.id, to: new.priority, peers: peers)
         let program = try Pins.open(record.attachment.programPin)
-        let egress = new.direction == .egress
         func link(_ order: NetworkLinks.TcxOrder) throws {
-            let l = try NetworkNamespace.run(new.netns) {
-                try program.withRaw { try NetworkLinks.attachTcx(programFD: $0, ifindex: key.ifindex, egress: egress, order: order) }
-            }
-            try l.withRaw { try Pins.pin(fd: $0, at: pin) }
+            try Self.link(program, new, key: key, order: order, pin: pin)
         }
         try NetworkLinks.detachLink(pin: pin)
+        // A crash here leaves the record without its link: `TcxLinkRepair`
+        // attaches it again where the record (the old priority) says.
+        FaultPoint.hit(.tcxLinkDetached)
         do {
             try link(placed.order)
         } catch {
@@ -57,5 +56,13 @@ struct TcxHook: ProgramHook {
         }
         r.attachment.position = placed.position
         return placed.moved + [r]
+    }
+
+    /// Attaches `program` to the TCX hook `key` at `order` and pins the link at `pin`.
+    static func link(_ program: FileDescriptor, _ info: AttachInfo.Tcx, key: NetworkHookKey, order: NetworkLinks.TcxOrder, pin: String) throws {
+        let l = try NetworkNamespace.run(info.netns) {
+            try program.withRaw { try NetworkLinks.attachTcx(programFD: $0, ifindex: key.ifindex, egress: info.direction == .egress, order: order) }
+        }
+        try l.withRaw { try Pins.pin(fd: $0, at: pin) }
     }
 }

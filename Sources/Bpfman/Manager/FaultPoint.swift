@@ -14,6 +14,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case dispatcherFreed = "dispatcher-freed"
     /// A tc filter is attached; the program's record is not written yet.
     case tcFilterAttached = "tc-filter-attached"
+    /// A TCX priority move has detached the program's link; the new one is not attached yet.
+    case tcxLinkDetached = "tcx-link-detached"
 
     /// The points inside a dispatcher swap (each leaves the swap pending).
     public static let dispatcherSwap: [FaultPoint] = [.dispatcherLinked, .dispatcherSwapped, .dispatcherFreed]

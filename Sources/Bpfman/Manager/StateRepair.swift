@@ -9,7 +9,8 @@ import Logging
 ///    they stop blocking every other program;
 /// 2. dispatcher hooks are made consistent with the records (`DispatcherRepair`);
 /// 3. claimed tc filters no record accounts for are removed (`TcFilterRepair`);
-/// 4. pins of programs with no record are removed, with maps nobody's record
+/// 4. TCX programs whose move was cut short get their link back (`TcxLinkRepair`);
+/// 5. pins of programs with no record are removed, with maps nobody's record
 ///    uses; the kernel frees a program when its last pin, link and filter go.
 struct StateRepair {
     let paths: BpfmanPaths
@@ -29,9 +30,11 @@ struct StateRepair {
         }
         var changed = !setAside.isEmpty
         changed = try DispatcherRepair(paths: paths, dispatchers: dispatchers, programs: store, hookFor: hookFor, logger: logger).run() || changed
-        // Read once after the dispatcher pass (which may rewrite records, never add or drop one).
+        // Read once after the dispatcher pass (which may rewrite records, never add or drop one;
+        // neither does the TCX pass, so the sweep can use them too).
         let records = try store.records()
         changed = try TcFilterRepair(claims: claims, logger: logger).run(records: records) || changed
+        changed = try TcxLinkRepair(store: store, logger: logger).run(records: records) || changed
         return try sweepPins(records) || changed
     }
 

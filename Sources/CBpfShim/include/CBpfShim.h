@@ -28,6 +28,8 @@ int bpfman_xdp_link_create(int prog_fd, int ifindex, uint32_t flags);
 #define BPFMAN_BPF_F_AFTER (1U << 4)
 #define BPFMAN_BPF_F_ID (1U << 5)
 int bpfman_tcx_link_create(int prog_fd, int ifindex, bool egress, uint32_t flags, uint32_t relative_id);
+/* The program ids on a TCX hook, in the order the kernel runs them. */
+int bpfman_tcx_query(int ifindex, bool egress, uint32_t *prog_ids, uint32_t capacity, uint32_t *count_out);
 
 /* Legacy TC: ensure clsact, attach a cls_bpf direct-action filter at priority,
    returning the handle the kernel chose. All return 0 or -errno. */

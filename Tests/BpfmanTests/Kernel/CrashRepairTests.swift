@@ -37,6 +37,38 @@ struct CrashRepairTests {
         #expect(!FileManager.default.fileExists(atPath: "\(box.paths.stateDir)/claims/\(orphan.first ?? 0).json"))
     }
 
+    @Test("a TCX move killed between the old link's detach and the new one: the next start attaches it again where its record says")
+    func tcxMoveKilled() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let a = try box.load(TestPaths.example("tcx_counter"), "tcx_stats", ["tcx", "-d", "ingress", "-i", veth.host, "-p", "5"])
+        let b = try box.load(TestPaths.example("tcx_counter"), "tcx_stats", ["tcx", "-d", "ingress", "-i", veth.host, "-p", "10"])
+        let crashed = try box.cli(["update", "\(a.kernel.id)", "-p", "20"], env: ["BPFMAN_TEST_CRASH_AT": "tcx-link-detached"])
+        #expect(crashed.status == 70, "\(crashed.stderr)")
+        #expect(try !KernelTruth.linkedPrograms().contains(a.kernel.id), "the crash left the program unattached")
+
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        #expect(try KernelTruth.linkedPrograms().contains(a.kernel.id), "bpfman-rpc's start-up repair attaches it again")
+        #expect(box.pins().contains("prog_\(a.kernel.id)_link"))
+        let order = try Self.tcxOrder(dev: veth.host, direction: "ingress")
+        #expect(order == [a.kernel.id, b.kernel.id], "back at priority 5, before the program at 10: \(order)")
+        let listed = try box.cliJSON(ProgramEntry.self, ["get", "\(a.kernel.id)"])
+        #expect(listed.record?.attach == .tcx(.init(iface: veth.host, priority: 5, direction: .ingress)), "\(String(describing: listed.record?.attach))")
+
+        // And it moves and unloads as any other.
+        _ = try box.cliJSON(ProgramEntry.self, ["update", "\(a.kernel.id)", "-p", "20"])
+        #expect(try Self.tcxOrder(dev: veth.host, direction: "ingress") == [b.kernel.id, a.kernel.id])
+        #expect(try box.cli(["unload", "\(a.kernel.id)"]).ok)
+        #expect(try box.cli(["unload", "\(b.kernel.id)"]).ok)
+        #expect(box.pins().isEmpty)
+    }
+
+    /// The program ids on a TCX hook in the kernel's order (bpftool 7.1 does not list TCX).
+    static func tcxOrder(dev: String, direction: String) throws -> [UInt32] {
+        try NetworkLinks.tcxPrograms(ifindex: if_nametoindex(dev), egress: direction == "egress")
+    }
+
     @Test("a corrupt record: listed as corrupt and set aside, its filter removed, every other program still loads and unloads")
     func corruptRecord() throws {
         let box = try Sandbox()
