@@ -8,6 +8,42 @@ import Testing
 struct ConfigTests {
     func write(_ path: String, _ text: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
 
+    @Test("a 401 makes the client read its kubeconfig again: a token replaced there is used, the outage is recorded and cleared")
+    func tokenReplacedInKubeconfig() async throws {
+        try await ClientHarness.with { h in
+            let path = h.dir + "/rotating.yaml"
+            func kubeconfig(token: String) throws {
+                try write(path, """
+                apiVersion: v1
+                kind: Config
+                current-context: c
+                clusters: [{name: sim, cluster: {server: "\(h.sim.url)", insecure-skip-tls-verify: true}}]
+                users: [{name: u, user: {token: "\(token)"}}]
+                contexts: [{name: c, context: {cluster: sim, user: u}}]
+                """)
+            }
+            try kubeconfig(token: "a-token-the-server-does-not-know")
+            let client = try KubeClient(config: try KubeConfigLoader.load(path: path), maxRetries: 0)
+            defer { Task { try? await client.shutdown() } }
+            do {
+                _ = try await client.get(ConfigMap.self, namespace: "default", name: "x")
+                Issue.record("an unknown token was accepted")
+            } catch let e as KubeError {
+                #expect(e.reason == .unauthorized, "\(e)")
+            }
+            #expect(!client.health.isServing && client.health.cause?.contains("401") == true, "\(client.health.cause ?? "-")")
+
+            // The kubeconfig now holds a good token: the next 401 reads it, and the retry gets through.
+            try kubeconfig(token: h.sim.adminToken)
+            try await Task.sleep(for: .seconds(1.1))
+            let retrying = try KubeClient(config: client.config, maxRetries: 2)
+            defer { Task { try? await retrying.shutdown() } }
+            let made = try await retrying.create(ConfigMap("after-rotation"))
+            #expect(made.metadata.uid != nil)
+            #expect(retrying.health.isServing && retrying.health.failures == 1, "one 401, then served: \(retrying.health.failures)")
+        }
+    }
+
     @Test func mergedKubeconfigsFilesAndExecPlugin() async throws {
         try await ClientHarness.with { h in
             let dir = h.dir

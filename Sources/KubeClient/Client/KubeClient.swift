@@ -1,21 +1,27 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 
 /// The REST client for the Kubernetes API: TLS, bearer or client-certificate
 /// auth, client-side rate limiting, and retries (429 waits Retry-After; 5xx
-/// and connection failures back off, except for creates).
+/// and connection failures back off, except for creates; a 401 re-reads the
+/// credentials and backs off). `health` says whether the server serves us.
 public final class KubeClient: Sendable {
     public let config: ClusterConfig
     let http: HTTPClient
     let limiter: RateLimiter
     public let maxRetries: Int
+    public let health: APIHealth
+    let credentials: Credentials
 
-    public init(config: ClusterConfig, maxRetries: Int = 5) throws {
+    public init(config: ClusterConfig, maxRetries: Int = 5, logger: Logger = Logger(label: "kube-client")) throws {
         self.config = config
         self.maxRetries = maxRetries
+        health = APIHealth(server: config.server, logger: logger)
+        credentials = Credentials(config: config, logger: logger)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca = config.caPEM {
             do {
@@ -36,6 +42,11 @@ public final class KubeClient: Sendable {
         var c = HTTPClient.Configuration(tlsConfiguration: tls)
         c.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         c.timeout.connect = .seconds(10)
+        // Retries are ours (`send`, `ListWatcher`), paced by the server's health.
+        // The pool's own retries back off up to a minute per connection and
+        // outlast an outage: after the server came back, requests still timed
+        // out waiting for the pool for tens of seconds.
+        c.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
         self.limiter = RateLimiter(qps: config.qps, burst: config.burst)
     }
@@ -52,7 +63,7 @@ public final class KubeClient: Sendable {
         r.method = method
         r.headers.add(name: "Accept", value: "application/json")
         r.headers.add(name: "User-Agent", value: "bpfman-swift")
-        if let token = try config.currentToken() { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let token = try credentials.token() { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             r.headers.add(name: "Content-Type", value: contentType)
             r.body = .bytes(ByteBuffer(bytes: body))
@@ -82,7 +93,7 @@ public final class KubeClient: Sendable {
                                                   timeout: .seconds(60))
                 var buf = try await resp.body.collect(upTo: 256 << 20)
                 let bytes = buf.readBytes(length: buf.readableBytes) ?? []
-                if (200..<300).contains(Int(resp.status.code)) { return bytes }
+                if (200..<300).contains(Int(resp.status.code)) { health.answered(); return bytes }
                 failure = KubeError.from(status: Int(resp.status.code), body: bytes,
                                          retryAfterHeader: resp.headers.first(name: "Retry-After"))
             } catch let e as KubeError {
@@ -90,6 +101,8 @@ public final class KubeClient: Sendable {
             } catch {
                 failure = KubeClient.describe(error, server: config.server)
             }
+            health.record(failure)
+            if failure.reason == .unauthorized { credentials.reload() }
             guard attempt <= maxRetries, let wait = retryDelay(failure, method: method, backoff: &backoff) else { throw failure }
             try await Task.sleep(for: wait)
         }
@@ -101,6 +114,8 @@ public final class KubeClient: Sendable {
         case .serverError, .timeout, .transport:
             if let r = e.retryAfter { return r }
             return method == .POST ? nil : backoff.next()
+        // Refused before anything was done: safe to retry even a create, with the credentials read again.
+        case .unauthorized: return backoff.next()
         default: return nil
         }
     }
@@ -126,13 +141,19 @@ public final class KubeClient: Sendable {
         } catch let e as KubeError {
             throw e
         } catch {
-            throw KubeClient.describe(error, server: config.server)
+            let e = KubeClient.describe(error, server: config.server)
+            health.record(e)
+            throw e
         }
         guard (200..<300).contains(Int(resp.status.code)) else {
             var buf = try await resp.body.collect(upTo: 1 << 20)
-            throw KubeError.from(status: Int(resp.status.code), body: buf.readBytes(length: buf.readableBytes) ?? [],
-                                 retryAfterHeader: resp.headers.first(name: "Retry-After"))
+            let e = KubeError.from(status: Int(resp.status.code), body: buf.readBytes(length: buf.readableBytes) ?? [],
+                                   retryAfterHeader: resp.headers.first(name: "Retry-After"))
+            health.record(e)
+            if e.reason == .unauthorized { credentials.reload() }
+            throw e
         }
+        health.answered()
         return resp
     }
 }

@@ -7,7 +7,8 @@ public struct ClusterConfig: Sendable {
     /// PEM of the CA(s) to trust; nil means the system roots.
     public var caPEM: String?
     public var insecureSkipTLSVerify = false
-    public var token: String?
+    /// Setting it by hand drops `reload`: a token given is the one to use.
+    public var token: String? { didSet { reload = nil } }
     /// Re-read before each request batch, so a rotated token is picked up.
     public var tokenFile: String?
     public var clientCertificatePEM: String?
@@ -17,6 +18,9 @@ public struct ClusterConfig: Sendable {
     public var namespace = "default"
     public var qps: Double = 20
     public var burst = 30
+    /// Reads the same source again (the kubeconfig files and context this
+    /// config came from): a client calls it after a 401.
+    public var reload: (@Sendable () throws -> ClusterConfig)?
 
     public init(server: String) { self.server = server }
 

@@ -74,6 +74,7 @@ public enum KubeConfigLoader {
                                apiVersion: exec["apiVersion"] as? String ?? "client.authentication.k8s.io/v1")
             }
         }
+        c.reload = { try load(path: path, context: context, environment: environment) }
         return c
     }
 

@@ -11,7 +11,8 @@ public enum ListWatchEvent<T: Sendable>: Sendable {
 /// list's resourceVersion, resumes from the last seen resourceVersion when a
 /// watch ends or breaks (backing off with jitter on failures), and relists
 /// when the server says 410 Gone or that it has not reached the
-/// resourceVersion (a server whose data was reset).
+/// resourceVersion (a server whose data was reset). It never gives up: only
+/// cancelling the iteration ends it.
 public struct ListWatcher<T: Decodable & Sendable>: Sendable {
     public let client: KubeClient
     public let resource: ResourceInfo
@@ -77,11 +78,15 @@ public struct ListWatcher<T: Decodable & Sendable>: Sendable {
                 try? await Task.sleep(for: backoff.next())
             } catch is CancellationError {
                 break
-            } catch let e as KubeError where e.reason == .unauthorized || e.reason == .forbidden || e.reason == .notFound {
-                cont.finish(throwing: e)
-                return
             } catch {
-                try? await Task.sleep(for: backoff.next())
+                // Everything else is retried, as client-go's reflector does: a server
+                // down or refusing our token (the client re-reads it), RBAC not yet
+                // granted, a CRD not yet installed. The client's `health` says why.
+                // A refused connection costs a server nothing, so those retries are
+                // capped lower, and any request of this client getting through wakes them.
+                var wait = backoff.next()
+                if let e = error as? KubeError, e.reason == .transport { wait = min(wait, .seconds(5)) }
+                try? await client.health.sleep(for: wait)
             }
         }
         cont.finish()
