@@ -37,12 +37,16 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         let (logger, registry) = DaemonBootstrap.start(label: "bpfman-agent", logLevel: logLevel, environment: env)
 
         let ready = Atomic<Bool>(false)
-        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+        let client = try KubeClient(config: config, logger: logger)
+        // Ready: caches synced and the API server serving us.
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) && client.health.isServing })
         // Bound first: an address in use is a clear error before anything else is made.
         let (healthPort, metricsPort): (Int, Int)
-        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch { throw ValidationError("\(error)") }
-        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
-        let client = try KubeClient(config: config)
+        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch {
+            try? await client.shutdown()
+            throw ValidationError("\(error)")
+        }
         let bpfman: BpfmanClient
         let cri: CRIContainerFinder?
         do {

@@ -35,25 +35,24 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
 
         let templates = try OperatorTemplates(root: configDir)
         let ready = Atomic<Bool>(false)
-        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) })
+        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+        let client = try KubeClient(config: config, logger: logger)
+        // Ready: caches synced (or standing by for the lease) and the API server serving us.
+        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) && client.health.isServing })
         // Bound first: an address in use is a clear error before anything else is made.
         let (healthPort, metricsPort): (Int, Int)
-        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch { throw ValidationError("\(error)") }
-        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
-        let client = try KubeClient(config: config)
-        let openShift: Bool
-        do {
-            openShift = try await ClusterFlavor.isOpenShift(client)
-        } catch {
+        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch {
             try? await client.shutdown()
-            await probes.stop()
-            throw ValidationError("cannot discover the API server's groups: \(error)")
+            throw ValidationError("\(error)")
         }
-        let ctx = OperatorContext(client: client, logger: logger, resyncPeriod: resync > 0 ? .seconds(resync) : nil)
-        logger.info("bpfman-operator starting", metadata: ["openshift": "\(openShift)", "health": "\(healthPort)", "metrics": "\(metricsPort)",
-                                                            "leader-elect": "\(leaderElect)"])
+        let resyncPeriod: Duration? = resync > 0 ? .seconds(resync) : nil
+        logger.info("bpfman-operator starting", metadata: ["health": "\(healthPort)", "metrics": "\(metricsPort)", "leader-elect": "\(leaderElect)"])
 
-        let operatorRun: @Sendable () async -> Void = {
+        // One term of work: everything it builds (informers, their handlers,
+        // queues) is its own, and goes when the term ends, so a lost lease
+        // never leaves a former term's handlers on a cache the next one uses.
+        let operatorRun: @Sendable (Bool) async -> Void = { openShift in
+            let ctx = OperatorContext(client: client, logger: logger, resyncPeriod: resyncPeriod)
             let op = Operator(ctx, templates: templates, openShift: openShift)
             do {
                 try await op.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
@@ -68,14 +67,21 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
         let id = identity ?? "\(ProcessInfo.processInfo.hostName)_\(getpid())"
         let leaderElect = leaderElect
         let work = Task {
+            guard let openShift = await ClusterFlavor.discover(client, logger: logger) else { return }
+            logger.info("discovered the API server's groups", metadata: ["openshift": "\(openShift)"])
             if leaderElect {
                 let elector = LeaderElector(client: client, config: .init(name: "8730d955.bpfman.io", namespace: leaseNamespace, identity: id),
                                             logger: logger)
                 // Not leading is still healthy: ready means "would serve".
                 ready.store(true, ordering: .releasing)
-                while !Task.isCancelled { await elector.run(operatorRun) }
+                while !Task.isCancelled { await elector.run { await operatorRun(openShift) } }
             } else {
-                await operatorRun()
+                // A term ends only when cancelled or on an error it cannot go on
+                // from; the process itself leaves only on SIGTERM.
+                while !Task.isCancelled {
+                    await operatorRun(openShift)
+                    try? await Task.sleep(for: .seconds(1))
+                }
             }
         }
         await DaemonBootstrap.wait(cancellingOnSignal: work)

@@ -6,7 +6,7 @@ import TestHelpers
 /// project's CRDs, a Node object, and for it a real `bpfman-rpc` and a real
 /// `bpfman-agent`, all over real sockets; kubectl is the client.
 final class ClusterNode: @unchecked Sendable {
-    private let sim: KubeSimProcess
+    let sim: KubeSimProcess
     var dir: String { sim.dir }
     var kubeconfig: String { sim.kubeconfig }
     private(set) var nodes: [NodeAgent] = []
@@ -142,6 +142,7 @@ final class NodeAgent: @unchecked Sendable {
     private let agent = Process()
     private let agentLog: String
     let metricsPort: Int
+    let healthPort: Int
 
     init(node: String, dir: String, kubeconfig: String, arguments: [String]) throws {
         self.node = node
@@ -151,10 +152,11 @@ final class NodeAgent: @unchecked Sendable {
         rpc = try RPCServerProcess(box, arguments: Self.rpcArguments(box))
         agentLog = "\(dir)/agent-\(node).log"
         metricsPort = Self.freePort()
+        healthPort = Self.freePort()
         FileManager.default.createFile(atPath: agentLog, contents: nil)
         agent.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-agent"))
         agent.arguments = ["--kubeconfig", kubeconfig, "--bpfman-socket", rpc.socketPath,
-                           "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "127.0.0.1:\(Self.freePort())"]
+                           "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "127.0.0.1:\(healthPort)"]
             + arguments
         var env = ProcessInfo.processInfo.environment
         env["KUBE_NODE_NAME"] = node
@@ -195,6 +197,19 @@ final class NodeAgent: @unchecked Sendable {
 
     /// The agent's metric `name` (summed over its label sets), from /metrics.
     func metric(_ name: String, _ label: String? = nil) throws -> Double { try Self.metric(port: metricsPort, name, label) }
+
+    var isRunning: Bool { agent.isRunning }
+
+    /// The HTTP status of a process's `/readyz` (0 when it does not answer).
+    static func readyz(port: Int) -> Int {
+        let r = try? Shell.run("/usr/bin/env", ["python3", "-c", """
+            import urllib.request, urllib.error
+            try: print(urllib.request.urlopen('http://127.0.0.1:\(port)/readyz', timeout=5).status)
+            except urllib.error.HTTPError as e: print(e.code)
+            except Exception: print(0)
+            """])
+        return Int(r?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+    }
 
     /// Metric `name` (summed over the label sets containing `label`) from a process's /metrics.
     static func metric(port: Int, _ name: String, _ label: String? = nil) throws -> Double {

@@ -7,17 +7,19 @@ final class OperatorProcess: @unchecked Sendable {
     let name: String
     let logPath: String
     let metricsPort: Int
+    let healthPort: Int
     private let process = Process()
 
     init(_ cluster: ClusterNode, name: String = "operator", arguments: [String] = []) throws {
         self.name = name
         logPath = "\(cluster.dir)/\(name).log"
         metricsPort = NodeAgent.freePort()
+        healthPort = NodeAgent.freePort()
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-operator"))
         process.arguments = ["--kubeconfig", cluster.kubeconfig, "--config-dir", TestPaths.root + "/config",
                              "--metrics-bind-address", "127.0.0.1:\(metricsPort)",
-                             "--health-probe-bind-address", "127.0.0.1:\(NodeAgent.freePort())"] + arguments
+                             "--health-probe-bind-address", "127.0.0.1:\(healthPort)"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
