@@ -34,11 +34,11 @@ public final class APIHealth: Sendable {
     /// meantime: a watcher backing off from an outage resumes as soon as any
     /// request of this client gets through.
     public func sleep(for duration: Duration) async throws {
+        guard !isServing else { return try await Task.sleep(for: duration) }
         let end = ContinuousClock.now + duration
-        let failing = !isServing
         while ContinuousClock.now < end {
             try await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
-            if failing && isServing { return }
+            if isServing { return }
         }
     }
 

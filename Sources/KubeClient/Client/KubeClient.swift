@@ -101,8 +101,7 @@ public final class KubeClient: Sendable {
             } catch {
                 failure = KubeClient.describe(error, server: config.server)
             }
-            health.record(failure)
-            if failure.reason == .unauthorized { credentials.reload() }
+            noteFailure(failure)
             guard attempt <= maxRetries, let wait = retryDelay(failure, method: method, backoff: &backoff) else { throw failure }
             try await Task.sleep(for: wait)
         }
@@ -118,6 +117,15 @@ public final class KubeClient: Sendable {
         case .unauthorized: return backoff.next()
         default: return nil
         }
+    }
+
+    /// What every failed request does: `health` hears of it, and a 401 has
+    /// the credentials read again for the next attempt. Returns `e`.
+    @discardableResult
+    func noteFailure(_ e: KubeError) -> KubeError {
+        health.record(e)
+        if e.reason == .unauthorized { credentials.reload() }
+        return e
     }
 
     /// Says plainly what a connection failure means, especially a TLS one.
@@ -141,17 +149,12 @@ public final class KubeClient: Sendable {
         } catch let e as KubeError {
             throw e
         } catch {
-            let e = KubeClient.describe(error, server: config.server)
-            health.record(e)
-            throw e
+            throw noteFailure(KubeClient.describe(error, server: config.server))
         }
         guard (200..<300).contains(Int(resp.status.code)) else {
             var buf = try await resp.body.collect(upTo: 1 << 20)
-            let e = KubeError.from(status: Int(resp.status.code), body: buf.readBytes(length: buf.readableBytes) ?? [],
-                                   retryAfterHeader: resp.headers.first(name: "Retry-After"))
-            health.record(e)
-            if e.reason == .unauthorized { credentials.reload() }
-            throw e
+            throw noteFailure(KubeError.from(status: Int(resp.status.code), body: buf.readBytes(length: buf.readableBytes) ?? [],
+                                             retryAfterHeader: resp.headers.first(name: "Retry-After")))
         }
         health.answered()
         return resp
