@@ -61,6 +61,7 @@ struct TcHook: ProgramHook {
                     try NetworkLinks.detachTc(ifindex: ifindex, egress: t.direction == .egress, priority: prio, handle: handle)
                 }
             }
+            FaultPoint.hit(.tcFilterDetached)
         }
         try claims.delete(record.id)
         guard let key = NetworkHookKey(record) else { return [] }
@@ -99,6 +100,7 @@ struct TcHook: ProgramHook {
         _ = try? NetworkNamespace.run(new.netns) {
             try NetworkLinks.detachTc(ifindex: key.ifindex, egress: egress, priority: oldPrio, handle: oldHandle)
         }
+        FaultPoint.hit(.tcFilterDetached)
         var moved = claim
         moved.priorities = [UInt32(new.priority)]
         try claims.save(moved)

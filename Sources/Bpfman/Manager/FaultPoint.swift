@@ -14,6 +14,8 @@ public enum FaultPoint: String, CaseIterable, Sendable {
     case dispatcherFreed = "dispatcher-freed"
     /// A tc filter is attached; the program's record is not written yet.
     case tcFilterAttached = "tc-filter-attached"
+    /// An unload or a priority move has removed the old tc filter; the claim and the record are not updated yet.
+    case tcFilterDetached = "tc-filter-detached"
     /// A TCX priority move has detached the program's link; the new one is not attached yet.
     case tcxLinkDetached = "tcx-link-detached"
 

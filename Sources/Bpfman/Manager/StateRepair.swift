@@ -9,8 +9,11 @@ import Logging
 ///    they stop blocking every other program;
 /// 2. dispatcher hooks are made consistent with the records (`DispatcherRepair`);
 /// 3. claimed tc filters no record accounts for are removed (`TcFilterRepair`);
-/// 4. TCX programs whose move was cut short get their link back (`TcxLinkRepair`);
-/// 5. pins of programs with no record are removed, with maps nobody's record
+/// 4. TC programs whose unload or move was cut short after their filter
+///    went get it back (`TcFilterRestore`), and TCX programs whose move was cut
+///    short get their link back (`TcxLinkRepair`);
+/// 5. temporary files of writes cut short are removed;
+/// 6. pins of programs with no record are removed, with maps nobody's record
 ///    uses; the kernel frees a program when its last pin, link and filter go.
 struct StateRepair {
     let paths: BpfmanPaths
@@ -34,7 +37,12 @@ struct StateRepair {
         // neither does the TCX pass, so the sweep can use them too).
         let records = try store.records()
         changed = try TcFilterRepair(claims: claims, logger: logger).run(records: records) || changed
+        changed = try TcFilterRestore(claims: claims, logger: logger).run(records: records) || changed
         changed = try TcxLinkRepair(store: store, logger: logger).run(records: records) || changed
+        let leftovers = [store.programsDirectory, claims.directory, dispatchers.directory].flatMap(AtomicFile.removeLeftovers)
+        if !leftovers.isEmpty {
+            logger.info("removed the temporary files of writes cut short", metadata: ["files": "\(leftovers)"])
+        }
         return try sweepPins(records) || changed
     }
 

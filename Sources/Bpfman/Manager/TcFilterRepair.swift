@@ -44,12 +44,7 @@ struct TcFilterRepair {
     /// Removes the claimed filter at `priority` if it is still there and still
     /// runs the claim's program; returns whether it removed one.
     static func removeFilter(_ claim: TcFilterClaim, priority: UInt32) -> Bool {
-        if let netns = claim.netns {
-            // The namespace is gone, or is another one now: so is the filter.
-            guard Pins.exists(netns), NetworkNamespace.inode(netns) == claim.netnsInode else { return false }
-        } else if NetworkNamespace.inode(nil) != claim.netnsInode {
-            return false
-        }
+        guard sameNamespace(claim.netns, inode: claim.netnsInode) else { return false }
         let removed = try? NetworkNamespace.run(claim.netns) { () throws -> Bool in
             guard NetworkLinks.tcFilterProgram(ifindex: claim.ifindex, egress: claim.egress, priority: priority,
                                                handle: claim.handle) == claim.programID else { return false }
@@ -57,5 +52,12 @@ struct TcFilterRepair {
             return true
         }
         return removed ?? false
+    }
+
+    /// Whether `netns` (nil: bpfman's own) is still the namespace whose inode
+    /// was recorded; when it is gone, or is another one now, so is any filter in it.
+    static func sameNamespace(_ netns: String?, inode: UInt64) -> Bool {
+        if let netns { return Pins.exists(netns) && NetworkNamespace.inode(netns) == inode }
+        return NetworkNamespace.inode(nil) == inode
     }
 }

@@ -22,6 +22,16 @@ public enum AtomicFile {
         syncDirectory(dir)
     }
 
+    /// Removes the temporary files that writers killed mid-write left in
+    /// `dir`; returns their names. Only where no writer can be at work (under
+    /// the lock that every writer of `dir` holds).
+    public static func removeLeftovers(in dir: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        let left = names.filter { $0.hasPrefix(".tmp-") && unlink("\(dir)/\($0)") == 0 }
+        if !left.isEmpty { syncDirectory(dir) }
+        return left
+    }
+
     /// Makes a rename or unlink in `dir` durable.
     public static func syncDirectory(_ dir: String) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

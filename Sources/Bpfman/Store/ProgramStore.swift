@@ -10,7 +10,7 @@ import Glibc
 /// pass moves it to `<state>/quarantine` with the reason beside it.
 public struct ProgramStore: Sendable {
     public let directory: String
-    private var programsDirectory: String { directory + "/programs" }
+    var programsDirectory: String { directory + "/programs" }
     private var lockPath: String { directory + "/lock" }
     var quarantineDirectory: String { directory + "/quarantine" }
     private var files: RecordFiles<ProgramRecord> {

@@ -64,6 +64,73 @@ struct CrashRepairTests {
         #expect(box.pins().isEmpty)
     }
 
+    @Test("a TC move killed after its old filter went: the next start attaches it again at the priority its record holds")
+    func tcMoveKilled() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let (a, b) = try Self.tcPairCrashed(box, veth) { ["update", "\($0)", "-p", "20"] }
+        #expect(try KernelTruth.filters(dev: veth.host, direction: "ingress").map(\.pref) == [20, 30], "the crash left the new filter, not the old")
+
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        let filters = try KernelTruth.filters(dev: veth.host, direction: "ingress")
+        #expect(filters.map(\.pref) == [10, 30], "back at priority 10, before the program at 30: \(filters)")
+        #expect(filters.compactMap { $0.options?.prog?.id } == [a, b])
+        let claims = try FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/claims")
+        #expect(Set(claims) == ["\(a).json", "\(b).json"], "each filter claimed, nothing else: \(claims)")
+
+        // And it moves and unloads as any other.
+        _ = try box.cliJSON(ProgramEntry.self, ["update", "\(a)", "-p", "40"])
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress") == [b, a])
+        #expect(try box.cli(["unload", "\(a)"]).ok)
+        #expect(try box.cli(["unload", "\(b)"]).ok)
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress").isEmpty)
+        #expect(box.pins().isEmpty)
+    }
+
+    @Test("a TC unload killed after its filter went: its record was gone first, so the next start frees the program and its claim")
+    func tcUnloadKilled() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let (a, b) = try Self.tcPairCrashed(box, veth) { ["unload", "\($0)"] }
+
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "ingress") == [b])
+        #expect(try box.records().map(\.id) == [b])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/claims") == ["\(b).json"])
+        #expect(KernelTruth.settled(true) { KernelPrograms.info(id: a) == nil }, "program \(a) is freed")
+        #expect(try box.cli(["unload", "\(b)"]).ok)
+        #expect(box.pins().isEmpty)
+    }
+
+    /// Two TC programs on `veth.host` ingress at priorities 10 and 30, then
+    /// `change` of the first killed at `tc-filter-detached`; their ids.
+    static func tcPairCrashed(_ box: Sandbox, _ veth: VethPair, _ change: (UInt32) -> [String]) throws -> (UInt32, UInt32) {
+        let ids = try [10, 30].map { p in
+            try box.load(TestPaths.example("tc_counter"), "stats", ["tc", "-d", "ingress", "-i", veth.host, "-p", "\(p)"]).kernel.id
+        }
+        let crashed = try box.cli(change(ids[0]), env: ["BPFMAN_TEST_CRASH_AT": "tc-filter-detached"])
+        #expect(crashed.status == 70, "\(crashed.stderr)")
+        return (ids[0], ids[1])
+    }
+
+    @Test("a write killed before its rename leaves a temporary file; the next start removes it and reads only the records")
+    func temporaryFileLeftByCrash() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let a = try box.load(TestPaths.example("tc_counter"), "stats", ["tc", "-d", "ingress", "-i", veth.host, "-p", "10"])
+        let dirs = ["programs", "claims"].map { "\(box.paths.stateDir)/\($0)" }
+        for dir in dirs { try "{\"half\": ".write(toFile: "\(dir)/.tmp-999999-1", atomically: false, encoding: .utf8) }
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        for dir in dirs {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            #expect(names == ["\(a.kernel.id).json"], "\(dir): \(names)")
+        }
+        #expect(try box.cli(["unload", "\(a.kernel.id)"]).ok)
+    }
+
     /// The program ids on a TCX hook in the kernel's order (bpftool 7.1 does not list TCX).
     static func tcxOrder(dev: String, direction: String) throws -> [UInt32] {
         try NetworkLinks.tcxPrograms(ifindex: if_nametoindex(dev), egress: direction == "egress")
@@ -164,7 +231,7 @@ struct CrashRepairTests {
         #expect(try Set(box.pins().filter { $0.hasPrefix("maps/") }.compactMap { UInt32($0.dropFirst(5).prefix { $0.isNumber }) })
                     .isSubset(of: Set(records.map(\.mapGroup))))
         let claims = (try? FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/claims")) ?? []
-        #expect(Set(claims.filter { $0.hasSuffix(".json") }) == Set(tcIDs.map { "\($0).json" }), "one claim per TC program: \(claims)")
+        #expect(Set(claims) == Set(tcIDs.map { "\($0).json" }), "one claim per TC program and nothing else: \(claims)")
 
         // And everything unloads cleanly after.
         try await BpfmanClient.withClient(socketPath: server.socketPath) { client in
