@@ -2,11 +2,15 @@
 """A test proxy in front of a plain-HTTP registry (GET/HEAD only), for what a
 real registry will not do on its own:
   --token             demand a Bearer token (RFC 6750 challenge); /token issues
-                      one to user:pass given in --user (Basic auth)
+                      one to a user of --user (Basic auth)
+  --basic             demand Basic auth from a user of --user
+  --user U:P[,U:P]    the users --token and --basic accept
+  --log FILE          append "METHOD PATH STATUS" for every request
+  --stall-manifests   accept manifest requests and never answer them
   --corrupt-blobs     flip the last byte of every blob it passes on
   --garbage-manifests answer every manifest request with invalid JSON
 Listens on 127.0.0.1 (--port, or any free port, which it prints), until killed."""
-import argparse, base64, http.server, json, socketserver, sys, urllib.request, urllib.error
+import argparse, base64, http.server, json, socketserver, sys, time, urllib.request, urllib.error
 
 p = argparse.ArgumentParser()
 p.add_argument("upstream")
@@ -15,14 +19,21 @@ p.add_argument("--token", action="store_true")
 p.add_argument("--user", default="")
 p.add_argument("--corrupt-blobs", action="store_true")
 p.add_argument("--garbage-manifests", action="store_true")
+p.add_argument("--basic", action="store_true")
+p.add_argument("--log", default="")
+p.add_argument("--stall-manifests", action="store_true")
 args = p.parse_args()
 TOKEN = "bpfman-test-token"
+USERS = {"Basic " + base64.b64encode(u.encode()).decode() for u in args.user.split(",") if u}
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
     def reply(self, code, body=b"", headers=()):
+        if args.log:
+            with open(args.log, "a") as f:
+                f.write("%s %s %d\n" % (self.command, self.path, code))
         self.send_response(code)
         for k, v in headers:
             self.send_header(k, v)
@@ -32,9 +43,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def handle_token(self):
-        if args.user:
-            want = "Basic " + base64.b64encode(args.user.encode()).decode()
-            if self.headers.get("Authorization") != want:
+        if USERS:
+            if self.headers.get("Authorization") not in USERS:
                 return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
         self.reply(200, json.dumps({"token": TOKEN}).encode(), [("Content-Type", "application/json")])
 
@@ -48,6 +58,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             realm = "http://127.0.0.1:%d/token" % self.server.server_address[1]
             challenge = 'Bearer realm="%s",service="bpfman-test",scope="repository:x:pull"' % realm
             return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", challenge)])
+        if args.basic and self.headers.get("Authorization") not in USERS:
+            return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", 'Basic realm="bpfman-test"')])
+        if args.stall_manifests and "/manifests/" in self.path:
+            while True:
+                time.sleep(3600)
         if args.garbage_manifests and "/manifests/" in self.path:
             return self.reply(200, b'{"schemaVersion": 2, "config": ', [("Content-Type", "application/vnd.oci.image.manifest.v1+json")])
         req = urllib.request.Request(args.upstream + self.path, method=self.command)

@@ -97,7 +97,7 @@ public enum ImageBuilder {
         try cache.put(blob: image.contents, digest: bytecodeDigest)
         try cache.put(entry: .init(reference: "\(ref)", manifestDigest: image.manifestDigest, layerDigest: image.layerDescriptor.digest,
                                    bytecodeDigest: bytecodeDigest, programs: try BytecodeLabels.programs(image.labels, ref),
-                                   maps: BytecodeLabels.maps(image.labels)),
+                                   maps: BytecodeLabels.maps(image.labels), access: .local),
                       for: ref)
     }
 

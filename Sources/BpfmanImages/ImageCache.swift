@@ -22,6 +22,26 @@ public struct ImageCache: Sendable {
         public var bytecodeDigest: String
         public var programs: [String: String]
         public var maps: [String: String]
+        /// Who may use it from the cache; nil in entries written before it was recorded.
+        public var access: ImageAccess?
+    }
+
+    /// The key under which credentials for `registry` are remembered: a
+    /// SHA-256 of the cache's own random salt (`<root>/salt`, readable by
+    /// root only), the registry and the credentials. It says which
+    /// credentials were accepted and cannot be turned back into them.
+    public func credentialKey(_ auth: RegistryAuth, registry: String) throws -> String {
+        Digest.sha256(try salt() + Array("\0\(registry)\0\(auth.username)\0\(auth.password)".utf8))
+    }
+
+    /// The cache's salt, made on first use.
+    private func salt() throws -> [UInt8] {
+        let path = root + "/salt"
+        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return [UInt8](data) }
+        var rng = SystemRandomNumberGenerator()
+        let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        do { try AtomicFile.write(fresh, to: path, mode: 0o600) } catch let e as BpfmanError { throw ImageError.cacheCorrupt(e.message) }
+        return fresh
     }
 
     func blobPath(_ digest: String) throws -> String {

@@ -14,6 +14,10 @@ public enum ImageError: Error, CustomStringConvertible, Sendable {
     case notCached(ImageReference)
     case functionNotInImage(String, ImageReference, [String])
     case cacheCorrupt(String)
+    /// A cached image pulled with credentials, asked for with none or with ones the registry refuses (its status).
+    case privateImage(ImageReference, presented: Bool, Int)
+    /// A cached image pulled with credentials whose check with the registry could not be made.
+    case accessUnverified(ImageReference, String)
 
     public var description: String {
         switch self {
@@ -31,6 +35,12 @@ public enum ImageError: Error, CustomStringConvertible, Sendable {
         case .functionNotInImage(let name, let r, let names):
             "program \(name) not found in bytecode image \(r); it has: \(names.isEmpty ? "none" : names.joined(separator: ", "))"
         case .cacheCorrupt(let why): "the image cache is corrupt: \(why); pull again with policy Always"
+        case .privateImage(let r, let presented, let status):
+            "image \(r) is in the local cache, but it was pulled with credentials and the registry "
+                + (presented ? "does not accept these credentials for it" : "does not serve it without them")
+                + " (HTTP \(status)); give credentials that can pull it (--registry-auth, or the program's imagePullSecret)"
+        case .accessUnverified(let r, let why):
+            "image \(r) is in the local cache, but it was pulled with credentials and this request's cannot be checked with the registry (\(why)); it is not handed out unchecked"
         }
     }
 
@@ -39,8 +49,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable {
         let kind: BpfmanError.Kind = switch self {
         case .invalidReference, .malformedManifest, .notBytecode, .tooLarge: .invalidArgument
         case .notFound, .notCached, .functionNotInImage: .notFound
-        case .unauthorized: .permissionDenied
-        case .unreachable: .unavailable
+        case .unauthorized, .privateImage: .permissionDenied
+        case .unreachable, .accessUnverified: .unavailable
         case .registry: .failedPrecondition
         case .digestMismatch, .cacheCorrupt: .dataLoss
         }

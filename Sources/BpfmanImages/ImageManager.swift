@@ -53,11 +53,20 @@ public struct ImageManager: Sendable {
 
     func pullImage(_ url: String, policy: ImagePullPolicy, auth: RegistryAuth?) async throws -> Pulled {
         let ref = try ImageReference(parsing: url)
-        if policy != .always, let cached = try cached(ref) { return cached }
+        let key = try auth.map { try cache.credentialKey($0, registry: ref.registry) }
+        if policy != .always, let hit = try cached(ref) {
+            try await authorize(ref, hit.entry, auth, key: key)
+            return hit.pulled
+        }
         if policy == .never { throw ImageError.notCached(ref) }
+        return try await withClient(auth) { try await fetch(ref, $0, key: key) }
+    }
+
+    /// A registry client for `auth`, shut down after `body`.
+    private func withClient<T>(_ auth: RegistryAuth?, _ body: (RegistryClient) async throws -> T) async throws -> T {
         let client = try RegistryClient(settings: settings, auth: auth)
         do {
-            let result = try await fetch(ref, client)
+            let result = try await body(client)
             await client.shutdown()
             return result
         } catch {
@@ -66,17 +75,40 @@ public struct ImageManager: Sendable {
         }
     }
 
-    /// The cached image if all of it is there and intact.
-    func cached(_ ref: ImageReference) throws -> Pulled? {
+    /// The cached image, with its entry, if all of it is there and intact.
+    func cached(_ ref: ImageReference) throws -> (entry: ImageCache.Entry, pulled: Pulled)? {
         guard let e = cache.entry(ref) else { return nil }
         _ = try cache.blob(e.manifestDigest)
         _ = try cache.blob(e.layerDigest)
         _ = try cache.blob(e.bytecodeDigest)
-        return Pulled(reference: ref, manifestDigest: e.manifestDigest, bytecodePath: try cache.blobPath(e.bytecodeDigest),
-                      programs: e.programs, maps: e.maps)
+        return (e, Pulled(reference: ref, manifestDigest: e.manifestDigest, bytecodePath: try cache.blobPath(e.bytecodeDigest),
+                          programs: e.programs, maps: e.maps))
     }
 
-    private func fetch(_ ref: ImageReference, _ client: RegistryClient) async throws -> Pulled {
+    /// Lets a request use a cached image only if it is anyone's, or the
+    /// registry has accepted the request's credentials for it (now, with a
+    /// manifest HEAD, or before); whatever the pull policy, a private image
+    /// is never handed to a request that could not pull it itself.
+    private func authorize(_ ref: ImageReference, _ entry: ImageCache.Entry, _ auth: RegistryAuth?, key: String?) async throws {
+        let access = entry.access ?? .unknown
+        guard access.decide(key) == .askRegistry else { return }
+        let challenged: Bool
+        do {
+            challenged = try await withClient(auth) { client in
+                try await client.checkManifest(ref, digest: entry.manifestDigest)
+                return client.wasChallenged
+            }
+        } catch ImageError.unauthorized(_, let status, _) {
+            throw ImageError.privateImage(ref, presented: auth != nil, status)
+        } catch let e as ImageError {
+            throw ImageError.accessUnverified(ref, e.description)
+        }
+        var e = entry
+        e.access = access.granted(key, challenged: challenged)
+        try cache.put(entry: e, for: ref)
+    }
+
+    private func fetch(_ ref: ImageReference, _ client: RegistryClient, key: String?) async throws -> Pulled {
         var (body, mediaType, digest) = try await client.manifest(ref)
         var manifestBlobs: [(String, [UInt8])] = [(digest, body)]
         if mediaType == MediaType.ociIndex || mediaType == MediaType.dockerList || Self.looksLikeIndex(body) {
@@ -114,8 +146,11 @@ public struct ImageManager: Sendable {
         try cache.put(blob: configBytes, digest: manifest.config.digest)
         try cache.put(blob: layerBytes, digest: layer.digest)
         try cache.put(blob: elf, digest: elfDigest)
+        // Who else may use it: those the registry already served this very manifest, and now this request.
+        let before = cache.entry(ref).flatMap { $0.manifestDigest == digest ? $0.access : nil } ?? .unknown
         let entry = ImageCache.Entry(reference: "\(ref)", manifestDigest: digest, layerDigest: layer.digest,
-                                     bytecodeDigest: elfDigest, programs: programs, maps: BytecodeLabels.maps(labels))
+                                     bytecodeDigest: elfDigest, programs: programs, maps: BytecodeLabels.maps(labels),
+                                     access: before.granted(key, challenged: client.wasChallenged))
         try cache.put(entry: entry, for: ref)
         return Pulled(reference: ref, manifestDigest: digest, bytecodePath: try cache.blobPath(elfDigest),
                       programs: programs, maps: entry.maps)

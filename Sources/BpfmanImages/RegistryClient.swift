@@ -78,6 +78,7 @@ public final class RegistryClient: Sendable {
             }
             if response.status == .unauthorized && !triedAuth {
                 triedAuth = true
+                state.markChallenged()
                 let challenge = AuthChallenge(response.headers.first(name: "WWW-Authenticate") ?? "")
                 switch challenge.scheme {
                 case "bearer":
@@ -145,6 +146,20 @@ public final class RegistryClient: Sendable {
         let type = r.headers.first(name: "Content-Type")?.split(separator: ";").first.map(String.init) ?? ""
         return (r.body, type, digest)
     }
+
+    /// Whether the registry serves the manifest `digest` of `ref`'s
+    /// repository to this client's credentials: a HEAD, nothing downloaded.
+    /// Throws `unauthorized` when it refuses them.
+    public func checkManifest(_ ref: ImageReference, digest: String) async throws {
+        let r = try await send(.HEAD, host: ref.apiHost, path: "/v2/\(ref.repository)/manifests/\(digest)",
+                               headers: [("Accept", MediaType.manifests.joined(separator: ", "))],
+                               scope: "repository:\(ref.repository):pull", limit: 1 << 16)
+        if r.status == .notFound { throw ImageError.notFound(ref, "the registry no longer has its manifest \(digest)") }
+        guard r.status == .ok else { throw ImageError.registry("\(ref)", Int(r.status.code), Self.errorText(r.body)) }
+    }
+
+    /// Whether a registry asked this client for credentials (a 401 challenge) so far.
+    public var wasChallenged: Bool { state.challenged }
 
     /// A blob, its digest checked.
     public func blob(_ ref: ImageReference, _ d: Descriptor, limit: Int) async throws -> [UInt8] {
@@ -216,9 +231,12 @@ final class LockedState: @unchecked Sendable {
     private let lock = NSLock()
     private var tokens: [String: String] = [:]
     private var tls: Set<String> = []
+    private var wasChallenged = false
 
     func token(host: String, scope: String) -> String? { lock.withLock { tokens[host + " " + scope] } }
     func setToken(_ t: String?, host: String, scope: String) { lock.withLock { tokens[host + " " + scope] = t } }
     func speaksTLS(_ host: String) -> Bool { lock.withLock { tls.contains(host) } }
     func markTLS(_ host: String) { lock.withLock { _ = tls.insert(host) } }
+    var challenged: Bool { lock.withLock { wasChallenged } }
+    func markChallenged() { lock.withLock { wasChallenged = true } }
 }

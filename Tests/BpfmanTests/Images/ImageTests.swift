@@ -139,6 +139,74 @@ struct ImageTests {
         withExtendedLifetime(registry) {}
     }
 
+    @Test("a private image pulled by A with credentials: B without them, or with refused ones, is refused under IfNotPresent and Never and leaves nothing; B's own valid ones load it from the cache with one HEAD; a public image needs none")
+    func privateImagesStayPrivate() throws {
+        let box = try Sandbox()
+        let registry = try TestRegistry()
+        let log = box.base + "/proxy.log"
+        let proxy = try RegistryProxy(upstream: registry, flags: ["--basic", "--user", "alice:a-pass,bob:b-pass", "--log", log])
+        try Self.push(box, TestPaths.example("tracepoint_counter"), to: "\(registry.host)/priv/tp:v1")
+        try Self.push(box, TestPaths.example("tracepoint_counter"), to: "\(registry.host)/pub/tp:v1")
+        let privateRef = "\(proxy.host)/priv/tp:v1", publicRef = "\(registry.host)/pub/tp:v1"
+        func creds(_ s: String) -> [String] { ["-r", Data(s.utf8).base64EncodedString()] }
+        func load(_ ref: String, _ policy: String, _ extra: [String] = []) throws -> Shell.Result {
+            try box.cli(["load", "image", "-i", ref, "-p", policy, "-n", "tracepoint_openat", "-o", "json"] + extra
+                        + ["tracepoint", "-t", "syscalls/sys_enter_openat"])
+        }
+        func requests() -> [String] { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+
+        // A pulls it with credentials; so is the public one (the registry never asks for them).
+        let pulled = try box.cli(["image", "pull", "-i", privateRef, "-p", "Always"] + creds("alice:a-pass"))
+        #expect(pulled.ok, "\(pulled.stderr)")
+        #expect(requests().contains { $0.hasPrefix("GET /v2/priv/tp/blobs/") && $0.hasSuffix(" 200") }, "\(requests())")
+        #expect(try box.cli(["image", "pull", "-i", publicRef, "-p", "Always"] + creds("alice:a-pass")).ok)
+
+        // B without credentials, or with refused ones: refused, whatever the policy, nothing left behind.
+        for (policy, extra, says) in [("IfNotPresent", [String](), "does not serve it without them (HTTP 401)"),
+                                      ("Never", [], "does not serve it without them (HTTP 401)"),
+                                      ("IfNotPresent", creds("bob:wrong"), "does not accept these credentials for it (HTTP 401)"),
+                                      ("Never", creds("mallory:x"), "does not accept these credentials for it (HTTP 401)")] {
+            let r = try load(privateRef, policy, extra)
+            #expect(!r.ok, "\(policy) \(extra): loaded a private image")
+            #expect(r.stderr.contains("image \(privateRef) is in the local cache, but it was pulled with credentials and the registry \(says)"),
+                    "\(r.stderr)")
+            #expect(try box.records().isEmpty && box.pins().isEmpty)
+        }
+
+        // B with its own valid credentials: one manifest HEAD, no download.
+        let before = requests().count
+        let b = try load(privateRef, "IfNotPresent", creds("bob:b-pass"))
+        #expect(b.ok, "\(b.stderr)")
+        let asked = requests().dropFirst(before)
+        #expect(asked.contains { $0.hasPrefix("HEAD /v2/priv/tp/manifests/sha256:") && $0.hasSuffix(" 200") }, "\(Array(asked))")
+        #expect(!asked.contains { $0.hasPrefix("GET ") }, "nothing downloaded again: \(Array(asked))")
+        #expect(try box.cli(["unload", "\(try Self.entry(b).kernel.id)"]).ok)
+
+        // The accepted credentials are remembered as salted keys, never as the secret.
+        let refs = ImageCache(root: box.imageCache).referenceFiles()
+        for file in refs {
+            let text = try String(contentsOfFile: "\(box.imageCache)/refs/\(file)", encoding: .utf8)
+            for secret in ["a-pass", "b-pass", Data("alice:a-pass".utf8).base64EncodedString(), Data("bob:b-pass".utf8).base64EncodedString()] {
+                #expect(!text.contains(secret), "\(file) holds a secret")
+            }
+        }
+
+        // With the registry gone: A and B still load it from the cache (their credentials were accepted), anonymous B the public one.
+        proxy.stop()
+        registry.stop()
+        for who in ["alice:a-pass", "bob:b-pass"] {
+            let r = try load(privateRef, "Never", creds(who))
+            #expect(r.ok, "\(who): \(r.stderr)")
+            #expect(try box.cli(["unload", "\(try Self.entry(r).kernel.id)"]).ok)
+        }
+        let anyone = try load(publicRef, "Never")
+        #expect(anyone.ok, "\(anyone.stderr)")
+        #expect(try box.cli(["unload", "\(try Self.entry(anyone).kernel.id)"]).ok)
+        let down = try load(privateRef, "IfNotPresent")
+        #expect(!down.ok && down.stderr.contains("cannot be checked with the registry (cannot reach registry \(proxy.host)"), "\(down.stderr)")
+        #expect(try box.records().isEmpty && box.pins().isEmpty)
+    }
+
     @Test("the Bearer token flow: challenge, token service with Basic credentials, retry")
     func tokenFlow() throws {
         let box = try Sandbox()

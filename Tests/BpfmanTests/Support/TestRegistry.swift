@@ -111,10 +111,12 @@ final class RegistryProxy: @unchecked Sendable {
     }
 
     /// SIGKILL: children of the test runner may inherit an ignored SIGTERM.
-    deinit {
+    func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
+
+    deinit { stop() }
 }
