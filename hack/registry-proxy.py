@@ -6,7 +6,7 @@ real registry will not do on its own:
   --basic             demand Basic auth from a user of --user
   --user U:P[,U:P]    the users --token and --basic accept
   --log FILE          append "METHOD PATH STATUS" for every request
-  --stall-manifests   accept manifest requests and never answer them
+  --stall-manifests S hold every manifest request S seconds before answering it
   --corrupt-blobs     flip the last byte of every blob it passes on
   --garbage-manifests answer every manifest request with invalid JSON
 Listens on 127.0.0.1 (--port, or any free port, which it prints), until killed."""
@@ -21,7 +21,7 @@ p.add_argument("--corrupt-blobs", action="store_true")
 p.add_argument("--garbage-manifests", action="store_true")
 p.add_argument("--basic", action="store_true")
 p.add_argument("--log", default="")
-p.add_argument("--stall-manifests", action="store_true")
+p.add_argument("--stall-manifests", type=float, default=0)
 args = p.parse_args()
 TOKEN = "bpfman-test-token"
 USERS = {"Basic " + base64.b64encode(u.encode()).decode() for u in args.user.split(",") if u}
@@ -61,8 +61,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if args.basic and self.headers.get("Authorization") not in USERS:
             return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", 'Basic realm="bpfman-test"')])
         if args.stall_manifests and "/manifests/" in self.path:
-            while True:
-                time.sleep(3600)
+            time.sleep(args.stall_manifests)
         if args.garbage_manifests and "/manifests/" in self.path:
             return self.reply(200, b'{"schemaVersion": 2, "config": ', [("Content-Type", "application/vnd.oci.image.manifest.v1+json")])
         req = urllib.request.Request(args.upstream + self.path, method=self.command)

@@ -68,11 +68,35 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
         do { return try body() } catch { throw Self.status(for: error) }
     }
 
+    /// Runs `body` in a task that is cancelled when gRPC cancels the RPC (the
+    /// client cancelled, or its deadline passed) or the handler is: gRPC only
+    /// flags the RPC, so without this a Load the client gave up on would run
+    /// on and load a program nobody is ever told of.
+    static func cancelledWithRPC<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await body() }
+        return try await withTaskCancellationHandler {
+            try await withRPCCancellationHandler { try await task.value } onCancelRPC: { task.cancel() }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
     public func load(request: Bpfman_V1_LoadRequest, context: ServerContext) async throws -> Bpfman_V1_LoadResponse {
         let req = try convert { try ProtoConversion.request(request) }
-        let (prepared, path) = try await mapped { try await images.prepare(req, auth: Self.auth(request.bytecode.image)) }
-        let manager = self.manager
-        let entry = try await run { try manager.load(prepared, bytecodePath: path) }
+        let auth = Self.auth(request.bytecode.image)
+        let (images, manager) = (self.images, self.manager)
+        let entry = try await Self.cancelledWithRPC { () async throws -> ProgramEntry in
+            // A pull stops where it is when cancelled, before anything reaches the cache.
+            let (prepared, path) = try await mapped { try await images.prepare(req, auth: auth) }
+            try Task.checkCancellation()
+            let entry = try await run { try manager.load(prepared, bytecodePath: path) }
+            if Task.isCancelled {
+                // Cancelled while the core loaded it: the caller will never see this program, so it goes again.
+                try? await run { try manager.unload(id: entry.kernel.id) }
+                throw CancellationError()
+            }
+            return entry
+        }
         var response = Bpfman_V1_LoadResponse()
         if let info = ProtoConversion.programInfo(entry) { response.info = info }
         response.kernelInfo = ProtoConversion.kernelInfo(entry)
@@ -102,7 +126,8 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
 
     public func pullBytecode(request: Bpfman_V1_PullBytecodeRequest, context: ServerContext) async throws -> Bpfman_V1_PullBytecodeResponse {
         let policy = try convert { try ProtoConversion.pullPolicy(request.image.imagePullPolicy) }
-        _ = try await mapped { try await images.pull(request.image.url, policy: policy, auth: Self.auth(request.image)) }
+        let (images, url, auth) = (self.images, request.image.url, Self.auth(request.image))
+        _ = try await Self.cancelledWithRPC { try await mapped { try await images.pull(url, policy: policy, auth: auth) } }
         return Bpfman_V1_PullBytecodeResponse()
     }
 

@@ -75,4 +75,57 @@ struct ImageRPCTests {
         #expect(try box.records().isEmpty)
         withExtendedLifetime((registry, secure, corrupt, server)) {}
     }
+
+    @Test("a Load whose client gives up while the registry stalls: DEADLINE_EXCEEDED, another client's Load goes through meanwhile, and once the registry answers nothing is loaded, recorded, pinned or cached")
+    func loadGivenUpLeavesNothing() async throws {
+        let box = try Sandbox()
+        let registry = try TestRegistry()
+        let log = box.base + "/proxy.log"
+        let proxy = try RegistryProxy(upstream: registry, flags: ["--stall-manifests", "4", "--log", log])
+        try ImageTests.push(box, TestPaths.example("tracepoint_counter"), to: "\(registry.host)/slow/tp:v1")
+        let server = try RPCServerProcess(box)
+        let baseline = try KernelTruth.highestProgramID()
+        var request = RPCServerTests.tracepointRequest()
+        request.bytecode.image = Self.image("\(proxy.host)/slow/tp:v1", policy: 0)
+        let slow = request
+        let order = OrderLog()
+
+        try await BpfmanClient.withClient(socketPath: server.socketPath) { (client: BpfmanClient) async throws -> Void in
+            let given = Task {
+                let r = await RPCServerTests.statusCode { _ = try await client.load(slow, timeout: .seconds(1)) }
+                await order.note("slow load ended")
+                return r
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            try await BpfmanClient.withClient(socketPath: server.socketPath) { (other: BpfmanClient) async throws -> Void in
+                let loaded = try await other.load(RPCServerTests.tracepointRequest())
+                await order.note("other load done")
+                try await other.unload(id: loaded.kernelInfo.id)
+            }
+            let (code, message) = await given.value
+            #expect(code == .deadlineExceeded, "\(String(describing: code)) \(message)")
+        }
+        #expect(await order.events == ["other load done", "slow load ended"], "the stalled pull held nobody else up")
+
+        // The registry answers after its stall; the server must have stopped the pull by then.
+        var answered = false
+        for _ in 0..<150 where !answered {
+            answered = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("GET /v2/slow/tp/manifests/v1 200")
+            if !answered { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(answered, "the proxy answered the stalled manifest request")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try box.records().isEmpty)
+        #expect(box.pins().isEmpty)
+        let left = try KernelTruth.settled(Set<UInt32>()) { try KernelTruth.programs(named: ["tracepoint_openat"], after: baseline) }
+        #expect(left.isEmpty, "no program of the given-up load is in the kernel: \(left)")
+        #expect(!ImageCache(root: box.imageCache).referenceFiles().contains { $0.contains("slow") }, "nothing cached")
+        withExtendedLifetime((registry, proxy, server)) {}
+    }
+}
+
+/// The order in which concurrent steps finished.
+actor OrderLog {
+    private(set) var events: [String] = []
+    func note(_ e: String) { events.append(e) }
 }
