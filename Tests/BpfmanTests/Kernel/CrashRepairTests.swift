@@ -181,40 +181,15 @@ struct CrashRepairTests {
         let veth = try VethPair()
         let baseline = try KernelTruth.highestProgramID()
         let log = AckLog()
-        var kills = 0
-        for round in 0..<50 {
-            let server = try RPCServerProcess(box)
-            let stop = StopFlag()
-            try await BpfmanClient.withClient(socketPath: server.socketPath, defaultTimeout: .seconds(10)) { client in
-                await withTaskGroup(of: Void.self) { group in
-                    for worker in 0..<3 {
-                        group.addTask {
-                            var step = 0
-                            while !stop.isSet {
-                                step += 1
-                                await Self.randomStep(client, veth: veth, worker: worker, step: step + round, log: log)
-                            }
-                        }
-                    }
-                    // Let the workers get into the middle of something, then kill.
-                    try? await Task.sleep(for: .milliseconds(Int.random(in: 30...600)))
-                    kill(server.process.processIdentifier, SIGKILL)
-                    server.process.waitUntilExit()
-                    stop.set()
-                }
-            }
-            if server.process.terminationReason == .uncaughtSignal && server.process.terminationStatus == SIGKILL { kills += 1 }
+        let kills = try await KillLoop.run(box, rounds: 50, window: 30...600) { client, worker, step in
+            await KillLoop.randomStep(client, log: log, priorities: 1...200) { Self.loadRequest(veth: veth, kind: (worker + step) % 4) }
         }
         #expect(kills == 50)
         // One more start: its repair puts right what the last kill left.
         let server = try RPCServerProcess(box)
         defer { server.terminate() }
-        let records = try box.records()
+        let records = try await KillLoop.records(after: box, log, minimumLoads: 21)
         let ids = Set(records.map(\.id))
-        let acked = await log.live
-        #expect(acked.isSubset(of: ids), "every acknowledged load that was not unloaded has its record: missing \(acked.subtracting(ids).sorted())")
-        let loads = await log.loads
-        #expect(loads > 20, "the run did real work (\(loads) acknowledged loads)")
 
         let inKernel = try KernelTruth.settled(ids) { try KernelTruth.programs(named: Self.names, after: baseline) }
         let missing = records.filter { !inKernel.contains($0.id) }.map { "\($0.id):\($0.kind)" }
@@ -242,62 +217,26 @@ struct CrashRepairTests {
         #expect(box.pins().isEmpty)
     }
 
-    /// One client step: a load of a random kind, an unload of something
-    /// loaded, or a TC priority move. Errors (the server dying) are expected.
-    static func randomStep(_ client: BpfmanClient, veth: VethPair, worker: Int, step: Int, log: AckLog) async {
-        do {
-            switch Int.random(in: 0..<10) {
-            case 0..<5:
-                var r = Bpfman_V1_LoadRequest()
-                switch (worker + step) % 4 {
-                case 0:
-                    r.bytecode.file = TestPaths.example("xdp_counter"); r.name = "xdp_stats"
-                    var x = Bpfman_V1_XDPAttachInfo(); x.iface = veth.host; x.priority = 5
-                    r.attach.xdpAttachInfo = x
-                case 1:
-                    r.bytecode.file = TestPaths.example("tc_counter"); r.name = "stats"
-                    var t = Bpfman_V1_TCAttachInfo(); t.iface = veth.peer; t.direction = "ingress"
-                    t.priority = Int32.random(in: 1...200); t.netns = veth.netnsPath
-                    r.attach.tcAttachInfo = t
-                case 2:
-                    r.bytecode.file = TestPaths.example("tcx_counter"); r.name = "tcx_stats"
-                    var t = Bpfman_V1_TCXAttachInfo(); t.iface = veth.host; t.direction = "egress"; t.priority = Int32.random(in: 1...1000)
-                    r.attach.tcxAttachInfo = t
-                default:
-                    r = RPCServerTests.tracepointRequest()
-                }
-                let id = try await client.load(r).kernelInfo.id
-                await log.loaded(id)
-            case 5..<8:
-                guard let id = await log.any() else { return }
-                await log.unloading(id)
-                try await client.unload(id: id)
-            default:
-                guard let id = await log.any() else { return }
-                _ = try await client.update(id: id, priority: Int32.random(in: 1...200))
-            }
-        } catch {
-            // The server was killed mid-call, or the step was refused (an XDP
-            // hook taken, say): both are part of the run.
-            try? await Task.sleep(for: .milliseconds(5))
+    /// A load of an XDP, TC (in the veth's namespace), TCX or tracepoint program.
+    static func loadRequest(veth: VethPair, kind: Int) -> Bpfman_V1_LoadRequest {
+        var r = Bpfman_V1_LoadRequest()
+        switch kind {
+        case 0:
+            r.bytecode.file = TestPaths.example("xdp_counter"); r.name = "xdp_stats"
+            var x = Bpfman_V1_XDPAttachInfo(); x.iface = veth.host; x.priority = 5
+            r.attach.xdpAttachInfo = x
+        case 1:
+            r.bytecode.file = TestPaths.example("tc_counter"); r.name = "stats"
+            var t = Bpfman_V1_TCAttachInfo(); t.iface = veth.peer; t.direction = "ingress"
+            t.priority = Int32.random(in: 1...200); t.netns = veth.netnsPath
+            r.attach.tcAttachInfo = t
+        case 2:
+            r.bytecode.file = TestPaths.example("tcx_counter"); r.name = "tcx_stats"
+            var t = Bpfman_V1_TCXAttachInfo(); t.iface = veth.host; t.direction = "egress"; t.priority = Int32.random(in: 1...1000)
+            r.attach.tcxAttachInfo = t
+        default:
+            r = RPCServerTests.tracepointRequest()
         }
+        return r
     }
-}
-
-/// What clients were told succeeded: `live` holds the acknowledged loads no
-/// unload was asked for (an unload cut short may or may not have happened).
-actor AckLog {
-    private(set) var live: Set<UInt32> = []
-    private(set) var loads = 0
-    func loaded(_ id: UInt32) { live.insert(id); loads += 1 }
-    func unloading(_ id: UInt32) { live.remove(id) }
-    func any() -> UInt32? { live.randomElement() }
-}
-
-/// A flag set once, read from many tasks.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
 }
