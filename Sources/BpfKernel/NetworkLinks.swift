@@ -87,6 +87,25 @@ public enum NetworkLinks {
         }
     }
 
+    /// Makes the interface's clsact qdisc if it has none; returns whether this call made it.
+    public static func ensureClsact(ifindex: UInt32) throws -> Bool {
+        var created = false
+        try LibbpfLog.check("create the clsact qdisc on ifindex \(ifindex)") { bpfman_tc_clsact_ensure(Int32(ifindex), &created) }
+        return created
+    }
+
+    /// Deletes the interface's clsact qdisc, with every filter on it.
+    public static func destroyClsact(ifindex: UInt32) throws {
+        try LibbpfLog.check("delete the clsact qdisc on ifindex \(ifindex)") { bpfman_tc_clsact_destroy(Int32(ifindex)) }
+    }
+
+    /// How many filters (and filter chains) a clsact hook holds, anyone's;
+    /// nil when the hook cannot be read.
+    public static func tcFilterCount(ifindex: UInt32, egress: Bool) -> Int? {
+        var count: UInt32 = 0
+        return bpfman_tc_filter_count(Int32(ifindex), egress, &count) == 0 ? Int(count) : nil
+    }
+
     /// The program id behind a tc filter, or nil if the filter is gone.
     public static func tcFilterProgram(ifindex: UInt32, egress: Bool, priority: UInt32, handle: UInt32) -> UInt32? {
         var id: UInt32 = 0

@@ -7,12 +7,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -131,6 +134,58 @@ int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle
     if (err) return err;
     *prog_id_out = opts.prog_id;
     return 0;
+}
+
+/* The clsact qdisc: made if missing (*created says whether this call made it). */
+int bpfman_tc_clsact_ensure(int ifindex, bool *created) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    *created = err == 0;
+    return err == -EEXIST ? 0 : err;
+}
+
+/* Deletes the clsact qdisc, and with it every filter on both hooks. */
+int bpfman_tc_clsact_destroy(int ifindex) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+    return bpf_tc_hook_destroy(&hook);
+}
+
+/* How many filter messages an RTM_GETTFILTER dump of one clsact hook returns
+ * (each filter chain head and each filter is one): 0 means the hook is empty. */
+int bpfman_tc_filter_count(int ifindex, bool egress, uint32_t *count) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return -errno;
+    struct { struct nlmsghdr nh; struct tcmsg t; } req;
+    memset(&req, 0, sizeof req);
+    req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg));
+    req.nh.nlmsg_type = RTM_GETTFILTER;
+    req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req.nh.nlmsg_seq = 1;
+    req.t.tcm_family = AF_UNSPEC;
+    req.t.tcm_ifindex = ifindex;
+    req.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+    if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) { int e = -errno; close(fd); return e; }
+    static __thread char buf[32768];
+    uint32_t n = 0;
+    for (;;) {
+        ssize_t got = recv(fd, buf, sizeof buf, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            int e = -errno; close(fd); return e;
+        }
+        if (got == 0) { close(fd); return -EIO; }
+        int len = (int)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == NLMSG_DONE) { close(fd); *count = n; return 0; }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                int e = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+                close(fd);
+                if (e == 0) { *count = n; return 0; }
+                return e;
+            }
+            if (h->nlmsg_type == RTM_NEWTFILTER) n++;
+        }
+    }
 }
 
 /* ---- probes --------------------------------------------------------------- */

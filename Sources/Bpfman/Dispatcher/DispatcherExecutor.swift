@@ -139,7 +139,9 @@ struct DispatcherExecutor {
             let egress = site.direction == .egress
             let (ifindex, prio) = (site.ifindex, DispatcherRecord.tcPriority)
             do {
+                let qdisc = ClsactQdiscs.Claim(netns: site.netns, netnsInode: site.netnsInode, ifindex: ifindex)
                 try NetworkNamespace.run(site.netns) {
+                    try ClsactQdiscs(stateDirectory: paths.stateDir).ensure(qdisc)
                     // A filter with this handle can only be a crash's leftover.
                     try? NetworkLinks.detachTc(ifindex: ifindex, egress: egress, priority: prio, handle: revision)
                     _ = try NetworkLinks.attachTc(programFD: dispatcher.fd, ifindex: ifindex, egress: egress, priority: prio, handle: revision)
@@ -170,7 +172,9 @@ struct DispatcherExecutor {
     private func detachAll(site: DispatcherRecord, pins: DispatcherPins) {
         switch site.hook {
         case .xdp: try? NetworkLinks.detachLink(pin: pins.interfaceLink)
-        case .tc: if let r = site.revision { detachFilter(handle: r, site: site) }
+        case .tc:
+            if let r = site.revision { detachFilter(handle: r, site: site) }
+            ClsactQdiscs(stateDirectory: paths.stateDir).release(.init(netns: site.netns, netnsInode: site.netnsInode, ifindex: site.ifindex), logger: logger)
         }
     }
 

@@ -12,6 +12,7 @@ import Glibc
 /// the repair pass can then find and remove one a crash left without a record.
 struct TcHook: ProgramHook {
     let claims: ClaimStore
+    let qdiscs: ClsactQdiscs
 
     func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
         guard case .tc(let t) = info else { preconditionFailure("TcHook given \(info.kind)") }
@@ -21,10 +22,12 @@ struct TcHook: ProgramHook {
         let egress = t.direction == .egress
         try claims.save(TcFilterClaim(programID: p.id, netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex,
                                       egress: egress, priorities: [UInt32(t.priority)]))
+        let qdisc = ClsactQdiscs.Claim(netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex)
         let handle: UInt32
         do {
             handle = try NetworkNamespace.run(t.netns) {
                 do {
+                    try qdiscs.ensure(qdisc)
                     return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority), handle: p.id)
                 } catch let e as KernelError {
                     let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
@@ -34,6 +37,7 @@ struct TcHook: ProgramHook {
             }
         } catch {
             try? claims.delete(p.id)
+            qdiscs.release(qdisc)
             throw error
         }
         FaultPoint.hit(.tcFilterAttached)
@@ -65,6 +69,7 @@ struct TcHook: ProgramHook {
         }
         try claims.delete(record.id)
         guard let key = NetworkHookKey(record) else { return [] }
+        qdiscs.release(.init(netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex))
         return key.remove(record.id, peers: peers)
     }
 

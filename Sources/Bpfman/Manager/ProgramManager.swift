@@ -57,7 +57,7 @@ public final class ProgramManager: Sendable {
             let config = self.config
             let paths = self.paths
             return XdpHook(mode: { config.xdpMode(for: $0) }, freplace: { FreplaceProbe.outcome(paths) })
-        case .tc: return usesDispatchers ? dispatcherHook(.tc) : TcHook(claims: claims)
+        case .tc: return usesDispatchers ? dispatcherHook(.tc) : TcHook(claims: claims, qdiscs: ClsactQdiscs(stateDirectory: paths.stateDir))
         case .tcx: return TcxHook()
         case .tracepoint, .kprobe, .uprobe, .fentry, .fexit: return ProbeHook()
         }

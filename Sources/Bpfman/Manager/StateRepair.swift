@@ -12,6 +12,7 @@ import Logging
 /// 4. TC programs whose unload or move was cut short after their filter
 ///    went get it back (`TcFilterRestore`), and TCX programs whose move was cut
 ///    short get their link back (`TcxLinkRepair`);
+///    Then the clsact qdiscs bpfman made that hold no filter now are removed;
 /// 5. temporary files of writes cut short are removed;
 /// 6. pins of programs with no record are removed, with maps nobody's record
 ///    uses; the kernel frees a program when its last pin, link and filter go.
@@ -37,9 +38,11 @@ struct StateRepair {
         // neither does the TCX pass, so the sweep can use them too).
         let records = try store.records()
         changed = try TcFilterRepair(claims: claims, logger: logger).run(records: records) || changed
-        changed = try TcFilterRestore(claims: claims, logger: logger).run(records: records) || changed
+        let qdiscs = ClsactQdiscs(stateDirectory: paths.stateDir)
+        changed = try TcFilterRestore(claims: claims, qdiscs: qdiscs, logger: logger).run(records: records) || changed
         changed = try TcxLinkRepair(store: store, logger: logger).run(records: records) || changed
-        let leftovers = [store.programsDirectory, claims.directory, dispatchers.directory].flatMap(AtomicFile.removeLeftovers)
+        changed = qdiscs.releaseUnused(logger: logger) || changed
+        let leftovers = [store.programsDirectory, claims.directory, dispatchers.directory, qdiscs.directory].flatMap(AtomicFile.removeLeftovers)
         if !leftovers.isEmpty {
             logger.info("removed the temporary files of writes cut short", metadata: ["files": "\(leftovers)"])
         }

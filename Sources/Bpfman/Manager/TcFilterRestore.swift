@@ -9,6 +9,7 @@ import Logging
 /// record says. Also puts back a filter someone removed by hand.
 struct TcFilterRestore {
     let claims: ClaimStore
+    let qdiscs: ClsactQdiscs
     let logger: Logger
 
     /// Repairs against `records`; returns true when it changed something.
@@ -32,7 +33,8 @@ struct TcFilterRestore {
                                               egress: egress, priorities: [priority]))
                 let program = try Pins.open(record.attachment.programPin)
                 _ = try NetworkNamespace.run(t.netns) {
-                    try program.withRaw {
+                    try qdiscs.ensure(.init(netns: t.netns, netnsInode: key.netnsInode, ifindex: key.ifindex))
+                    return try program.withRaw {
                         try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: priority, handle: handle)
                     }
                 }

@@ -37,6 +37,9 @@ int bpfman_tcx_query(int ifindex, bool egress, uint32_t *prog_ids, uint32_t capa
 int bpfman_tc_attach(int ifindex, bool egress, int prog_fd, uint32_t priority, uint32_t handle, uint32_t *handle_out);
 int bpfman_tc_detach(int ifindex, bool egress, uint32_t priority, uint32_t handle);
 int bpfman_tc_query(int ifindex, bool egress, uint32_t priority, uint32_t handle, uint32_t *prog_id_out);
+int bpfman_tc_clsact_ensure(int ifindex, bool *created);
+int bpfman_tc_clsact_destroy(int ifindex);
+int bpfman_tc_filter_count(int ifindex, bool egress, uint32_t *count);
 
 struct bpf_link *bpfman_attach_kprobe(struct bpf_program *prog, const char *fn_name,
                                       uint64_t offset, bool retprobe);

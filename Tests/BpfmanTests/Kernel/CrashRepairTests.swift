@@ -35,6 +35,22 @@ struct CrashRepairTests {
         #expect(box.pins().isEmpty)
         for id in orphan { #expect(KernelTruth.settled(true) { KernelPrograms.info(id: id) == nil }, "program \(id) is freed") }
         #expect(!FileManager.default.fileExists(atPath: "\(box.paths.stateDir)/claims/\(orphan.first ?? 0).json"))
+        #expect(try KernelTruth.hasClsact(dev: veth.host), "the clsact qdisc someone else made stays")
+    }
+
+    @Test("a load killed between the tc attach and its record on an interface with no qdisc: the next start removes the filter and the clsact qdisc bpfman made")
+    func qdiscOrphanedByCrash() throws {
+        let box = try Sandbox()
+        let veth = try VethPair()
+        let crashed = try box.cli(["load", "file", "-p", TestPaths.example("tc_counter"), "-n", "stats",
+                                   "tc", "-d", "egress", "-i", veth.host, "-p", "10"],
+                                  env: ["BPFMAN_TEST_CRASH_AT": "tc-filter-attached"])
+        #expect(crashed.status == 70, "\(crashed.stderr)")
+        #expect(try KernelTruth.hasClsact(dev: veth.host))
+        let server = try RPCServerProcess(box)
+        defer { server.terminate() }
+        #expect(try KernelTruth.filterPrograms(dev: veth.host, direction: "egress").isEmpty)
+        #expect(try !KernelTruth.hasClsact(dev: veth.host), "the qdisc bpfman made for the filter goes with it")
     }
 
     @Test("a TCX move killed between the old link's detach and the new one: the next start attaches it again where its record says")
@@ -214,6 +230,7 @@ struct CrashRepairTests {
         }
         #expect(try KernelTruth.settled([]) { try KernelTruth.programs(named: Self.names, after: baseline) }.isEmpty)
         #expect(try KernelTruth.filterPrograms(dev: veth.peer, direction: "ingress", netns: veth.namespace).isEmpty)
+        #expect(try !KernelTruth.hasClsact(dev: veth.peer, netns: veth.namespace), "the clsact qdisc bpfman made goes with its last filter")
         #expect(box.pins().isEmpty)
     }
 

@@ -28,6 +28,43 @@ struct TcTests {
 
     /// Two tcx_counter programs share a map; key 0 holds the tag of the one
     /// that ran last on the last packet, so it shows the run order.
+    @Test("the clsact qdisc bpfman made goes with the last filter on it; one that was there before stays; one someone else's filter shares stays until that filter goes")
+    func clsactOwnership() throws {
+        let box = try Sandbox()
+        let obj = TestPaths.example("tc_counter")
+        func load(_ veth: VethPair, _ direction: String) throws -> UInt32 {
+            try box.load(obj, "stats", ["tc", "-d", direction, "-i", veth.host, "-p", "10"]).kernel.id
+        }
+        // Made by bpfman: it goes when the last of its filters, in either direction, goes.
+        let ours = try VethPair()
+        #expect(try !KernelTruth.hasClsact(dev: ours.host))
+        let (a, b) = (try load(ours, "ingress"), try load(ours, "egress"))
+        #expect(try KernelTruth.hasClsact(dev: ours.host))
+        #expect(try box.cli(["unload", "\(a)"]).ok)
+        #expect(try KernelTruth.hasClsact(dev: ours.host), "the egress filter still needs it")
+        #expect(try box.cli(["unload", "\(b)"]).ok)
+        #expect(try !KernelTruth.hasClsact(dev: ours.host), "bpfman made it, and nothing is on it now")
+
+        // There before bpfman: it stays.
+        let theirs = try VethPair()
+        try Shell.sh("tc qdisc add dev \(theirs.host) clsact")
+        #expect(try box.cli(["unload", "\(try load(theirs, "ingress"))"]).ok)
+        #expect(try KernelTruth.hasClsact(dev: theirs.host), "a qdisc bpfman did not make stays")
+
+        // Made by bpfman, then shared: someone else's filter keeps it; once that goes, the next change removes it.
+        let shared = try VethPair()
+        let c = try load(shared, "ingress")
+        try Shell.sh("tc filter add dev \(shared.host) egress pref 77 u32 match u32 0 0 flowid 1:1")
+        #expect(try box.cli(["unload", "\(c)"]).ok)
+        #expect(try KernelTruth.hasClsact(dev: shared.host), "another's filter is on it")
+        #expect(try KernelTruth.filters(dev: shared.host, direction: "egress").contains { $0.kind == "u32" })
+        try Shell.sh("tc filter del dev \(shared.host) egress pref 77")
+        let tp = try box.load(TestPaths.example("tracepoint_counter"), "tracepoint_openat", ["tracepoint", "-t", "syscalls/sys_enter_openat"])
+        #expect(try !KernelTruth.hasClsact(dev: shared.host), "the repair before the next change removes the now empty qdisc")
+        #expect(try box.cli(["unload", "\(tp.kernel.id)"]).ok)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/qdiscs").isEmpty)
+    }
+
     @Test("two TCX programs on one hook run in priority order, whatever the load order")
     func tcxOrder() throws {
         let box = try Sandbox()

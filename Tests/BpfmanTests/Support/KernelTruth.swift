@@ -60,6 +60,12 @@ enum KernelTruth {
         return try JSONDecoder().decode([Filter].self, from: Data((text.isEmpty ? "[]" : text).utf8)).filter { $0.options != nil }
     }
 
+    /// Whether `dev` (in `netns` when given) has a clsact qdisc.
+    static func hasClsact(dev: String, netns: String? = nil) throws -> Bool {
+        let prefix = netns.map { "ip netns exec \($0) " } ?? ""
+        return try Shell.sh("\(prefix)tc qdisc show dev \(dev)").contains("qdisc clsact")
+    }
+
     /// The program ids the BPF filters on a hook run.
     static func filterPrograms(dev: String, direction: String, netns: String? = nil) throws -> [UInt32] {
         try filters(dev: dev, direction: direction, netns: netns).compactMap { $0.options?.prog?.id }
