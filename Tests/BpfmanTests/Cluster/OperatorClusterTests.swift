@@ -215,6 +215,50 @@ extension OperatorClusterTests {
         #expect(standby.stop() == 0)
     }
 
+    @Test("leadership lost and won again three times: each term builds its own informers and handlers, so one config change still makes as many queue adds as in the first term")
+    func leaderFlapsDoNotPileUpHandlers() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let op = try OperatorProcess(cluster, name: "op-1", arguments: ["--leader-elect", "--leader-election-namespace", "default",
+                                                                      "--leader-election-id", "op-1"])
+        func count(_ line: String) -> Int { op.log.components(separatedBy: line).count - 1 }
+        func waitFor(_ what: String, _ done: () async throws -> Bool) async throws {
+            for _ in 0..<300 { if try await done() { return }; try await Task.sleep(for: .milliseconds(100)) }
+            Issue.record("timed out waiting for \(what): \(op.log.suffix(2000))")
+        }
+        /// The queue adds one change of bpfman-config causes, once the DaemonSet shows it.
+        func addsFor(logLevel: String) async throws -> Double {
+            let before = try op.metric("workqueue_adds_total")
+            try await cluster.applyConfig(["bpfman.agent.log.level": logLevel])
+            try await waitFor("the DaemonSet at log level \(logLevel)") {
+                try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman", "-o",
+                                           #"jsonpath={.spec.template.metadata.annotations.bpfman\.io\.bpfman\.agent\.loglevel}"#]).stdout == logLevel
+            }
+            try await Task.sleep(for: .seconds(2))
+            return try op.metric("workqueue_adds_total") - before
+        }
+        try await waitFor("the first term") { count("caches synced; reconciling") == 1 }
+        _ = try await addsFor(logLevel: "warning") // makes bpfman-config and the DaemonSet
+        // The fewest of two changes: an occasional extra event (a second write) does not count.
+        let first = min(try await addsFor(logLevel: "debug"), try await addsFor(logLevel: "info"))
+        #expect(first > 0)
+
+        for flap in 1...3 {
+            // Renewals fail for longer than the renew deadline: the term ends; then they work again.
+            let fault = #"{"method":"PUT","pathContains":"/leases/8730d955.bpfman.io","status":500}"#
+            #expect(try await cluster.kubectl(["create", "--raw", "/kubesim/faults", "-f", "-"], stdin: fault).ok)
+            try await waitFor("lost leadership \(flap)") { count("lost leadership") == flap }
+            #expect(try await cluster.kubectl(["create", "--raw", "/kubesim/faults/clear", "-f", "-"], stdin: "{}").ok)
+            try await waitFor("term \(flap + 1)") { count("caches synced; reconciling") == flap + 1 }
+        }
+        let fourth = min(try await addsFor(logLevel: "debug"), try await addsFor(logLevel: "info"))
+        print("queue adds for one bpfman-config change: \(first) in the first term, \(fourth) in the fourth")
+        // Within one stray event (a second write's echo); handlers kept from three former terms add three or more.
+        #expect(fourth <= first + 1, "handlers of former terms still fire: \(fourth) adds in the fourth term, \(first) in the first")
+        #expect(count("became leader") == 4)
+        #expect(op.stop() == 0)
+    }
+
     @Test("memory: 400 unrelated ConfigMaps of 500 KB in another namespace do not grow the operator")
     func unrelatedConfigMaps() async throws {
         let veth = try VethPair()
