@@ -141,10 +141,10 @@ struct DispatcherExecutor {
             do {
                 let qdisc = ClsactQdiscs.Claim(netns: site.netns, netnsInode: site.netnsInode, ifindex: ifindex)
                 try NetworkNamespace.run(site.netns) {
-                    try ClsactQdiscs(stateDirectory: paths.stateDir).ensure(qdisc)
                     // A filter with this handle can only be a crash's leftover.
                     try? NetworkLinks.detachTc(ifindex: ifindex, egress: egress, priority: prio, handle: revision)
-                    _ = try NetworkLinks.attachTc(programFD: dispatcher.fd, ifindex: ifindex, egress: egress, priority: prio, handle: revision)
+                    _ = try ClsactQdiscs(stateDirectory: paths.stateDir)
+                        .attachFilter(qdisc, programFD: dispatcher.fd, egress: egress, priority: prio, handle: revision)
                 }
             } catch let e as KernelError {
                 let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)

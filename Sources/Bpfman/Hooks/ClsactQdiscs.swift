@@ -40,6 +40,14 @@ struct ClsactQdiscs: Sendable {
         if !claimed && !created { drop(claim) }
     }
 
+    /// Puts a cls_bpf filter running `programFD` on the claim's interface,
+    /// after `ensure`: every tc filter bpfman makes goes on this way. Call
+    /// inside the interface's namespace; returns the filter's handle.
+    func attachFilter(_ claim: Claim, programFD: Int32, egress: Bool, priority: UInt32, handle: UInt32) throws -> UInt32 {
+        try ensure(claim)
+        return try NetworkLinks.attachTc(programFD: programFD, ifindex: claim.ifindex, egress: egress, priority: priority, handle: handle)
+    }
+
     /// Removes the claimed qdisc on the interface if it holds no filter; a
     /// claim whose namespace, interface or qdisc is gone is dropped. Returns
     /// whether it removed a qdisc.
@@ -51,9 +59,9 @@ struct ClsactQdiscs: Sendable {
             return false
         }
         // nil: no qdisc to read or remove (the interface, or the qdisc, is gone).
-        let outcome = try? NetworkNamespace.run(claim.netns) { () throws -> Bool in
+        let outcome = try? NetworkNamespace.run(claim.netns) { () throws -> Bool? in
             guard let ingress = NetworkLinks.tcFilterCount(ifindex: claim.ifindex, egress: false),
-                  let egress = NetworkLinks.tcFilterCount(ifindex: claim.ifindex, egress: true) else { throw KernelError("count tc filters", errno: -ENOENT) }
+                  let egress = NetworkLinks.tcFilterCount(ifindex: claim.ifindex, egress: true) else { return nil }
             guard ingress + egress == 0 else { return false }
             try NetworkLinks.destroyClsact(ifindex: claim.ifindex)
             return true
@@ -70,18 +78,14 @@ struct ClsactQdiscs: Sendable {
     /// Releases every claimed qdisc that is empty (after a crash, or filters
     /// the repair pass removed); returns whether it removed one.
     func releaseUnused(logger: Logger) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        var removed = false
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            let file = "\(directory)/\(name)"
-            guard let data = FileManager.default.contents(atPath: file),
-                  let claim = try? RecordCoding.decode(Claim.self, data, at: file) else {
-                logger.warning("removed an unreadable clsact qdisc claim; its qdisc, if any, stays", metadata: ["file": "\(file)"])
-                unlink(file)
-                continue
-            }
-            removed = release(claim, logger: logger) || removed
+        // Read as every record directory is; the quarantine is never used, an unreadable claim is only removed.
+        let scan = RecordFiles<Claim>(directory: directory, quarantineDirectory: directory).scan()
+        for bad in scan.unreadable {
+            logger.warning("removed an unreadable clsact qdisc claim; its qdisc, if any, stays", metadata: ["file": "\(bad.file)"])
+            unlink(bad.file)
         }
+        var removed = false
+        for (_, claim) in scan.records { removed = release(claim, logger: logger) || removed }
         return removed
     }
 

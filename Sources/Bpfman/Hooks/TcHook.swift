@@ -27,8 +27,7 @@ struct TcHook: ProgramHook {
         do {
             handle = try NetworkNamespace.run(t.netns) {
                 do {
-                    try qdiscs.ensure(qdisc)
-                    return try NetworkLinks.attachTc(programFD: p.fd, ifindex: ifindex, egress: egress, priority: UInt32(t.priority), handle: p.id)
+                    return try qdiscs.attachFilter(qdisc, programFD: p.fd, egress: egress, priority: UInt32(t.priority), handle: p.id)
                 } catch let e as KernelError {
                     let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
                         ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""

@@ -9,12 +9,12 @@ import Logging
 ///    they stop blocking every other program;
 /// 2. dispatcher hooks are made consistent with the records (`DispatcherRepair`);
 /// 3. claimed tc filters no record accounts for are removed (`TcFilterRepair`);
-/// 4. TC programs whose unload or move was cut short after their filter
-///    went get it back (`TcFilterRestore`), and TCX programs whose move was cut
+/// 4. TC programs whose move was cut short after the old filter went get a
+///    filter again (`TcFilterRestore`), and TCX programs whose move was cut
 ///    short get their link back (`TcxLinkRepair`);
-///    Then the clsact qdiscs bpfman made that hold no filter now are removed;
-/// 5. temporary files of writes cut short are removed;
-/// 6. pins of programs with no record are removed, with maps nobody's record
+/// 5. the clsact qdiscs bpfman made that hold no filter now are removed (`ClsactQdiscs`);
+/// 6. temporary files of writes cut short are removed;
+/// 7. pins of programs with no record are removed, with maps nobody's record
 ///    uses; the kernel frees a program when its last pin, link and filter go.
 struct StateRepair {
     let paths: BpfmanPaths

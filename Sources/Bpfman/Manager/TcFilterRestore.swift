@@ -32,11 +32,9 @@ struct TcFilterRestore {
                 try claims.save(TcFilterClaim(programID: record.id, netns: t.netns, netnsInode: key.netnsInode, ifindex: key.ifindex,
                                               egress: egress, priorities: [priority]))
                 let program = try Pins.open(record.attachment.programPin)
+                let qdisc = ClsactQdiscs.Claim(netns: t.netns, netnsInode: key.netnsInode, ifindex: key.ifindex)
                 _ = try NetworkNamespace.run(t.netns) {
-                    try qdiscs.ensure(.init(netns: t.netns, netnsInode: key.netnsInode, ifindex: key.ifindex))
-                    return try program.withRaw {
-                        try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: priority, handle: handle)
-                    }
+                    try program.withRaw { try qdiscs.attachFilter(qdisc, programFD: $0, egress: egress, priority: priority, handle: handle) }
                 }
                 logger.warning("attached a TC program again whose filter was gone", metadata: [
                     "program": "\(record.id)", "iface": "\(t.iface)", "direction": "\(t.direction.rawValue)", "priority": "\(priority)"])
