@@ -15,7 +15,9 @@ struct APIHandler: Sendable {
             if let d = r.delayMilliseconds { try? await Task.sleep(for: .milliseconds(d)) }
             if let s = r.status { return .error(FaultInjector.error(for: r, status: s)) }
         }
-        if req.isWatch { await waitForResourceVersion(req) }
+        if req.isWatch || (req.method == "GET" && req.query["resourceVersionMatch"] == "NotOlderThan") {
+            await waitForResourceVersion(req)
+        }
         do {
             return try route(req)
         } catch let e as APIError {
@@ -91,7 +93,9 @@ struct APIHandler: Sendable {
         let name = r.count > 1 ? r[1] : nil
         let sub = r.count > 2 ? r[2] : nil
         if r.count > 3 { throw APIError.pathNotFound(req.path) }
-        if let sub, !(sub == "status" && t.hasStatus) && !(sub == "finalize" && t.kind == "Namespace") {
+        if let sub, !(sub == "status" && t.hasStatus) && !(sub == "finalize" && t.kind == "Namespace")
+            && !(sub == "scale" && t.hasScale)
+        {
             throw APIError.pathNotFound(req.path)
         }
         let ns = t.namespaced ? (namespace ?? "") : ""
@@ -102,9 +106,9 @@ struct APIHandler: Sendable {
                            watch: watchPrefix || req.isWatch)
     }
 
-    func writeOptions(_ req: APIRequest) -> WriteOptions {
+    func writeOptions(_ req: APIRequest) throws -> WriteOptions {
         var o = WriteOptions()
-        o.dryRun = req.query["dryRun"] == "All"
+        o.dryRun = try req.dryRun()
         o.fieldManager = req.query["fieldManager"]
             ?? req.header("User-Agent").map { String($0.split(separator: "/").first ?? "unknown") } ?? "unknown"
         if let v = req.query["fieldValidation"] { o.fieldValidation = v }
@@ -147,6 +151,10 @@ struct APIHandler: Sendable {
                  watch: Bool) throws -> APIReply
     {
         let render = rendering(req)
+        if sub == "scale", let name {
+            return try ScaleSubresource(store: store).perform(req, t, namespace: ns, name: name, options: try writeOptions(req),
+                                                          body: { try body(req) })
+        }
         switch (req.method, name) {
         case ("GET", _) where watch:
             var (labels, fields) = try selectors(req, t)
@@ -164,7 +172,8 @@ struct APIHandler: Sendable {
             }
         case ("GET", nil):
             let (labels, fields) = try selectors(req, t)
-            let limit = req.query["limit"].flatMap { Int($0) }
+            let limit = try req.integer("limit")
+            try checkListResourceVersion(req)
             let page = try store.list(t, namespace: namespace, labels: labels, fields: fields, limit: limit,
                                       continueToken: req.query["continue"])
             var meta: JSON = ["resourceVersion": .string(String(page.resourceVersion))]
@@ -180,11 +189,11 @@ struct APIHandler: Sendable {
                                    "items": .array(page.items)])
             }
         case ("POST", nil):
-            let r = try store.create(t, namespace: ns, body: try body(req), options: writeOptions(req))
+            let r = try store.create(t, namespace: ns, body: try body(req), options: try writeOptions(req))
             return .json(201, r.object, headers: warnings(r.warnings))
         case ("PUT", let name?):
             let r = try store.update(t, namespace: ns, name: name, body: try body(req), subresource: sub == "finalize" ? nil : sub,
-                                     options: writeOptions(req))
+                                     options: try writeOptions(req))
             return .json(200, r.object, headers: warnings(r.warnings))
         case ("PATCH", let name?):
             let ct = (req.header("Content-Type") ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
@@ -192,13 +201,13 @@ struct APIHandler: Sendable {
                 throw APIError(code: 415, reason: "UnsupportedMediaType",
                                message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json")
             }
-            var opts = writeOptions(req)
+            var opts = try writeOptions(req)
             if pt == .apply && req.query["fieldManager"] == nil {
                 throw APIError.badRequest("PATCH with content type apply-patch+yaml requires the fieldManager parameter")
             }
             if pt == .apply { opts.fieldManager = req.query["fieldManager"]! }
             let r = try store.patch(t, namespace: ns, name: name, type: pt, patch: try body(req), subresource: sub,
-                                    force: req.query["force"] == "true", options: opts)
+                                    force: req.flag("force"), options: opts)
             return .json(r.created ? 201 : 200, r.object, headers: warnings(r.warnings))
         case ("DELETE", let name?):
             let opts = req.body.isEmpty ? JSON.object([:]) : (try? JSON.parse(req.body)) ?? [:]
@@ -212,16 +221,40 @@ struct APIHandler: Sendable {
                 return v
             }
             let o = try store.delete(t, namespace: ns, name: name, propagation: prop, preconditions: pre,
-                                     dryRun: req.query["dryRun"] == "All")
+                                     dryRun: try req.dryRun(body: opts))
             return .json(200, o)
         case ("DELETE", nil):
             let (labels, fields) = try selectors(req, t)
-            let gone = try store.deleteCollection(t, namespace: namespace, labels: labels, fields: fields)
+            let opts = req.body.isEmpty ? JSON.object([:]) : (try? JSON.parse(req.body)) ?? [:]
+            let gone = try store.deleteCollection(t, namespace: namespace, labels: labels, fields: fields,
+                                                  dryRun: try req.dryRun(body: opts))
             return .json(200, ["kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": [:],
                                "items": .array(gone)])
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
+    }
+
+    /// `resourceVersion` with `resourceVersionMatch` on a list, checked as the
+    /// real server does. kubesim keeps no history of lists, so an `Exact` read
+    /// of any but the current version is answered as if it were compacted (410).
+    func checkListResourceVersion(_ req: APIRequest) throws {
+        guard let match = req.query["resourceVersionMatch"], !match.isEmpty else { return }
+        guard ["Exact", "NotOlderThan"].contains(match) else {
+            throw APIError.badRequest("resourceVersionMatch: Unsupported value: \"\(match)\": supported values: \"Exact\", \"NotOlderThan\"")
+        }
+        guard let rv = req.query["resourceVersion"], !rv.isEmpty else {
+            throw APIError.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+        }
+        guard let wanted = Int64(rv) else { throw APIError.badRequest("resourceVersion: Invalid value: \"\(rv)\": must be an integer") }
+        let current = store.currentResourceVersion
+        if match == "Exact" {
+            if wanted == 0 {
+                throw APIError.badRequest("resourceVersionMatch: Forbidden: resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"")
+            }
+            if wanted < current { throw APIError.gone("The resourceVersion for the provided list is too old.") }
+        }
+        if wanted > current { throw APIError.tooLargeResourceVersion(wanted, current: current) }
     }
 
     func warnings(_ w: [String]) -> [(String, String)] {
@@ -243,8 +276,8 @@ struct APIHandler: Sendable {
             c.finish()
             return .watch(WatchStream(events: s, timeout: nil, bookmarkInterval: nil, bookmark: {}, render: { $0.line }, stop: {}))
         }
-        let timeout = req.query["timeoutSeconds"].flatMap { Int($0) }.map { Duration.seconds($0) }
-        let wantsBookmarks = req.query["allowWatchBookmarks"] == "true"
+        let timeout = try req.integer("timeoutSeconds").map { Duration.seconds($0) }
+        let wantsBookmarks = req.flag("allowWatchBookmarks")
         let kind = t.kind, apiVersion = t.apiVersion
         let renderer: @Sendable (WatchEvent) -> [UInt8]
         switch render {

@@ -27,7 +27,11 @@ enum BuiltinTypes {
             ResourceType(group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true,
                          hasStatus: true, shortNames: ["ds"]),
             ResourceType(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true,
-                         hasStatus: true, shortNames: ["deploy"]),
+                         hasStatus: true, shortNames: ["deploy"]).withScale(),
+            ResourceType(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", namespaced: true,
+                         hasStatus: true, shortNames: ["rs"]).withScale(),
+            ResourceType(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true,
+                         hasStatus: true, shortNames: ["sts"]).withScale(),
             ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases",
                          namespaced: true),
             ResourceType(group: "storage.k8s.io", version: "v1", kind: "CSIDriver", plural: "csidrivers",
@@ -58,4 +62,12 @@ enum BuiltinTypes {
     }
 
     static let initialNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
+}
+
+extension ResourceType {
+    func withScale() -> ResourceType {
+        var t = self
+        t.hasScale = true
+        return t
+    }
 }

@@ -65,6 +65,11 @@ enum Discovery {
                 resources.append(["name": .string(t.plural + "/status"), "singularName": "", "namespaced": .bool(t.namespaced),
                                   "kind": .string(t.kind), "verbs": ["get", "patch", "update"]])
             }
+            if t.hasScale {
+                resources.append(["name": .string(t.plural + "/scale"), "singularName": "", "namespaced": .bool(t.namespaced),
+                                  "group": "autoscaling", "version": "v1", "kind": "Scale",
+                                  "verbs": ["get", "patch", "update"]])
+            }
         }
         return ["kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string(groupVersion),
                 "resources": .array(resources)]

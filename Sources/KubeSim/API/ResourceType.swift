@@ -10,6 +10,8 @@ public struct ResourceType: Sendable {
     public var shortNames: [String] = []
     public var categories: [String] = []
     public var hasStatus: Bool = false
+    /// Serves the `scale` subresource (autoscaling/v1 Scale over spec.replicas).
+    public var hasScale: Bool = false
     public var schema: JSON? = nil
     public var printerColumns: [JSON] = []
     /// Field selectors this kind supports besides metadata.name / metadata.namespace.

@@ -20,7 +20,7 @@ public struct APIRequest: Sendable {
                 let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 let k = String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[0])
                 let v = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[1])) : ""
-                q[k] = v
+                if q[k] == nil { q[k] = v }
             }
         }
         self.query = q
@@ -33,7 +33,7 @@ public struct APIRequest: Sendable {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 
-    var isWatch: Bool { query["watch"] == "true" || query["watch"] == "1" || path.contains("/watch/") }
+    var isWatch: Bool { flag("watch") || path.contains("/watch/") }
 }
 
 /// What the API layer answers: a whole body, or a stream of watch events.

@@ -54,7 +54,12 @@ extension ObjectStore {
         }
         var o = old
         if !ObjectMeta.isDeleting(old) || finalizers != ObjectMeta.finalizers(old) {
-            if !ObjectMeta.isDeleting(old) { o.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"]) }
+            if !ObjectMeta.isDeleting(old) {
+                o.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
+                // The real server bumps the generation of an object that has one
+                // when its deletion starts, so generation-filtering consumers see it.
+                if let g = old["metadata"]?["generation"]?.int, g > 0 { o.set(.int(g + 1), at: ["metadata", "generation"]) }
+            }
             o.set(.int(0), at: ["metadata", "deletionGracePeriodSeconds"])
             o.set(finalizers.isEmpty ? nil : .array(finalizers.map(JSON.string)), at: ["metadata", "finalizers"])
             if isNamespace { o.set("Terminating", at: ["status", "phase"]) }
@@ -156,12 +161,14 @@ extension ObjectStore {
 
     /// deletecollection: deletes every selected object, one by one.
     public func deleteCollection(_ t: ResourceType, namespace: String?, labels: LabelSelector, fields: FieldSelector?,
-                                 propagation: Propagation? = nil) throws -> [JSON]
+                                 propagation: Propagation? = nil, dryRun: Bool = false) throws -> [JSON]
     {
         let items = try list(t, namespace: namespace, labels: labels, fields: fields, limit: nil, continueToken: nil).items
         var out: [JSON] = []
         for o in items {
-            if let d = try? delete(t, namespace: ObjectMeta.namespace(o), name: ObjectMeta.name(o), propagation: propagation) {
+            if let d = try? delete(t, namespace: ObjectMeta.namespace(o), name: ObjectMeta.name(o), propagation: propagation,
+                                   dryRun: dryRun)
+            {
                 out.append(d)
             }
         }

@@ -56,6 +56,7 @@ extension ObjectStore {
 
     /// Schema, names and kind checks shared by create and update.
     func validate(_ o: inout JSON, _ t: ResourceType, name: String, options: WriteOptions) throws -> [String] {
+        if t.kind == "Secret" && t.group.isEmpty { Self.foldStringData(&o) }
         if let k = o["kind"]?.string, !k.isEmpty, k != t.kind {
             throw APIError.badRequest("the kind in the data (\(k)) does not match the kind of the resource (\(t.kind))")
         }
@@ -86,6 +87,17 @@ extension ObjectStore {
         if t.kind == "CustomResourceDefinition" { causes += CRDSupport.validate(o) }
         if !causes.isEmpty { throw APIError.invalid(t, name, causes) }
         return warnings
+    }
+
+    /// A Secret's `stringData` is write-only: its entries replace those of
+    /// `data` (base64) and the field itself is never stored, as the real
+    /// server converts it.
+    static func foldStringData(_ o: inout JSON) {
+        guard let sd = o["stringData"]?.object else { return }
+        var data = o["data"]?.object ?? [:]
+        for (k, v) in sd { data[k] = .string(Data((v.string ?? "").utf8).base64EncodedString()) }
+        o["data"] = .object(data)
+        o["stringData"] = nil
     }
 
     // MARK: create
