@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOSSL
@@ -17,6 +18,13 @@ public final class KubeSim: Sendable {
         public var allowAnonymous: Bool? = nil
         /// Extra bearer tokens (token → user); an admin token is always made.
         public var tokens: [String: String] = [:]
+        /// Requests of users other than the admin are authorized against the
+        /// stored Roles and bindings (RBAC); false allows everyone everything,
+        /// as kubesim did before it enforced RBAC.
+        public var enforceRBAC = true
+        /// Append each distinct authorization (user, verb, group, resource,
+        /// granting rule) to this file; by default `$KUBESIM_AUTHZ_LOG`.
+        public var authorizationLog: String? = ProcessInfo.processInfo.environment["KUBESIM_AUTHZ_LOG"]
         public var openShift = false
         /// How many events the watch history keeps; older resourceVersions get 410.
         public var historySize = 10_000
@@ -67,8 +75,13 @@ public final class KubeSim: Sendable {
         let faults = FaultInjector()
         // Kept in the data dir: a restarted kubesim accepts the kubeconfigs it wrote before.
         let adminToken = try options.dataDir.map { try Self.persistentToken(directory: $0) } ?? Self.newToken()
-        var tokens = options.tokens
-        tokens[adminToken] = "kubesim-admin"
+        var tokens = options.tokens.mapValues { UserInfo(name: $0) }
+        tokens[adminToken] = .admin
+        // ServiceAccount tokens are signed with a key derived from the admin
+        // token, which the data dir keeps: they outlive a restart too.
+        let signing = SymmetricKey(data: SHA256.hash(data: Data(("kubesim serviceaccount tokens\n" + adminToken).utf8)))
+        let tokenRequests = TokenRequestHandler(store: store, tokens: ServiceAccountTokens(key: signing))
+        let authorizer = Authorizer(store: store, enforce: options.enforceRBAC, log: AuthorizationLog(path: options.authorizationLog))
         var ca: CertificateAuthority? = nil
         var context: NIOSSLContext? = nil
         if options.tls {
@@ -87,9 +100,11 @@ public final class KubeSim: Sendable {
         let holder = AdminHolder()
         let requests = RequestCounter()
         let handler = APIHandler(store: store, faults: faults, bookmarkInterval: options.bookmarkInterval,
+                                 authorizer: authorizer, tokenRequests: tokenRequests,
                                  onAdmin: { path, body in holder.sim?.admin(path, body, requests: requests) }, requests: requests)
         let server = HTTPServer(handler: handler,
-                                auth: .init(tokens: tokens, allowAnonymous: options.allowAnonymous ?? !options.tls),
+                                auth: .init(tokens: tokens, allowAnonymous: options.allowAnonymous ?? !options.tls,
+                                            serviceAccounts: tokenRequests),
                                 tls: context)
         let sim = KubeSim(options: options, store: store, faults: faults, ca: ca, adminToken: adminToken, server: server,
                           persistence: persistence)

@@ -116,11 +116,61 @@ struct KubeBench {
         print(String(format: "watch: %d events to each of %d watchers: all delivered in %.2f s = %.0f events/s delivered", events, watchers, seconds(dt), delivered / seconds(dt)))
 
         print("memory: RSS \(rssKB()) kB with \(creates + events) objects and their event history")
+        try await authorizationFigures(sim, http: http, base: base)
         try await http.shutdown()
 
         try await clientFigures(sim)
         await sim.stop()
         try await queueFigures()
+    }
+
+    /// What RBAC costs a request: the same GETs unchecked (no user: the
+    /// insecure port) and as a ServiceAccount authorized among 50 ClusterRoles
+    /// and bindings, and a few namespaced ones.
+    static func authorizationFigures(_ sim: KubeSim, http: HTTPClient, base: String) async throws {
+        func post(_ url: String, _ body: JSON) async throws -> JSON {
+            var r = HTTPClientRequest(url: url)
+            r.method = .POST
+            r.headers.add(name: "Content-Type", value: "application/json")
+            r.body = .bytes(ByteBuffer(bytes: body.serialized()))
+            let resp = try await http.execute(r, timeout: .seconds(60))
+            return try JSON.parse(try await resp.body.collect(upTo: 1 << 20).readableBytesView)
+        }
+        let rbac = sim.url + "/apis/rbac.authorization.k8s.io/v1"
+        for i in 0..<50 {
+            _ = try await post(rbac + "/clusterroles", ["metadata": ["name": .string("noise-\(i)")],
+                                                        "rules": [["apiGroups": [.string("x\(i).io")], "resources": ["things"], "verbs": ["get"]]]])
+            _ = try await post(rbac + "/clusterrolebindings", [
+                "metadata": ["name": .string("noise-\(i)")],
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": .string("noise-\(i)")],
+                "subjects": [["kind": "ServiceAccount", "name": .string("other-\(i)"), "namespace": "default"]]])
+        }
+        _ = try await post(rbac + "/clusterroles", ["metadata": ["name": "bench-reader"],
+                                                    "rules": [["apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]]]])
+        _ = try await post(rbac + "/clusterrolebindings", [
+            "metadata": ["name": "bench-reader"],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "bench-reader"],
+            "subjects": [["kind": "ServiceAccount", "name": "bench", "namespace": "default"]]])
+        _ = try await post(sim.url + "/api/v1/namespaces/default/serviceaccounts", ["metadata": ["name": "bench"]])
+        let tr = try await post(sim.url + "/api/v1/namespaces/default/serviceaccounts/bench/token", ["spec": [:]])
+        let token = tr["status"]?["token"]?.string ?? ""
+        func gets(_ token: String?) async throws -> Double {
+            let n = 2000
+            let t0 = ContinuousClock.now
+            for _ in 0..<n {
+                var r = HTTPClientRequest(url: base + "/cm-00001")
+                if let token { r.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                let resp = try await http.execute(r, timeout: .seconds(60))
+                guard resp.status == .ok else { throw NSError(domain: "bench", code: Int(resp.status.code)) }
+                _ = try await resp.body.collect(upTo: 1 << 20)
+            }
+            return Double(n) / seconds(ContinuousClock.now - t0)
+        }
+        _ = try await gets(nil)
+        let open = try await gets(nil)
+        let checked = try await gets(token)
+        print(String(format: "authorization: GET of one ConfigMap, one client: %.0f/s unchecked, %.0f/s as a ServiceAccount under RBAC (51 ClusterRoleBindings): %+.1f%%",
+                     open, checked, (checked / open - 1) * 100))
     }
 
     static func rssKB() -> Int {

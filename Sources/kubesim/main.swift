@@ -36,6 +36,12 @@ struct KubeSimCommand: AsyncParsableCommand {
     @Option(help: "Seconds between watch bookmarks.")
     var bookmarkSeconds = 60
 
+    @Option(help: "RBAC: authorize every user but the admin against the stored Roles and bindings; AlwaysAllow: allow everyone everything (kube-apiserver's flag of the same name).")
+    var authorizationMode = "RBAC"
+
+    @Option(help: "Append each distinct authorization (user, verb, group, resource, granting rule) to this file (default $KUBESIM_AUTHZ_LOG).")
+    var authorizationLog: String?
+
     func run() async throws {
         var o = KubeSim.Options()
         let parts = listen.split(separator: ":")
@@ -50,6 +56,12 @@ struct KubeSimCommand: AsyncParsableCommand {
         o.caDirectory = certDir
         o.historySize = historySize
         o.bookmarkInterval = .seconds(bookmarkSeconds)
+        switch authorizationMode {
+        case "RBAC": o.enforceRBAC = true
+        case "AlwaysAllow": o.enforceRBAC = false
+        default: throw ValidationError("--authorization-mode must be RBAC or AlwaysAllow, got \(authorizationMode)")
+        }
+        if let authorizationLog { o.authorizationLog = authorizationLog }
         let sim = try await KubeSim.start(o)
         if let kubeconfig { try sim.writeKubeconfig(to: kubeconfig, clientCertificate: clientCertificate) }
         print("kubesim serving on \(sim.url)" + (kubeconfig.map { "; kubeconfig: \($0)" } ?? ""))

@@ -6,6 +6,8 @@ struct APIHandler: Sendable {
     let store: ObjectStore
     let faults: FaultInjector
     let bookmarkInterval: Duration
+    let authorizer: Authorizer
+    let tokenRequests: TokenRequestHandler
     let onAdmin: @Sendable (String, JSON) -> APIReply?
     var requests = RequestCounter()
 
@@ -56,6 +58,12 @@ struct APIHandler: Sendable {
             return .json(200, OpenAPI.document(selected))
         }
         if seg.first == "kubesim" {
+            if let u = req.user, !u.isSuperuser {
+                throw APIError(code: 403, reason: "Forbidden", message: "forbidden: User \"\(u.name)\" cannot use kubesim's admin endpoints")
+            }
+            if seg.dropFirst().joined(separator: "/") == "authorizations" {
+                return .json(200, ["authorizations": .array(authorizer.log.entries.map(JSON.string))])
+            }
             let body = req.body.isEmpty ? JSON.object([:]) : try JSON.parse(req.body)
             return onAdmin(seg.dropFirst().joined(separator: "/"), body) ?? .error(.pathNotFound(req.path))
         }
@@ -94,7 +102,7 @@ struct APIHandler: Sendable {
         let sub = r.count > 2 ? r[2] : nil
         if r.count > 3 { throw APIError.pathNotFound(req.path) }
         if let sub, !(sub == "status" && t.hasStatus) && !(sub == "finalize" && t.kind == "Namespace")
-            && !(sub == "scale" && t.hasScale)
+            && !(sub == "scale" && t.hasScale) && !(sub == "token" && t.kind == "ServiceAccount" && t.group.isEmpty)
         {
             throw APIError.pathNotFound(req.path)
         }
@@ -102,8 +110,19 @@ struct APIHandler: Sendable {
         if t.namespaced && name != nil && namespace == nil && req.method != "GET" {
             throw APIError.pathNotFound(req.path)
         }
-        return try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub,
-                           watch: watchPrefix || req.isWatch)
+        let watch = watchPrefix || req.isWatch
+        var req = req
+        if let user = req.user {
+            let a = RequestAttributes(user: user, verb: RequestAttributes.verb(method: req.method, hasName: name != nil, watch: watch),
+                                      apiGroup: t.group, resource: t.plural, subresource: sub ?? "", namespace: ns, name: name ?? "")
+            try authorizer.check(a)
+            req.attributes = a
+        }
+        if sub == "token", let name {
+            guard req.method == "POST" else { throw APIError.methodNotAllowed("the server does not allow this method on the requested resource") }
+            return try tokenRequests.create(namespace: ns, name: name, body: try body(req))
+        }
+        return try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub, watch: watch)
     }
 
     func writeOptions(_ req: APIRequest) throws -> WriteOptions {
@@ -112,6 +131,7 @@ struct APIHandler: Sendable {
         o.fieldManager = req.query["fieldManager"]
             ?? req.header("User-Agent").map { String($0.split(separator: "/").first ?? "unknown") } ?? "unknown"
         if let v = req.query["fieldValidation"] { o.fieldValidation = v }
+        o.admit = req.attributes.flatMap(authorizer.ownerReferenceAdmission)
         return o
     }
 

@@ -63,27 +63,9 @@ struct ScaleSubresource {
         var meta: JSON = [:]
         for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { meta[k] = m[k] }
         var status: JSON = ["replicas": .int(o["status"]?["replicas"]?.int ?? 0)]
-        let selector = selectorString(o["spec"]?["selector"])
+        let selector = LabelSelector.string(fromJSON: o["spec"]?["selector"])
         if !selector.isEmpty { status["selector"] = .string(selector) }
         return ["kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
                 "spec": ["replicas": .int(o["spec"]?["replicas"]?.int ?? 1)], "status": status]
-    }
-
-    /// A LabelSelector in the string form `status.selector` carries.
-    static func selectorString(_ s: JSON?) -> String {
-        guard let s else { return "" }
-        var terms = (s["matchLabels"]?.object ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.string ?? "")" }
-        for e in s["matchExpressions"]?.array ?? [] {
-            let key = e["key"]?.string ?? ""
-            let values = (e["values"]?.array ?? []).compactMap(\.string).sorted().joined(separator: ",")
-            switch e["operator"]?.string {
-            case "In": terms.append("\(key) in (\(values))")
-            case "NotIn": terms.append("\(key) notin (\(values))")
-            case "Exists": terms.append(key)
-            case "DoesNotExist": terms.append("!\(key)")
-            default: break
-            }
-        }
-        return terms.joined(separator: ",")
     }
 }

@@ -103,15 +103,18 @@ public struct CertificateAuthority: Sendable {
         return Issued(certificatePEM: try cert.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
     }
 
-    /// The user named by a DER client certificate's subject CN.
-    static func user(fromDER der: [UInt8]) -> String? {
+    /// The user of a DER client certificate, as the real server's x509
+    /// authenticator reads it: the subject's CN is the name, each O a group.
+    static func user(fromDER der: [UInt8]) -> UserInfo? {
         guard let cert = try? Certificate(derEncoded: der) else { return nil }
+        var name: String?
+        var groups: [String] = []
         for rdn in cert.subject {
-            for attr in rdn where attr.type == .RDNAttributeType.commonName {
-                let s = "\(attr.value)"
-                return s
+            for attr in rdn {
+                if attr.type == .RDNAttributeType.commonName { name = "\(attr.value)" }
+                if attr.type == .RDNAttributeType.organizationName { groups.append("\(attr.value)") }
             }
         }
-        return nil
+        return name.map { UserInfo(name: $0, groups: groups) }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads the Kubernetes protobuf envelope (`k8s\0` + runtime.Unknown) for the
-/// few built-in kinds kubectl's generator commands send that way
-/// (`kubectl create namespace|configmap|secret|serviceaccount`). Any other
-/// kind is refused with 415, which names what to send instead.
+/// built-in kinds kubectl's generator commands send that way (`kubectl create
+/// namespace|configmap|secret|serviceaccount|token|role|clusterrole|rolebinding|clusterrolebinding`).
+/// Any other kind is refused with 415, which names what to send instead.
 enum ProtobufBodies {
     indirect enum Field {
         case string(String), bytes(String), int(String), bool(String), time(String)
@@ -21,14 +21,42 @@ enum ProtobufBodies {
         11: .stringMap("labels"), 12: .stringMap("annotations"),
         13: .repeatedMessage("ownerReferences", ownerReference), 14: .repeatedString("finalizers"),
     ]
+    static let labelSelector: [Int: Field] = [
+        1: .stringMap("matchLabels"),
+        2: .repeatedMessage("matchExpressions", [1: .string("key"), 2: .string("operator"), 3: .repeatedString("values")]),
+    ]
+    static let policyRule: [Int: Field] = [
+        1: .repeatedString("verbs"), 2: .repeatedString("apiGroups"), 3: .repeatedString("resources"),
+        4: .repeatedString("resourceNames"), 5: .repeatedString("nonResourceURLs"),
+    ]
+    static let subject: [Int: Field] = [1: .string("kind"), 2: .string("apiGroup"), 3: .string("name"), 4: .string("namespace")]
+    static let roleRef: [Int: Field] = [1: .string("apiGroup"), 2: .string("kind"), 3: .string("name")]
+
+    /// By apiVersion and kind.
     static let kinds: [String: [Int: Field]] = [
-        "Namespace": [1: .message("metadata", objectMeta), 2: .message("spec", [1: .repeatedString("finalizers")]),
+        "authentication.k8s.io/v1 TokenRequest": [
+            1: .message("metadata", objectMeta),
+            2: .message("spec", [1: .repeatedString("audiences"), 4: .int("expirationSeconds"),
+                                 3: .message("boundObjectRef", [1: .string("kind"), 2: .string("apiVersion"), 3: .string("name"), 4: .string("uid")])]),
+        ],
+        "rbac.authorization.k8s.io/v1 Role": [1: .message("metadata", objectMeta), 2: .repeatedMessage("rules", policyRule)],
+        "rbac.authorization.k8s.io/v1 ClusterRole": [
+            1: .message("metadata", objectMeta), 2: .repeatedMessage("rules", policyRule),
+            3: .message("aggregationRule", [1: .repeatedMessage("clusterRoleSelectors", labelSelector)]),
+        ],
+        "rbac.authorization.k8s.io/v1 RoleBinding": [
+            1: .message("metadata", objectMeta), 2: .repeatedMessage("subjects", subject), 3: .message("roleRef", roleRef),
+        ],
+        "rbac.authorization.k8s.io/v1 ClusterRoleBinding": [
+            1: .message("metadata", objectMeta), 2: .repeatedMessage("subjects", subject), 3: .message("roleRef", roleRef),
+        ],
+        "v1 Namespace": [1: .message("metadata", objectMeta), 2: .message("spec", [1: .repeatedString("finalizers")]),
                       3: .message("status", [1: .string("phase")])],
-        "ConfigMap": [1: .message("metadata", objectMeta), 2: .stringMap("data"), 3: .bytesMap("binaryData"),
+        "v1 ConfigMap": [1: .message("metadata", objectMeta), 2: .stringMap("data"), 3: .bytesMap("binaryData"),
                       4: .bool("immutable")],
-        "Secret": [1: .message("metadata", objectMeta), 2: .bytesMap("data"), 3: .string("type"),
+        "v1 Secret": [1: .message("metadata", objectMeta), 2: .bytesMap("data"), 3: .string("type"),
                    4: .stringMap("stringData"), 5: .bool("immutable")],
-        "ServiceAccount": [1: .message("metadata", objectMeta),
+        "v1 ServiceAccount": [1: .message("metadata", objectMeta),
                            2: .repeatedMessage("secrets", [1: .string("kind"), 2: .string("namespace"), 3: .string("name")]),
                            3: .repeatedMessage("imagePullSecrets", [1: .string("name")]),
                            4: .bool("automountServiceAccountToken")],
@@ -36,7 +64,7 @@ enum ProtobufBodies {
 
     static func unsupported(_ what: String) -> APIError {
         APIError(code: 415, reason: "UnsupportedMediaType",
-                 message: "kubesim reads protobuf bodies only for \(kinds.keys.sorted().joined(separator: ", ")) (\(what)); send JSON, e.g. kubectl apply -f or kubectl create -f")
+                 message: "kubesim reads protobuf bodies only for \(kinds.keys.sorted().map { $0.split(separator: " ").last.map(String.init) ?? $0 }.joined(separator: ", ")) (\(what)); send JSON, e.g. kubectl apply -f or kubectl create -f")
     }
 
     static func decode(_ body: [UInt8]) throws -> JSON {
@@ -57,7 +85,7 @@ enum ProtobufBodies {
             default: try r.skip(wire)
             }
         }
-        guard apiVersion == "v1", let schema = kinds[kind] else { throw unsupported("got \(kind.isEmpty ? "an unnamed kind" : kind)") }
+        guard let schema = kinds["\(apiVersion) \(kind)"] else { throw unsupported("got \(kind.isEmpty ? "an unnamed kind" : kind)") }
         var o = try message(raw, schema)
         o["apiVersion"] = .string(apiVersion)
         o["kind"] = .string(kind)

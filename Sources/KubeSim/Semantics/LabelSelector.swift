@@ -38,6 +38,33 @@ public struct LabelSelector: Sendable, Equatable {
         self.requirements = reqs
     }
 
+    /// From a metav1.LabelSelector object.
+    init(json: JSON) throws { try self.init(parsing: LabelSelector.string(fromJSON: json)) }
+
+    /// Against an object's `metadata.labels`.
+    func matches(_ labels: JSON?) -> Bool {
+        matches((labels?.object ?? [:]).compactMapValues(\.string))
+    }
+
+    /// A metav1.LabelSelector object (matchLabels, matchExpressions) in the
+    /// string form, as a Scale's `status.selector` carries it.
+    static func string(fromJSON s: JSON?) -> String {
+        guard let s else { return "" }
+        var terms = (s["matchLabels"]?.object ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.string ?? "")" }
+        for e in s["matchExpressions"]?.array ?? [] {
+            let key = e["key"]?.string ?? ""
+            let values = (e["values"]?.array ?? []).compactMap(\.string).sorted().joined(separator: ",")
+            switch e["operator"]?.string {
+            case "In": terms.append("\(key) in (\(values))")
+            case "NotIn": terms.append("\(key) notin (\(values))")
+            case "Exists": terms.append(key)
+            case "DoesNotExist": terms.append("!\(key)")
+            default: break
+            }
+        }
+        return terms.joined(separator: ",")
+    }
+
     public func matches(_ labels: [String: String]) -> Bool {
         requirements.allSatisfy { r in
             switch r {

@@ -7,10 +7,12 @@ public struct APIRequest: Sendable {
     public var query: [String: String]
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// The authenticated user, or nil.
-    public var user: String?
+    /// The authenticated user, or nil (anonymous, where that is allowed).
+    public var user: UserInfo?
+    /// What the request asks to do, once routed (for authorization and admission).
+    var attributes: RequestAttributes?
 
-    public init(method: String, uri: String, headers: [(String, String)], body: [UInt8], user: String?) {
+    public init(method: String, uri: String, headers: [(String, String)], body: [UInt8], user: UserInfo?) {
         self.method = method
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         self.path = String(parts.first ?? "").removingPercentEncoding ?? String(parts.first ?? "")

@@ -10,8 +10,10 @@ import NIOSSL
 final class HTTPServer: Sendable {
     struct Auth: Sendable {
         /// Bearer token → user.
-        var tokens: [String: String]
+        var tokens: [String: UserInfo]
         var allowAnonymous: Bool
+        /// ServiceAccount tokens from TokenRequest.
+        var serviceAccounts: TokenRequestHandler
     }
 
     let handler: APIHandler
@@ -75,7 +77,7 @@ final class HTTPServer: Sendable {
         let id = ObjectIdentifier(channel)
         state.withLockedValue { $0.connections[id] = channel }
         defer { _ = state.withLockedValue { $0.connections.removeValue(forKey: id) } }
-        var certUser: String?? = nil
+        var certUser: UserInfo?? = nil
         try? await conn.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []
@@ -174,16 +176,17 @@ final class HTTPServer: Sendable {
         try? await outbound.write(.end(nil))
     }
 
-    private func peerUser(_ channel: Channel) async -> String? {
+    private func peerUser(_ channel: Channel) async -> UserInfo? {
         guard tls != nil, let cert = try? await channel.nioSSL_peerCertificate().get(), let der = try? cert.toDERBytes() else {
             return nil
         }
         return CertificateAuthority.user(fromDER: der)
     }
 
-    private func authenticate(_ h: HTTPRequestHead, certUser: String?) -> String? {
+    private func authenticate(_ h: HTTPRequestHead, certUser: UserInfo?) -> UserInfo? {
         if let a = h.headers.first(name: "Authorization"), a.hasPrefix("Bearer ") {
-            return auth.tokens[String(a.dropFirst(7)).trimmingCharacters(in: .whitespaces)]
+            let token = String(a.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            return auth.tokens[token] ?? auth.serviceAccounts.authenticate(token)
         }
         return certUser
     }

@@ -6,6 +6,10 @@ public struct WriteOptions: Sendable {
     public var fieldManager = "unknown"
     /// `Strict` refuses unknown fields, `Warn` reports them, `Ignore` prunes silently.
     public var fieldValidation = "Warn"
+    /// Admission run on the object as it would be stored (old is nil on create);
+    /// it gets the served type of an apiVersion and kind. Runs under the store's lock.
+    public typealias Admission = @Sendable (_ old: JSON?, _ new: JSON, _ typeOf: (String, String) -> ResourceType?) throws -> Void
+    public var admit: Admission?
     public init() {}
 }
 
@@ -148,6 +152,7 @@ extension ObjectStore {
                 o = ManagedFields.recordUpdate(old: nil, new: o, manager: options.fieldManager, apiVersion: t.apiVersion)
             }
             if t.kind == "CustomResourceDefinition" { o = CRDSupport.withStatus(o) }
+            try options.admit?(nil, o, typeLocked)
             if options.dryRun { return WriteResult(object: o, created: true, warnings: warnings) }
             let stored = commit(storageKey: t.storageKey, key: key, type: "ADDED", object: o, old: nil)
             if t.kind == "CustomResourceDefinition" { serveCRD(stored) }
@@ -222,6 +227,7 @@ extension ObjectStore {
                                            subresource: subresource)
         }
         if ObjectMeta.sameContent(o, old) { return WriteResult(object: old, warnings: warnings) }
+        try options.admit?(old, o, typeLocked)
         if options.dryRun { return WriteResult(object: o, warnings: warnings) }
         let key = bucketKey(t, ns, name)
         if ObjectMeta.isDeleting(o) && ObjectMeta.finalizers(o).isEmpty {

@@ -25,6 +25,8 @@ public final class ObjectStore: @unchecked Sendable {
     var snapshots: [String: ListSnapshot] = [:]
     var snapshotOrder: [String] = []
     let openShift: Bool
+    /// The compiled RBAC objects; nil after any of them changes.
+    var rbacCache: RBACPolicy?
     /// Called (outside no lock guarantee) after each write, for persistence.
     var onChange: (@Sendable () -> Void)?
 
@@ -83,6 +85,7 @@ public final class ObjectStore: @unchecked Sendable {
     @discardableResult
     func commit(storageKey: String, key: String, type: String, object: JSON, old: JSON?) -> JSON {
         rv += 1
+        if storageKey.hasPrefix("rbac.authorization.k8s.io/") { rbacCache = nil }
         var o = object
         var m = o["metadata"] ?? [:]
         m["resourceVersion"] = .string(String(rv))

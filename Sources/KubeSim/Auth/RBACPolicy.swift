@@ -1,0 +1,108 @@
+/// The Roles, ClusterRoles and bindings in the store, compiled for
+/// authorization as the real RBAC authorizer reads them: ClusterRoleBindings
+/// grant everywhere, RoleBindings in their namespace only (to a Role there or
+/// to a ClusterRole); an aggregated ClusterRole holds the rules of every
+/// ClusterRole its selectors pick. Built once per change of any RBAC object.
+struct RBACPolicy: Sendable {
+    struct Rule: Sendable {
+        var verbs: [String]
+        var apiGroups: [String]
+        var resources: [String]
+        var resourceNames: [String]
+        var nonResourceURLs: [String]
+
+        init(_ j: JSON) {
+            func list(_ k: String) -> [String] { j[k]?.array?.compactMap(\.string) ?? [] }
+            verbs = list("verbs"); apiGroups = list("apiGroups"); resources = list("resources")
+            resourceNames = list("resourceNames"); nonResourceURLs = list("nonResourceURLs")
+        }
+
+        func matches(_ a: RequestAttributes) -> Bool {
+            guard verbs.contains("*") || verbs.contains(a.verb) else { return false }
+            guard apiGroups.contains("*") || apiGroups.contains(a.apiGroup) else { return false }
+            let full = a.fullResource
+            let resourceOK = resources.contains { r in
+                r == full || (r == "*" && a.subresource.isEmpty)
+                    || (r.hasPrefix("*/") && !a.subresource.isEmpty && r.dropFirst(2) == a.subresource)
+                    || (r.hasSuffix("/*") && !a.subresource.isEmpty && r.dropLast(2) == a.resource)
+            }
+            guard resourceOK else { return false }
+            return resourceNames.isEmpty || (!a.name.isEmpty && resourceNames.contains(a.name))
+        }
+    }
+
+    struct Binding: Sendable {
+        /// "ClusterRoleBinding/name" or "RoleBinding/namespace/name".
+        var id: String
+        var namespace: String
+        var subjects: [JSON]
+        /// "ClusterRole/name" or "Role/namespace/name".
+        var role: String
+
+        func applies(to u: UserInfo) -> Bool {
+            subjects.contains { s in
+                let name = s["name"]?.string ?? ""
+                switch s["kind"]?.string {
+                case "User": return name == u.name
+                case "Group": return u.groups.contains(name)
+                case "ServiceAccount":
+                    let ns = s["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
+                    return u.name == "system:serviceaccount:\(ns):\(name)"
+                default: return false
+                }
+            }
+        }
+    }
+
+    /// A rule that allowed a request: the role and the rule's index in it.
+    struct Grant: Sendable, Hashable {
+        var role: String
+        var rule: Int
+    }
+
+    var roles: [String: [Rule]] = [:]
+    var clusterBindings: [Binding] = []
+    var bindingsByNamespace: [String: [Binding]] = [:]
+
+    init(clusterRoles: [JSON], roles nsRoles: [JSON], clusterRoleBindings: [JSON], roleBindings: [JSON]) {
+        func rules(_ o: JSON) -> [Rule] { (o["rules"]?.array ?? []).map(Rule.init) }
+        for c in clusterRoles { roles["ClusterRole/\(ObjectMeta.name(c))"] = rules(c) }
+        // Aggregation: the union of the selected ClusterRoles' own rules.
+        for c in clusterRoles {
+            guard let selectors = c["aggregationRule"]?["clusterRoleSelectors"]?.array else { continue }
+            var all = rules(c)
+            for other in clusterRoles where ObjectMeta.name(other) != ObjectMeta.name(c) {
+                let labels = other["metadata"]?["labels"]
+                if selectors.contains(where: { (try? LabelSelector(json: $0))?.matches(labels) == true }) { all += rules(other) }
+            }
+            roles["ClusterRole/\(ObjectMeta.name(c))"] = all
+        }
+        for r in nsRoles { roles["Role/\(ObjectMeta.namespace(r))/\(ObjectMeta.name(r))"] = rules(r) }
+        for b in clusterRoleBindings where b["roleRef"]?["kind"]?.string == "ClusterRole" {
+            clusterBindings.append(Binding(id: "ClusterRoleBinding/\(ObjectMeta.name(b))", namespace: "",
+                                           subjects: b["subjects"]?.array ?? [],
+                                           role: "ClusterRole/\(b["roleRef"]?["name"]?.string ?? "")"))
+        }
+        for b in roleBindings {
+            let ns = ObjectMeta.namespace(b)
+            let ref = b["roleRef"]?["name"]?.string ?? ""
+            let role: String
+            switch b["roleRef"]?["kind"]?.string {
+            case "ClusterRole": role = "ClusterRole/\(ref)"
+            case "Role": role = "Role/\(ns)/\(ref)"
+            default: continue
+            }
+            bindingsByNamespace[ns, default: []].append(
+                Binding(id: "RoleBinding/\(ns)/\(ObjectMeta.name(b))", namespace: ns, subjects: b["subjects"]?.array ?? [], role: role))
+        }
+    }
+
+    /// The first rule that allows the request, or nil (denied).
+    func authorize(_ a: RequestAttributes) -> Grant? {
+        let candidates = clusterBindings + (a.namespace.isEmpty ? [] : bindingsByNamespace[a.namespace] ?? [])
+        for b in candidates where b.applies(to: a.user) {
+            for (i, r) in (roles[b.role] ?? []).enumerated() where r.matches(a) { return Grant(role: b.role, rule: i) }
+        }
+        return nil
+    }
+}
