@@ -184,7 +184,13 @@ lint: ## swift-format lint over Sources and Tests.
 
 .PHONY: test-integration
 test-integration: bpf ## The cluster tier: kubesim + bpfman-rpc + agent + operator as processes, kubectl as the client.
-	$(SWIFT) test $(SWIFT_TEST_FLAGS) --filter 'AgentClusterTests|OperatorClusterTests|DeploymentTests'
+	@rm -f $(AUTHZ_LOG)
+	KUBESIM_AUTHZ_LOG=$(AUTHZ_LOG) $(SWIFT) test $(SWIFT_TEST_FLAGS) --filter 'AgentClusterTests|OperatorClusterTests|OutageTests|DeploymentTests'
+	hack/rbac-coverage $(AUTHZ_LOG)
+
+# Every authorization kubesim made for the agent and operator during a test
+# run; hack/rbac-coverage checks the generated RBAC against it.
+AUTHZ_LOG = $(CURDIR)/.build/kubesim-authorizations.log
 
 BUNDLE_ENV = VERSION=$(VERSION) BPFMAN_OPERATOR_IMG=$(BPFMAN_OPERATOR_IMG) BPFMAN_IMG=$(BPFMAN_IMG) \
   BPFMAN_AGENT_IMG=$(BPFMAN_AGENT_IMG) CHANNELS=$(CHANNELS) DEFAULT_CHANNEL=$(DEFAULT_CHANNEL)
@@ -312,7 +318,9 @@ stop-local: ## Stop everything run-local started and remove what it made (proces
 test: deps bpf ## Run every test tier: unit, kernel (host, as root) and vm; verify generated files.
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory verify
-	$(MAKE) --no-print-directory test-host
+	@rm -f $(AUTHZ_LOG)
+	KUBESIM_AUTHZ_LOG=$(AUTHZ_LOG) $(MAKE) --no-print-directory test-host
+	hack/rbac-coverage $(AUTHZ_LOG)
 	$(MAKE) --no-print-directory test-vm
 
 .PHONY: test-host

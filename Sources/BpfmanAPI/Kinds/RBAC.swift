@@ -1,7 +1,11 @@
-/// Least-privilege RBAC for the agent and the operator, from upstream's
-/// markers (operator.md §5.3) with its typos fixed (`fexitprograms`, no
-/// `configmaps/finalizers` in bpfman.io). The agent and operator issues
-/// check these against the verbs their code uses.
+/// Least-privilege RBAC for the agent and the operator: upstream's markers
+/// (operator.md §5.3), cut down to the verbs and resources this code uses.
+/// kubesim enforces RBAC in the cluster tier, where both run with exactly
+/// these roles, and `hack/rbac-coverage` (in `make test`) fails on a grant no
+/// test request used or on any refusal. Informers list and watch and read
+/// from their cache, so no `get` on watched kinds; writes are updates (agent)
+/// and merge patches (operator), and ownerReferences with blockOwnerDeletion
+/// need `update` on the owner's `finalizers` (enforced on OpenShift).
 public enum RBAC {
     public struct Rule: Sendable, Equatable {
         public var apiGroups: [String]
@@ -19,37 +23,39 @@ public enum RBAC {
                             "tracepointprograms", "uprobeprograms", "xdpprograms"]
     static let nsKinds = ["bpfnsapplications", "tcnsprograms", "tcxnsprograms", "uprobensprograms", "xdpnsprograms"]
 
+    static let watch = ["list", "watch"]
+
     public static let agent: [Rule] = [
-        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: read),
-        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: crud),
-        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms/status", "bpfnsprograms/status"], verbs: ["get", "patch", "update"]),
-        Rule(apiGroups: ["bpfman.io"], resources: (["bpfprograms", "bpfnsprograms"] + userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
-        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: read),
+        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: watch),
+        // Its BpfPrograms: created, updated (finalizer, labels), deleted.
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: ["create", "delete", "list", "update", "watch"]),
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms/status", "bpfnsprograms/status"], verbs: ["update"]),
+        // A BpfProgram's ownerReference to its user object blocks the owner's deletion.
+        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
+        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: watch),
+        // Image pull secrets named by a program.
         Rule(apiGroups: [""], resources: ["secrets"], verbs: ["get"]),
-        Rule(apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]),
     ]
 
     public static let operator_: [Rule] = [
-        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: crud),
-        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/status" }, verbs: ["get", "patch", "update"]),
-        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/finalizers" }, verbs: ["update"]),
-        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: read),
+        // User objects: watched; their finalizer added and removed by merge patch.
+        Rule(apiGroups: ["bpfman.io"], resources: userKinds + nsKinds, verbs: ["list", "patch", "watch"]),
+        Rule(apiGroups: ["bpfman.io"], resources: (userKinds + nsKinds).map { $0 + "/status" }, verbs: ["patch"]),
+        Rule(apiGroups: ["bpfman.io"], resources: ["bpfprograms", "bpfnsprograms"], verbs: watch),
         // Nodes and the daemon's pods: which nodes status waits for.
-        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: read),
+        Rule(apiGroups: [""], resources: ["nodes", "pods"], verbs: watch),
         Rule(apiGroups: ["apps"], resources: ["daemonsets"], verbs: crud),
-        Rule(apiGroups: ["apps"], resources: ["daemonsets/finalizers"], verbs: ["update"]),
-        // bpfman-config: read, and its finalizer added and removed.
-        Rule(apiGroups: [""], resources: ["configmaps"], verbs: ["create", "get", "list", "patch", "update", "watch"]),
+        // bpfman-config: watched, its finalizer patched; the DaemonSet it owns blocks its deletion.
+        Rule(apiGroups: [""], resources: ["configmaps"], verbs: ["list", "patch", "watch"]),
         Rule(apiGroups: [""], resources: ["configmaps/finalizers"], verbs: ["update"]),
-        Rule(apiGroups: ["storage.k8s.io"], resources: ["csidrivers"], verbs: ["create", "delete", "get", "list", "watch"]),
-        Rule(apiGroups: ["security.openshift.io"], resources: ["securitycontextconstraints"], verbs: ["create", "delete", "get", "list", "watch"]),
+        Rule(apiGroups: ["storage.k8s.io"], resources: ["csidrivers"], verbs: ["create", "delete", "get"]),
+        Rule(apiGroups: ["security.openshift.io"], resources: ["securitycontextconstraints"], verbs: ["create", "delete", "get"]),
         Rule(apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"]),
     ]
 
-    /// The operator's leader election and its own ConfigMap, in its namespace.
+    /// The operator's leader election (a Lease), in its namespace.
     public static let leaderElection: [Rule] = [
-        Rule(apiGroups: [""], resources: ["configmaps"], verbs: crud),
-        Rule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: crud),
+        Rule(apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create", "get", "update"]),
         Rule(apiGroups: [""], resources: ["events"], verbs: ["create", "patch"]),
     ]
 

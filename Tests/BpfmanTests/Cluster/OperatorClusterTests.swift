@@ -85,6 +85,11 @@ struct OperatorClusterTests {
         #expect(try op.metric("bpfman_operator_objects", "condition=\"ReconcileSuccess\"") == Double(working.count))
 
         // kubectl delete waits for the finalizers: the agents unload, the operator lets go.
+        // Peers that filter updates by generation see each deletion start.
+        let userWatch = try GenerationPredicateWatch(cluster, resource: "xdpprograms")
+        let bpfWatch = try GenerationPredicateWatch(cluster, resource: "bpfprograms")
+        let xdpPrograms = try await cluster.bpfPrograms(ownedBy: "xdp").compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
+        try await Task.sleep(for: .milliseconds(500))
         for (resource, name, _) in working + refused {
             let r = try await cluster.kubectl(["delete", resource, name, "--timeout=60s"])
             #expect(r.ok, "\(resource)/\(name): \(r.stderr)")
@@ -94,6 +99,15 @@ struct OperatorClusterTests {
         for node in cluster.nodes {
             #expect(try Self.loaded(node).isEmpty, "\(node.node) still has programs")
             #expect(try await cluster.bpfPrograms(ownedBy: "xdp").isEmpty)
+        }
+        let (userEvents, bpfEvents) = (userWatch.stop(), bpfWatch.stop())
+        #expect(GenerationPredicateWatch.sawDeletionStart(userEvents, key: "/xdp"), "\(userEvents)")
+        #expect(userEvents.contains { $0.key == "/xdp" && $0.type == "DELETED" })
+        #expect(xdpPrograms.count == 2, "\(xdpPrograms)")
+        // The agent unloads and drops its finalizer before it deletes a BpfProgram,
+        // so there the consumer gets the DELETED itself (deletes always pass).
+        for bp in xdpPrograms {
+            #expect(bpfEvents.contains { $0.key == "/" + bp && $0.type == "DELETED" }, "\(bp): \(bpfEvents)")
         }
         #expect(op.stop() == 0, "SIGTERM is a clean stop")
     }
@@ -192,12 +206,12 @@ extension OperatorClusterTests {
     func leaderElection() async throws {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
-        let args = ["--leader-elect", "--leader-election-namespace", "default"]
+        let args = ["--leader-elect", "--leader-election-namespace", "bpfman"]
         let one = try OperatorProcess(cluster, name: "op-1", arguments: args + ["--leader-election-id", "op-1"])
         let two = try OperatorProcess(cluster, name: "op-2", arguments: args + ["--leader-election-id", "op-2"])
         #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("tp-1")).ok)
         try await cluster.waitForObject("tracepointprogram", "tp-1", condition: "ReconcileSuccess")
-        let holder = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "default", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
+        let holder = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "bpfman", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
         #expect(holder == "op-1" || holder == "op-2", "holder \(holder)")
         let (leader, standby) = holder == "op-1" ? (one, two) : (two, one)
         #expect(try leader.metric("controller_runtime_reconcile_total") > 0)
@@ -209,7 +223,7 @@ extension OperatorClusterTests {
         #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("tp-2")).ok)
         try await cluster.waitForObject("tracepointprogram", "tp-2", condition: "ReconcileSuccess", timeout: 45)
         print(String(format: "handover: tp-2 reached ReconcileSuccess %.1f s after the leader was killed (lease 15 s)", Date().timeIntervalSince(killed)))
-        let now = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "default", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
+        let now = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "bpfman", "-o", "jsonpath={.spec.holderIdentity}"]).stdout
         #expect(now == standby.name)
         #expect(try standby.metric("controller_runtime_reconcile_total") > 0)
         #expect(standby.stop() == 0)
@@ -219,7 +233,7 @@ extension OperatorClusterTests {
     func leaderFlapsDoNotPileUpHandlers() async throws {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
-        let op = try OperatorProcess(cluster, name: "op-1", arguments: ["--leader-elect", "--leader-election-namespace", "default",
+        let op = try OperatorProcess(cluster, name: "op-1", arguments: ["--leader-elect", "--leader-election-namespace", "bpfman",
                                                                       "--leader-election-id", "op-1"])
         func count(_ line: String) -> Int { op.log.components(separatedBy: line).count - 1 }
         func waitFor(_ what: String, _ done: () async throws -> Bool) async throws {

@@ -13,7 +13,7 @@ struct OutageTests {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
         // With a lease, so the outage also costs the operator its leadership: the next term starts afresh.
-        let op = try OperatorProcess(cluster, name: "op", arguments: ["--leader-elect", "--leader-election-namespace", "default"])
+        let op = try OperatorProcess(cluster, name: "op", arguments: ["--leader-elect", "--leader-election-namespace", "bpfman"])
         let agent = cluster.nodes[0]
         #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: AgentClusterTests.tracepoint("before")).ok)
         try await cluster.waitForObject("tracepointprogram", "before", condition: "ReconcileSuccess")
@@ -53,7 +53,7 @@ struct OutageTests {
         }
         #expect(ready == (200, 200), "ready again: \(ready)")
         #expect(agent.log.contains("the API server answers again"))
-        let holder = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "default", "-o", "jsonpath={.spec.holderIdentity}"])
+        let holder = try await cluster.kubectl(["get", "lease", "8730d955.bpfman.io", "-n", "bpfman", "-o", "jsonpath={.spec.holderIdentity}"])
         #expect(holder.ok && !holder.stdout.isEmpty, "the operator leads again: \(holder.stdout)\(holder.stderr)")
         #expect(op.stop() == 0)
     }

@@ -4,11 +4,18 @@ import TestHelpers
 
 /// The cluster tier on one machine: a real `kubesim` process with the
 /// project's CRDs, a Node object, and for it a real `bpfman-rpc` and a real
-/// `bpfman-agent`, all over real sockets; kubectl is the client.
+/// `bpfman-agent`, all over real sockets; kubectl is the client. kubesim
+/// enforces RBAC, and the agents and the operator run as their
+/// ServiceAccounts with exactly the RBAC `make manifests` generates
+/// (config/rbac); kubectl and the tests use the admin kubeconfig.
 final class ClusterNode: @unchecked Sendable {
     let sim: KubeSimProcess
     var dir: String { sim.dir }
     var kubeconfig: String { sim.kubeconfig }
+    /// The bpfman-daemon ServiceAccount's kubeconfig (the agents').
+    private(set) var agentKubeconfig = ""
+    /// The bpfman-operator ServiceAccount's kubeconfig.
+    private(set) var operatorKubeconfig = ""
     private(set) var nodes: [NodeAgent] = []
     /// The first node's.
     var node: String { nodes[0].node }
@@ -22,7 +29,28 @@ final class ClusterNode: @unchecked Sendable {
         sim = try await KubeSimProcess(prefix: "cluster", arguments: simArguments)
         let crds = try await kubectl(["apply", "-f", TestPaths.root + "/config/crd/bases"])
         guard crds.ok else { throw Failure("CRDs: \(crds.stderr)") }
+        _ = try await kubectl(["create", "namespace", "bpfman"])
+        let rbac = try await kubectl(["apply", "-k", TestPaths.root + "/config/rbac"])
+        guard rbac.ok else { throw Failure("RBAC: \(rbac.stderr)") }
+        agentKubeconfig = try await serviceAccountKubeconfig("bpfman-daemon")
+        operatorKubeconfig = try await serviceAccountKubeconfig("bpfman-operator")
         try await addNode(node, labels: labels, internalIP: internalIP, agentArguments: agentArguments)
+    }
+
+    /// A kubeconfig that authenticates as ServiceAccount `name` in `namespace`,
+    /// with a token from `kubectl create token` (TokenRequest), as a pod's
+    /// projected token would.
+    func serviceAccountKubeconfig(_ name: String, namespace: String = "bpfman") async throws -> String {
+        let token = try await kubectl(["create", "token", name, "-n", namespace, "--duration=24h"])
+        guard token.ok else { throw Failure("token for \(namespace)/\(name): \(token.stderr)") }
+        let path = "\(dir)/\(namespace)-\(name).kubeconfig"
+        try FileManager.default.copyItem(atPath: kubeconfig, toPath: path)
+        for args in [["set-credentials", name, "--token=" + token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
+                     ["set-context", "kubesim", "--user=" + name], ["unset", "users.kubesim-admin"]] {
+            let r = try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", path, "config"] + args)
+            guard r.ok else { throw Failure("kubeconfig for \(namespace)/\(name): \(r.stderr)") }
+        }
+        return path
     }
 
     /// Another node on the same kernel: its own Node object, sandbox, bpfman-rpc and agent.
@@ -34,7 +62,7 @@ final class ClusterNode: @unchecked Sendable {
         let status = try await kubectl(["patch", "node", node, "--subresource=status", "--type=merge", "-p",
                                         #"{"status":{"addresses":[{"type":"InternalIP","address":"\#(internalIP)"}]}}"#])
         guard status.ok else { throw Failure("node status: \(status.stderr)") }
-        let agent = try NodeAgent(node: node, dir: dir, kubeconfig: kubeconfig, arguments: agentArguments)
+        let agent = try NodeAgent(node: node, dir: dir, kubeconfig: agentKubeconfig, arguments: agentArguments)
         nodes.append(agent)
         return agent
     }

@@ -17,7 +17,7 @@ final class OperatorProcess: @unchecked Sendable {
         healthPort = NodeAgent.freePort()
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-operator"))
-        process.arguments = ["--kubeconfig", cluster.kubeconfig, "--config-dir", TestPaths.root + "/config",
+        process.arguments = ["--kubeconfig", cluster.operatorKubeconfig, "--config-dir", TestPaths.root + "/config",
                              "--metrics-bind-address", "127.0.0.1:\(metricsPort)",
                              "--health-probe-bind-address", "127.0.0.1:\(healthPort)"] + arguments
         process.standardOutput = FileHandle.nullDevice
