@@ -31,26 +31,30 @@ struct RBACPolicy: Sendable {
         }
     }
 
-    struct Binding: Sendable {
-        /// "ClusterRoleBinding/name" or "RoleBinding/namespace/name".
-        var id: String
-        var namespace: String
-        var subjects: [JSON]
-        /// "ClusterRole/name" or "Role/namespace/name".
-        var role: String
+    /// Who a set of bindings grants which roles ("ClusterRole/name" or
+    /// "Role/namespace/name"), indexed by user name (ServiceAccounts as
+    /// `system:serviceaccount:ns:name`) and by group, so a request looks up
+    /// its subjects instead of scanning every binding.
+    struct Grants: Sendable {
+        var byUser: [String: [String]] = [:]
+        var byGroup: [String: [String]] = [:]
 
-        func applies(to u: UserInfo) -> Bool {
-            subjects.contains { s in
+        mutating func add(subjects: [JSON], bindingNamespace: String, role: String) {
+            for s in subjects {
                 let name = s["name"]?.string ?? ""
                 switch s["kind"]?.string {
-                case "User": return name == u.name
-                case "Group": return u.groups.contains(name)
+                case "User": byUser[name, default: []].append(role)
+                case "Group": byGroup[name, default: []].append(role)
                 case "ServiceAccount":
-                    let ns = s["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
-                    return u.name == "system:serviceaccount:\(ns):\(name)"
-                default: return false
+                    let ns = s["namespace"]?.string.flatMap { $0.isEmpty ? nil : $0 } ?? bindingNamespace
+                    byUser["system:serviceaccount:\(ns):\(name)", default: []].append(role)
+                default: continue
                 }
             }
+        }
+
+        func roles(for u: UserInfo) -> [String] {
+            (byUser[u.name] ?? []) + u.groups.flatMap { byGroup[$0] ?? [] }
         }
     }
 
@@ -61,8 +65,8 @@ struct RBACPolicy: Sendable {
     }
 
     var roles: [String: [Rule]] = [:]
-    var clusterBindings: [Binding] = []
-    var bindingsByNamespace: [String: [Binding]] = [:]
+    var clusterGrants = Grants()
+    var grantsByNamespace: [String: Grants] = [:]
 
     init(clusterRoles: [JSON], roles nsRoles: [JSON], clusterRoleBindings: [JSON], roleBindings: [JSON]) {
         func rules(_ o: JSON) -> [Rule] { (o["rules"]?.array ?? []).map(Rule.init) }
@@ -79,9 +83,8 @@ struct RBACPolicy: Sendable {
         }
         for r in nsRoles { roles["Role/\(ObjectMeta.namespace(r))/\(ObjectMeta.name(r))"] = rules(r) }
         for b in clusterRoleBindings where b["roleRef"]?["kind"]?.string == "ClusterRole" {
-            clusterBindings.append(Binding(id: "ClusterRoleBinding/\(ObjectMeta.name(b))", namespace: "",
-                                           subjects: b["subjects"]?.array ?? [],
-                                           role: "ClusterRole/\(b["roleRef"]?["name"]?.string ?? "")"))
+            clusterGrants.add(subjects: b["subjects"]?.array ?? [], bindingNamespace: "",
+                              role: "ClusterRole/\(b["roleRef"]?["name"]?.string ?? "")")
         }
         for b in roleBindings {
             let ns = ObjectMeta.namespace(b)
@@ -92,16 +95,16 @@ struct RBACPolicy: Sendable {
             case "Role": role = "Role/\(ns)/\(ref)"
             default: continue
             }
-            bindingsByNamespace[ns, default: []].append(
-                Binding(id: "RoleBinding/\(ns)/\(ObjectMeta.name(b))", namespace: ns, subjects: b["subjects"]?.array ?? [], role: role))
+            grantsByNamespace[ns, default: Grants()].add(subjects: b["subjects"]?.array ?? [], bindingNamespace: ns, role: role)
         }
     }
 
     /// The first rule that allows the request, or nil (denied).
     func authorize(_ a: RequestAttributes) -> Grant? {
-        let candidates = clusterBindings + (a.namespace.isEmpty ? [] : bindingsByNamespace[a.namespace] ?? [])
-        for b in candidates where b.applies(to: a.user) {
-            for (i, r) in (roles[b.role] ?? []).enumerated() where r.matches(a) { return Grant(role: b.role, rule: i) }
+        var candidates = clusterGrants.roles(for: a.user)
+        if !a.namespace.isEmpty, let g = grantsByNamespace[a.namespace] { candidates += g.roles(for: a.user) }
+        for role in candidates {
+            for (i, r) in (roles[role] ?? []).enumerated() where r.matches(a) { return Grant(role: role, rule: i) }
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// `POST /api/v1/namespaces/<ns>/serviceaccounts/<name>/token` (what
 /// `kubectl create token` sends): a TokenRequest answered with a bearer
@@ -7,6 +8,15 @@ import Foundation
 struct TokenRequestHandler: Sendable {
     let store: ObjectStore
     let tokens: ServiceAccountTokens
+    /// Tokens already verified (their signature and claims), so a request
+    /// pays a dictionary lookup instead of an HMAC; the account's uid and the
+    /// expiry are still checked every time.
+    private let verified = NIOLockedValueBox<[String: ServiceAccountTokens.Claims]>([:])
+
+    init(store: ObjectStore, tokens: ServiceAccountTokens) {
+        self.store = store
+        self.tokens = tokens
+    }
 
     func create(namespace: String, name: String, body: JSON) throws -> APIReply {
         guard let uid = store.serviceAccountUID(namespace: namespace, name: name) else {
@@ -37,7 +47,16 @@ struct TokenRequestHandler: Sendable {
 
     /// The ServiceAccount user of a token, if it is valid and its account still exists with the same uid.
     func authenticate(_ token: String) -> UserInfo? {
-        guard let c = tokens.verify(token), store.serviceAccountUID(namespace: c.namespace, name: c.name) == c.uid else { return nil }
+        let claims = verified.withLockedValue { $0[token] } ?? tokens.verify(token).map { c in
+            verified.withLockedValue { cache in
+                if cache.count >= 10_000 { cache.removeAll() }
+                cache[token] = c
+            }
+            return c
+        }
+        guard let c = claims, c.expires > Int64(Date().timeIntervalSince1970),
+            store.serviceAccountUID(namespace: c.namespace, name: c.name) == c.uid
+        else { return nil }
         return .serviceAccount(namespace: c.namespace, name: c.name)
     }
 }
