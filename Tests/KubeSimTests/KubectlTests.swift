@@ -185,11 +185,25 @@ extension KubectlTests {
             #expect(got.stdout == "bd ", "\(got.stdout)")
             let s = try await h.kubectl(["-n", "gen", "get", "secret", "s1", "-o", "jsonpath={.data.pw} {.type}"])
             #expect(s.stdout == "aHVudGVyMg== Opaque", "\(s.stdout)")
-            // Kinds kubesim cannot read in protobuf are refused with a message saying what to do.
-            let dep = try await h.kubectl(["-n", "gen", "create", "deployment", "web", "--image=nginx"])
-            #expect(!dep.ok && dep.stderr.contains("send JSON"), "\(dep.stderr)")
-            let none = try await h.kubectl(["-n", "gen", "get", "deployments", "-o", "name"])
-            #expect(none.stdout.isEmpty, "nothing half-made")
+            // kubectl's Go encoder sends these in protobuf too; pointer zeros (replicas 0) survive.
+            let dep = try await h.kubectl(["-n", "gen", "create", "deployment", "web", "--image=nginx", "--replicas=0", "--port=8080"])
+            #expect(dep.ok && dep.stdout.contains("deployment.apps/web created"), "\(dep.stdout) \(dep.stderr)")
+            let d = try await h.kubectl(["-n", "gen", "get", "deployment", "web", "-o",
+                                         "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.selector.matchLabels.app}"])
+            #expect(d.stdout == "0 nginx 8080 web", "\(d.stdout) \(d.stderr)")
+            let pod = try await h.kubectl(["-n", "gen", "run", "p1", "--image=busybox", "--restart=Never", "--labels=app=p1", "--", "sleep", "60"])
+            #expect(pod.ok, "\(pod.stderr)")
+            let p = try await h.kubectl(["-n", "gen", "get", "pod", "p1", "-o",
+                                         "jsonpath={.spec.containers[0].args} {.spec.restartPolicy} {.metadata.labels.app}"])
+            #expect(p.stdout == #"["sleep","60"] Never p1"#, "\(p.stdout) \(p.stderr)")
+            let svc = try await h.kubectl(["-n", "gen", "create", "service", "clusterip", "web", "--tcp=80:8080"])
+            #expect(svc.ok, "\(svc.stderr)")
+            let sv = try await h.kubectl(["-n", "gen", "get", "service", "web", "-o", "jsonpath={.spec.ports[0].port} {.spec.ports[0].targetPort}"])
+            #expect(sv.stdout == "80 8080", "\(sv.stdout) \(sv.stderr)")
+            let pdb = try await h.kubectl(["-n", "gen", "create", "poddisruptionbudget", "web", "--selector=app=web", "--min-available=50%"])
+            #expect(pdb.ok, "\(pdb.stderr)")
+            let pd = try await h.kubectl(["-n", "gen", "get", "pdb", "web", "-o", "jsonpath={.spec.minAvailable} {.spec.selector.matchLabels.app}"])
+            #expect(pd.stdout == "50% web", "\(pd.stdout) \(pd.stderr)")
         }
     }
 }

@@ -120,9 +120,37 @@ struct APIHandler: Sendable {
         }
         if sub == "token", let name {
             guard req.method == "POST" else { throw APIError.methodNotAllowed("the server does not allow this method on the requested resource") }
-            return try tokenRequests.create(namespace: ns, name: name, body: try body(req))
+            return negotiated(req, try tokenRequests.create(namespace: ns, name: name, body: try body(req)))
         }
-        return try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub, watch: watch)
+        return negotiated(req, try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub, watch: watch))
+    }
+
+    /// A client that puts protobuf first in its Accept header (client-go set
+    /// up for it) gets protobuf for the kinds kubesim can write; everything
+    /// else stays JSON, which such clients accept too, as the real server
+    /// answers for custom resources.
+    func negotiated(_ req: APIRequest, _ reply: APIReply) -> APIReply {
+        guard case .full(let status, let headers, let body) = reply, (200..<300).contains(status),
+              let first = req.header("Accept")?.split(separator: ",").first,
+              first.trimmingCharacters(in: .whitespaces).hasPrefix(ProtobufBodies.contentType),
+              let j = try? JSON.parse(body), let kind = j["kind"]?.string, let apiVersion = j["apiVersion"]?.string
+        else { return reply }
+        let bytes: [UInt8]
+        do {
+            if kind.hasSuffix("List"), let items = j["items"]?.array {
+                guard ProtobufBodies.canEncode(apiVersion: apiVersion, kind: String(kind.dropLast(4))) else { return reply }
+                bytes = try ProtobufBodies.encodeList(apiVersion: apiVersion, kind: kind,
+                                                      resourceVersion: j["metadata"]?["resourceVersion"]?.string ?? "",
+                                                      continueToken: j["metadata"]?["continue"]?.string, items: items)
+            } else {
+                guard ProtobufBodies.canEncode(apiVersion: apiVersion, kind: kind) else { return reply }
+                bytes = try ProtobufBodies.encode(j)
+            }
+        } catch {
+            return reply  // a field kubesim's schema lacks: the JSON says it all
+        }
+        return .full(status: status, headers: [("Content-Type", ProtobufBodies.contentType)] + headers.filter { $0.0 != "Content-Type" },
+                     body: bytes)
     }
 
     func writeOptions(_ req: APIRequest) throws -> WriteOptions {
@@ -230,7 +258,7 @@ struct APIHandler: Sendable {
                                     force: req.flag("force"), options: opts)
             return .json(r.created ? 201 : 200, r.object, headers: warnings(r.warnings))
         case ("DELETE", let name?):
-            let opts = req.body.isEmpty ? JSON.object([:]) : (try? JSON.parse(req.body)) ?? [:]
+            let opts = req.body.isEmpty ? JSON.object([:]) : (try? body(req)) ?? [:]
             let policy = req.query["propagationPolicy"] ?? opts["propagationPolicy"]?.string
             let pre = ObjectStore.DeletePreconditions(uid: opts["preconditions"]?["uid"]?.string,
                                                       resourceVersion: opts["preconditions"]?["resourceVersion"]?.string)
@@ -245,7 +273,7 @@ struct APIHandler: Sendable {
             return .json(200, o)
         case ("DELETE", nil):
             let (labels, fields) = try selectors(req, t)
-            let opts = req.body.isEmpty ? JSON.object([:]) : (try? JSON.parse(req.body)) ?? [:]
+            let opts = req.body.isEmpty ? JSON.object([:]) : (try? body(req)) ?? [:]
             let gone = try store.deleteCollection(t, namespace: namespace, labels: labels, fields: fields,
                                                   dryRun: try req.dryRun(body: opts))
             return .json(200, ["kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": [:],

@@ -32,6 +32,8 @@ enum BuiltinTypes {
                          hasStatus: true, shortNames: ["rs"]).withScale(),
             ResourceType(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", namespaced: true,
                          hasStatus: true, shortNames: ["sts"]).withScale(),
+            ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets",
+                         namespaced: true, hasStatus: true, shortNames: ["pdb"]),
             ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases",
                          namespaced: true),
             ResourceType(group: "storage.k8s.io", version: "v1", kind: "CSIDriver", plural: "csidrivers",
