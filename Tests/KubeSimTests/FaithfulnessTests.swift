@@ -131,6 +131,16 @@ struct FaithfulnessTests {
             let list = try await h.request(.GET, Fixtures.configMaps)
             #expect(list.body["items"]?.array?.count == 1)
             #expect(rv0 != nil)
+
+            // A delete that would only mark (a finalizer waits) answers the marked object, and stores nothing.
+            var kept = Fixtures.configMap("kept")
+            kept["metadata"]?["finalizers"] = ["example.com/wait"]
+            _ = try await h.request(.POST, Fixtures.configMaps, body: kept)
+            let keptBefore = try await h.request(.GET, Fixtures.configMaps + "/kept")
+            r = try await h.request(.DELETE, Fixtures.configMaps + "/kept?dryRun=All")
+            #expect(r.status == 200 && r.body["metadata"]?["deletionTimestamp"]?.string != nil, "\(r.body.text)")
+            let keptAfter = try await h.request(.GET, Fixtures.configMaps + "/kept")
+            #expect(keptAfter.body == keptBefore.body && keptAfter.body["metadata"]?["deletionTimestamp"] == nil)
         }
     }
 

@@ -242,6 +242,91 @@ struct RBACTests {
         }
     }
 
+    /// `kubectl auth can-i` (SelfSubjectAccessReview, resource and non-resource),
+    /// `kubectl auth whoami`, `--as` impersonation and SubjectAccessReview.
+    @Test func canIWhoAmIAndImpersonation() async throws {
+        try await SimHarness.with { h in
+            try await h.installCRD()
+            let token = try await Self.account(h, "reader")
+            try await Self.apply(h, """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: cm-reader, namespace: default}
+            rules:
+            - {apiGroups: [""], resources: [configmaps], verbs: [get, list]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: reader, namespace: default}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: cm-reader}
+            subjects: [{kind: ServiceAccount, name: reader, namespace: default}]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: health}
+            rules:
+            - {nonResourceURLs: [/healthz, "/metrics/*"], verbs: [get]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: reader-health}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: health}
+            subjects: [{kind: ServiceAccount, name: reader, namespace: default}]
+            """)
+            func canI(_ args: [String], as who: [String]) async throws -> String {
+                let r = try await h.kubectl(who + ["auth", "can-i"] + args)
+                let answer = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(r.ok == (answer == "yes"), "kubectl auth can-i exits 0 only for yes: \(args) \(r.stderr)")
+                return answer
+            }
+            let ways: [(String, [String])] = [("its own token", ["--token", token]), ("--as", ["--as", "system:serviceaccount:default:reader"])]
+            for (how, who) in ways {
+                for yes in [["list", "configmaps"], ["get", "configmaps/any", "-n", "default"], ["get", "/healthz"], ["get", "/metrics/agent"]] {
+                    #expect(try await canI(yes, as: who) == "yes", "\(how): \(yes)")
+                }
+                for no in [["delete", "configmaps"], ["list", "configmaps", "-n", "other"], ["list", "xdpprograms.bpfman.io"],
+                           ["post", "/healthz"], ["get", "/version"], ["list", "nodes"]] {
+                    #expect(try await canI(no, as: who) == "no", "\(how): \(no)")
+                }
+                let whoami = try await h.kubectl(who + ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"])
+                #expect(whoami.stdout.hasPrefix("system:serviceaccount:default:reader ")
+                    && whoami.stdout.contains("system:serviceaccounts:default"), "\(how): \(whoami.stdout) \(whoami.stderr)")
+                // And the answers hold for real requests.
+                #expect(try await h.kubectl(who + ["get", "configmaps"]).ok)
+                let del = try await h.kubectl(who + ["delete", "configmap", "nothing"])
+                #expect(!del.ok && del.stderr.contains("cannot delete resource \"configmaps\""), "\(how): \(del.stderr)")
+            }
+            #expect(try await canI(["delete", "nodes"], as: []) == "yes", "the admin can do anything")
+            // Impersonation needs the impersonate verb: the account has none.
+            let escalate = try await h.kubectl(["--token", token, "get", "configmaps", "--as", "kubesim-admin"])
+            #expect(!escalate.ok && escalate.stderr.contains("cannot impersonate resource \"users\""), "\(escalate.stderr)")
+            // SubjectAccessReview: the admin asks about someone else.
+            func sar(_ verb: String, user: String) async throws -> JSON {
+                let r = try await h.request(.POST, "/apis/authorization.k8s.io/v1/subjectaccessreviews", body: [
+                    "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+                    "spec": ["user": .string(user), "groups": ["system:serviceaccounts"],
+                             "resourceAttributes": ["verb": .string(verb), "resource": "configmaps", "namespace": "default"]],
+                ])
+                #expect(r.status == 201, "\(r.body.text)")
+                return r.body["status"] ?? .null
+            }
+            let allowed = try await sar("get", user: "system:serviceaccount:default:reader")
+            #expect(allowed["allowed"] == true && allowed["reason"]?.string?.contains("Role default cm-reader") == true, "\(allowed)")
+            #expect(try await sar("update", user: "system:serviceaccount:default:reader")["allowed"] == false)
+            #expect(try await sar("get", user: "someone-else")["allowed"] == false)
+            // The account may ask about itself but not about others.
+            let other = try await h.request(.POST, "/apis/authorization.k8s.io/v1/subjectaccessreviews", body: [
+                "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+                "spec": ["user": "x", "resourceAttributes": ["verb": "get", "resource": "pods"]]], token: token)
+            #expect(other.status == 403, "\(other.body.text)")
+            // A review asking nothing is invalid; reviews are only created.
+            let empty = try await h.request(.POST, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: [
+                "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": [:]], token: token)
+            #expect(empty.status == 422 && empty.body["message"]?.string?.contains("exactly one of") == true, "\(empty.body.text)")
+            #expect(try await h.request(.GET, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews").status == 405)
+        }
+    }
+
     @Test func alwaysAllowTurnsItOff() async throws {
         try await SimHarness.with({ $0.enforceRBAC = false }) { h in
             let token = try await Self.account(h, "anyone")

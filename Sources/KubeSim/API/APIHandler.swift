@@ -111,8 +111,8 @@ struct APIHandler: Sendable {
             throw APIError.pathNotFound(req.path)
         }
         let watch = watchPrefix || req.isWatch
-        var req = req
-        if let user = req.user {
+        var req = try impersonated(req)
+        if let user = req.user, !AccessReviews.isSelfReview(t) {
             let a = RequestAttributes(user: user, verb: RequestAttributes.verb(method: req.method, hasName: name != nil, watch: watch),
                                       apiGroup: t.group, resource: t.plural, subresource: sub ?? "", namespace: ns, name: name ?? "")
             try authorizer.check(a)
@@ -122,7 +122,43 @@ struct APIHandler: Sendable {
             guard req.method == "POST" else { throw APIError.methodNotAllowed("the server does not allow this method on the requested resource") }
             return negotiated(req, try tokenRequests.create(namespace: ns, name: name, body: try body(req)))
         }
+        if AccessReviews.isReview(t) {
+            guard req.method == "POST", name == nil else {
+                throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+            }
+            let reviews = AccessReviews(store: store, enforce: authorizer.enforce)
+            return negotiated(req, try reviews.create(t, requester: req.user, body: try body(req)))
+        }
         return negotiated(req, try perform(req, t, namespace: t.namespaced ? namespace : nil, ns: ns, name: name, sub: sub, watch: watch))
+    }
+
+    /// `Impersonate-User` and `Impersonate-Group` (kubectl --as, --as-group):
+    /// the requester needs `impersonate` on the user (or the ServiceAccount)
+    /// and on each group; the request then runs as that user. A ServiceAccount
+    /// impersonated without groups gets its ServiceAccount groups, as the real
+    /// server gives them.
+    func impersonated(_ req: APIRequest) throws -> APIRequest {
+        guard let target = req.header("Impersonate-User") else {
+            if req.header("Impersonate-Group") != nil { throw APIError.badRequest("Impersonate-Group is set but Impersonate-User is not") }
+            return req
+        }
+        let groups = req.headers.filter { $0.0.lowercased() == "impersonate-group" }.map(\.1)
+        if let requester = req.user {
+            let asSA = UserInfo(name: target).serviceAccount
+            var checks = [RequestAttributes(user: requester, verb: "impersonate", apiGroup: "",
+                                            resource: asSA == nil ? "users" : "serviceaccounts", subresource: "",
+                                            namespace: asSA?.namespace ?? "", name: asSA?.name ?? target)]
+            checks += groups.map { RequestAttributes(user: requester, verb: "impersonate", apiGroup: "", resource: "groups",
+                                                     subresource: "", namespace: "", name: $0) }
+            for c in checks { try authorizer.check(c) }
+        }
+        var r = req
+        if let sa = UserInfo(name: target).serviceAccount, groups.isEmpty {
+            r.user = UserInfo.serviceAccount(namespace: sa.namespace, name: sa.name)
+        } else {
+            r.user = UserInfo(name: target, groups: groups)
+        }
+        return r
     }
 
     /// A client that puts protobuf first in its Accept header (client-go set

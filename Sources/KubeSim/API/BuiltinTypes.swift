@@ -46,6 +46,12 @@ enum BuiltinTypes {
                          namespaced: true),
             ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding",
                          plural: "rolebindings", namespaced: true),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview",
+                         plural: "selfsubjectaccessreviews", namespaced: false).answeredOnly(),
+            ResourceType(group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview",
+                         plural: "subjectaccessreviews", namespaced: false).answeredOnly(),
+            ResourceType(group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview",
+                         plural: "selfsubjectreviews", namespaced: false).answeredOnly(),
             ResourceType(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition",
                          plural: "customresourcedefinitions", namespaced: false, hasStatus: true,
                          shortNames: ["crd", "crds"]),
@@ -67,6 +73,12 @@ enum BuiltinTypes {
 }
 
 extension ResourceType {
+    func answeredOnly() -> ResourceType {
+        var t = self
+        t.createOnly = true
+        return t
+    }
+
     func withScale() -> ResourceType {
         var t = self
         t.hasScale = true

@@ -38,7 +38,10 @@ public struct ResourceType: Sendable {
     public var storageKey: String { "\(group)/\(plural)" }
     public var listKind: String { kind + "List" }
 
+    /// A kind that is only ever created and answered, never stored (the access reviews).
+    public var createOnly = false
+
     public var verbs: [String] {
-        ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+        createOnly ? ["create"] : ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     }
 }

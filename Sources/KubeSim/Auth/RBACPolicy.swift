@@ -100,6 +100,19 @@ struct RBACPolicy: Sendable {
     }
 
     /// The first rule that allows the request, or nil (denied).
+    /// The ClusterRole (non-resource URLs are granted cluster-wide only) whose
+    /// rules allow a verb on a path: exact, or a prefix ending in `*`.
+    func authorizeNonResource(user: UserInfo, path: String, verb: String) -> String? {
+        for role in clusterGrants.roles(for: user) {
+            for r in roles[role] ?? [] where r.verbs.contains("*") || r.verbs.contains(verb) {
+                if r.nonResourceURLs.contains(where: { $0 == path || $0 == "*" || ($0.hasSuffix("*") && path.hasPrefix($0.dropLast())) }) {
+                    return role
+                }
+            }
+        }
+        return nil
+    }
+
     func authorize(_ a: RequestAttributes) -> Grant? {
         var candidates = clusterGrants.roles(for: a.user)
         if !a.namespace.isEmpty, let g = grantsByNamespace[a.namespace] { candidates += g.roles(for: a.user) }

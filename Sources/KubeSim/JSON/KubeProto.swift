@@ -891,6 +891,46 @@ message TokenRequestStatus {
 }
 message TokenRequest { optional ObjectMeta metadata = 1; optional TokenRequestSpec spec = 2; optional TokenRequestStatus status = 3; }
 
+message UserInfo {
+  optional string username = 1;
+  optional string uid = 2;
+  repeated string groups = 3;
+}
+message SelfSubjectReviewStatus { optional UserInfo userInfo = 1; }
+message SelfSubjectReview { optional ObjectMeta metadata = 1; optional SelfSubjectReviewStatus status = 2; }
+
+// --- authorization.k8s.io/v1
+
+message ResourceAttributes {
+  optional string namespace = 1;
+  optional string verb = 2;
+  optional string group = 3;
+  optional string version = 4;
+  optional string resource = 5;
+  optional string subresource = 6;
+  optional string name = 7;
+}
+message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectAccessReviewSpec {
+  optional ResourceAttributes resourceAttributes = 1; // +ptr
+  optional NonResourceAttributes nonResourceAttributes = 2; // +ptr
+}
+message SubjectAccessReviewSpec {
+  optional ResourceAttributes resourceAttributes = 1; // +ptr
+  optional NonResourceAttributes nonResourceAttributes = 2; // +ptr
+  optional string user = 3;
+  repeated string groups = 4;
+  optional string uid = 6;
+}
+message SubjectAccessReviewStatus {
+  optional bool allowed = 1; // +always
+  optional string reason = 2;
+  optional string evaluationError = 3;
+  optional bool denied = 4;
+}
+message SelfSubjectAccessReview { optional ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+message SubjectAccessReview { optional ObjectMeta metadata = 1; optional SubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+
 // --- rbac.authorization.k8s.io/v1
 
 message PolicyRule {
@@ -971,6 +1011,9 @@ message SecurityContextConstraints {
         "events.k8s.io/v1 Event": "EventsEvent",
         "policy/v1 PodDisruptionBudget": "PodDisruptionBudget",
         "authentication.k8s.io/v1 TokenRequest": "TokenRequest",
+        "authentication.k8s.io/v1 SelfSubjectReview": "SelfSubjectReview",
+        "authorization.k8s.io/v1 SelfSubjectAccessReview": "SelfSubjectAccessReview",
+        "authorization.k8s.io/v1 SubjectAccessReview": "SubjectAccessReview",
         "rbac.authorization.k8s.io/v1 Role": "Role",
         "rbac.authorization.k8s.io/v1 ClusterRole": "ClusterRole",
         "rbac.authorization.k8s.io/v1 RoleBinding": "RoleBinding",

@@ -28,11 +28,24 @@ extension ObjectStore {
             if let v = preconditions.resourceVersion, v != ObjectMeta.resourceVersion(old) {
                 throw APIError.conflict(t, name, "Precondition failed: ResourceVersion in precondition: \(v), ResourceVersion in object meta: \(ObjectMeta.resourceVersion(old))")
             }
-            if dryRun { return old }
+            if dryRun { return dryRunDeleted(old, storageKey: t.storageKey) }
             return deleteLocked(t.storageKey, key: key, propagation: propagation ?? .background)
         }
         onChange?()
         return r
+    }
+
+    /// What a delete would answer, stored nowhere: an object the delete would
+    /// only mark comes back marked (deletionTimestamp, generation bumped).
+    func dryRunDeleted(_ old: JSON, storageKey: String) -> JSON {
+        let waits = !ObjectMeta.finalizers(old).isEmpty || storageKey == "/namespaces"
+            || storageKey == "apiextensions.k8s.io/customresourcedefinitions"
+        guard waits, !ObjectMeta.isDeleting(old) else { return old }
+        var o = old
+        o.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
+        if let g = old["metadata"]?["generation"]?.int, g > 0 { o.set(.int(g + 1), at: ["metadata", "generation"]) }
+        o.set(.int(0), at: ["metadata", "deletionGracePeriodSeconds"])
+        return o
     }
 
     func deleteLocked(_ storageKey: String, key: String, propagation: Propagation) -> JSON {
