@@ -364,6 +364,52 @@ def main():
         "volumes": ["configMap", "csi"],
     }, pb.SecurityContextConstraints)
 
+    # A ConfigMap with binary data, a ServiceAccount and RBAC objects.
+    cm = pb.ConfigMap()
+    meta(cm.metadata, "bpfman-config", ns)
+    cm.data["bpfman.log.level"] = "info"
+    cm.binaryData["blob"] = b"\x01\x02"
+    cm.immutable = False
+    roundtrip("ConfigMap", f"/api/v1/namespaces/{ns}/configmaps", "v1", "ConfigMap", cm, {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bpfman-config", "namespace": ns},
+        "data": {"bpfman.log.level": "info"}, "binaryData": {"blob": "AQI="}, "immutable": False,
+    }, pb.ConfigMap)
+
+    sa = pb.ServiceAccount()
+    meta(sa.metadata, "bpfman-daemon", ns)
+    sa.automountServiceAccountToken = False
+    sa.imagePullSecrets.add(name="quay")
+    roundtrip("ServiceAccount", f"/api/v1/namespaces/{ns}/serviceaccounts", "v1", "ServiceAccount", sa, {
+        "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bpfman-daemon", "namespace": ns},
+        "automountServiceAccountToken": False, "imagePullSecrets": [{"name": "quay"}],
+    }, pb.ServiceAccount)
+
+    cr = pb.ClusterRole()
+    meta(cr.metadata, "bpfman-aggregate")
+    cr.aggregationRule.clusterRoleSelectors.add().matchLabels["bpfman.io/aggregate"] = "true"
+    rule = cr.rules.add()
+    rule.verbs.extend(["get", "list"])
+    rule.apiGroups.append("bpfman.io")
+    rule.resources.append("bpfprograms")
+    rule.resourceNames.append("one")
+    roundtrip("ClusterRole", "/apis/rbac.authorization.k8s.io/v1/clusterroles", "rbac.authorization.k8s.io/v1",
+              "ClusterRole", cr, {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "bpfman-aggregate"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"bpfman.io/aggregate": "true"}}]},
+        "rules": [{"verbs": ["get", "list"], "apiGroups": ["bpfman.io"], "resources": ["bpfprograms"], "resourceNames": ["one"]}],
+    }, pb.ClusterRole)
+
+    rb = pb.RoleBinding()
+    meta(rb.metadata, "bpfman-daemon", ns)
+    rb.roleRef.apiGroup, rb.roleRef.kind, rb.roleRef.name = "rbac.authorization.k8s.io", "ClusterRole", "bpfman-aggregate"
+    rb.subjects.add(kind="ServiceAccount", name="bpfman-daemon", namespace=ns)
+    roundtrip("RoleBinding", f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings",
+              "rbac.authorization.k8s.io/v1", "RoleBinding", rb, {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "bpfman-daemon", "namespace": ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "bpfman-aggregate"},
+        "subjects": [{"kind": "ServiceAccount", "name": "bpfman-daemon", "namespace": ns}],
+    }, pb.RoleBinding)
+
     # A list answered in protobuf: ListMeta then each item as its kind's message.
     status, ctype, data = call("GET", f"/apis/apps/v1/namespaces/{ns}/daemonsets", accept=PROTO)
     names = []
