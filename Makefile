@@ -350,6 +350,12 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	$(SWIFT) build -c release --product bpfman-operator
 	hack/operator-bench
 
+.PHONY: bench-scale
+bench-scale: ## The operator's status of one object on 100, 1,000 and 5,000 simulated nodes: writes, message size, RSS (NODES="..." to choose).
+	$(SWIFT) build -c release --product kubesim
+	$(SWIFT) build -c release --product bpfman-operator
+	hack/status-scale-bench
+
 .PHONY: bench-vm
 bench-vm: bpf ## Dispatcher figures with programs linked in: bpfman-bench inside the VM kernel (emulated: relative figures only).
 	@hack/install-deps >/dev/null

@@ -15,6 +15,8 @@ public final class OperatorContext: Sendable {
     public let logger: Logger
     public let events: EventRecorder
     public let resyncPeriod: Duration?
+    /// How often a user object's condition message may change under the same type.
+    public let statusWrites: StatusWritePolicy
     public let bpfPrograms: Informer<BpfProgram>
     public let bpfNsPrograms: Informer<BpfNsProgram>
     public let nodes: Informer<NodeObject>
@@ -29,7 +31,9 @@ public final class OperatorContext: Sendable {
     public static let daemonName = "bpfman-daemon"
     public static let daemonPodLabel = "name=bpfman-daemon"
 
-    public init(client: KubeClient, logger: Logger, resyncPeriod: Duration? = .seconds(600)) {
+    public init(client: KubeClient, logger: Logger, resyncPeriod: Duration? = .seconds(600),
+                statusWrites: StatusWritePolicy = StatusWritePolicy()) {
+        self.statusWrites = statusWrites
         self.client = client
         self.logger = logger
         self.resyncPeriod = resyncPeriod

@@ -6,8 +6,9 @@ import Synchronization
 
 /// Status of one user object (any of the 14 kinds): the operator's
 /// finalizer, then one condition from its per-node BpfPrograms
-/// (`StatusDecision`), written only when type or message change, with an
-/// Event when the type changes. A deleted object keeps its finalizer until
+/// (`StatusDecision`), written only when type or message change (a new
+/// message under the same type at most once per `StatusWritePolicy`
+/// interval), with an Event when the type changes. A deleted object keeps its finalizer until
 /// no node holds on to a BpfProgram of it.
 final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     typealias Object = BpfmanObject<K>
@@ -16,7 +17,7 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     let objects: Informer<Object>
     /// The last condition this operator wrote per object and the resourceVersion it made: a
     /// pass that runs before the cache shows that write does not write it again.
-    private let written = Mutex<[String: (version: Int, type: String, message: String)]>([:])
+    private let written = Mutex<[String: (version: Int, type: String, message: String, at: ContinuousClock.Instant)]>([:])
 
     init(_ ctx: OperatorContext, kind: ReconcilerKind) {
         self.ctx = ctx
@@ -52,16 +53,21 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
         case .condition(let type, let message):
             let old = object.status?.conditions ?? []
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: type.rawValue)
-            if old.count == 1, old[0].type == type.rawValue, old[0].message == message { return .done }
+            // What the object shows: the cache, or this operator's own write the cache does not show yet.
             let cached = Int(object.metadata.resourceVersion ?? "") ?? 0
-            if let mine = written.withLock({ $0[cacheKey] }), mine.type == type.rawValue, mine.message == message, cached < mine.version {
-                return .done
+            let mine = written.withLock { $0[cacheKey] }
+            var shown = old.count == 1 ? (type: old[0].type, message: old[0].message) : nil
+            if let mine, cached < mine.version { shown = (mine.type, mine.message) }
+            switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: mine?.at, now: .now) {
+            case .unchanged: return .done
+            case .later(let wait): return .requeueAfter(wait)
+            case .write: break
             }
             let now = ISO8601DateFormatter().string(from: Date())
             let condition: AnyJSON = ["type": .string(type.rawValue), "status": "True", "reason": .string(type.reason),
                                       "message": .string(message), "lastTransitionTime": .string(now)]
             let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
-            written.withLock { $0[cacheKey] = (Int(version ?? "") ?? 0, type.rawValue, message) }
+            written.withLock { $0[cacheKey] = (Int(version ?? "") ?? 0, type.rawValue, message, .now) }
             if old.first?.type != type.rawValue {
                 let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,

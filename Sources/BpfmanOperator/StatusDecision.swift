@@ -5,8 +5,9 @@ import BpfmanAPI
 ///
 /// Differences from upstream, on purpose: only nodes that run the daemon are
 /// waited for (a node without an agent never blocks); a BpfProgram that has
-/// not reported yet is waiting, not failed; failure messages name each node
-/// and carry the agent's cause.
+/// not reported yet is waiting, not failed; failure messages carry the
+/// agent's causes, grouped, with the nodes; and every message counts instead
+/// of listing past ten names, so it stays a few KiB on 5,000 nodes.
 public enum StatusDecision {
     public enum Outcome: Equatable, Sendable {
         case condition(ProgramConditionType, String)
@@ -19,9 +20,13 @@ public enum StatusDecision {
         BpfProgramConditionType.notLoaded, .notUnloaded, .mapOwnerNotFound, .mapOwnerNotLoaded, .bytecodeSelectorError,
     ].map(\.rawValue))
 
-    /// Longest cause quoted per node, and longest message (the CRDs allow 32768).
-    static let causeLimit = 1024
+    /// Longest cause quoted, longest message (the CRDs allow 32768), and how
+    /// many names, and failure causes, a message lists before it counts the rest:
+    /// the message is bounded whatever the number of nodes.
+    public static let causeLimit = 1024
     static let messageLimit = 32768
+    static let nameLimit = 10
+    static let causeGroupLimit = 5
 
     public static func decide(deleting: Bool, programs: [BpfProgram], daemonNodes: Set<String>, agentFinalizer: String,
                               ownerName: String = "") -> Outcome {
@@ -32,8 +37,8 @@ public enum StatusDecision {
         if deleting {
             let holding = sorted.filter { $0.metadata.finalizers?.contains(agentFinalizer) == true }
             guard !holding.isEmpty else { return .removeFinalizer }
-            let nodes = Set(holding.map(node)).sorted().joined(separator: ", ")
-            return .condition(.deleteError, "Program Deletion failed on the following bpfProgram Objects: [\(names(holding))]; waiting for node(s) \(nodes) to unload")
+            let nodes = Set(holding.map(node)).sorted()
+            return .condition(.deleteError, "Program Deletion failed on the following bpfProgram Objects: [\(names(holding))]; waiting for \(count(nodes.count, "node")) to unload: \(listed(nodes))")
         }
         guard !daemonNodes.isEmpty else {
             return .condition(.notYetLoaded, "\(ProgramConditionType.notYetLoaded.defaultMessage): no node runs the bpfman daemon yet")
@@ -42,23 +47,42 @@ public enum StatusDecision {
         let reported = current.filter { !($0.status?.conditions ?? []).isEmpty }
         let silent = daemonNodes.subtracting(reported.map(node)).sorted()
         let failed = reported.filter { failures.contains($0.status?.conditions?.first?.type ?? "") }
+        let progress = "\(daemonNodes.count - silent.count) of \(count(daemonNodes.count, "node")) reported"
         if !failed.isEmpty {
-            var message = "bpfProgramReconciliation failed on the following bpfProgram Objects: [\(names(failed))]"
+            // Failing nodes first, grouped by cause (often one cause on many nodes), largest group first.
+            var message = "bpfProgramReconciliation failed on the following bpfProgram Objects: [\(names(failed))]\n"
+                + "\(count(failed.count, "node")) failed, \(progress)"
+            var groups: [String: [BpfProgram]] = [:]
             for bp in failed {
                 let c = bp.status?.conditions?.first
-                message += "\n\(node(bp)) (\(bp.metadata.name ?? "")): \(c?.type ?? ""): \(clip(c?.message ?? ""))"
+                groups["\(c?.type ?? ""): \(clip(c?.message ?? ""))", default: []].append(bp)
             }
-            if !silent.isEmpty { message += "\nnot reported yet: \(silent.joined(separator: ", "))" }
+            let ordered = groups.sorted { ($0.value.count, node($1.value[0])) > ($1.value.count, node($0.value[0])) }
+            for (cause, bps) in ordered.prefix(causeGroupLimit) {
+                let place = bps.count == 1 ? "\(node(bps[0])) (\(bps[0].metadata.name ?? ""))" : "\(count(bps.count, "node")) (\(listed(bps.map(node))))"
+                message += "\n\(place): \(cause)"
+            }
+            let rest = ordered.dropFirst(causeGroupLimit).reduce(0) { $0 + $1.value.count }
+            if rest > 0 { message += "\nand \(count(rest, "more node")) failing with other causes" }
+            if !silent.isEmpty { message += "\nnot reported yet: \(listed(silent))" }
             return .condition(.reconcileError, clip(message, to: messageLimit))
         }
         if !silent.isEmpty {
-            return .condition(.notYetLoaded, "\(ProgramConditionType.notYetLoaded.defaultMessage): waiting for \(silent.joined(separator: ", "))")
+            return .condition(.notYetLoaded, "\(ProgramConditionType.notYetLoaded.defaultMessage): \(progress); waiting for \(listed(silent))")
         }
         return .condition(.reconcileSuccess, ProgramConditionType.reconcileSuccess.defaultMessage)
     }
 
+    /// The first `nameLimit` items, then how many more.
+    static func listed(_ items: [String], separator: String = ", ") -> String {
+        let shown = items.prefix(nameLimit).joined(separator: separator)
+        return items.count > nameLimit ? "\(shown)\(separator)… (+\(items.count - nameLimit) more)" : shown
+    }
+
+    static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+
     static func node(_ bp: BpfProgram) -> String { bp.metadata.labels?[BpfProgramLabels.hostname] ?? "" }
-    static func names(_ bps: [BpfProgram]) -> String { bps.map { $0.metadata.name ?? "" }.joined(separator: " ") }
+    static func names(_ bps: [BpfProgram]) -> String { listed(bps.map { $0.metadata.name ?? "" }, separator: " ") }
 
     static func clip(_ s: String, to limit: Int = causeLimit) -> String {
         guard s.utf8.count > limit else { return s }

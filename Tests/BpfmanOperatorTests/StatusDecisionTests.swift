@@ -1,3 +1,4 @@
+import Foundation
 import BpfmanAPI
 import BpfmanOperator
 import KubeClient
@@ -89,5 +90,100 @@ struct StatusDecisionTests {
         #expect(m.contains("[x-1]") && m.contains("node-a") && !m.contains("x-2"))
         #expect(decide([Self.bp("x-2", node: "node-b", .unloaded, holding: false)], nodes: ["node-b"], deleting: true) == .removeFinalizer)
         #expect(decide([], nodes: ["node-a"], deleting: true) == .removeFinalizer)
+    }
+
+    static func fleet(_ n: Int) -> [String] { (0..<n).map { String(format: "node-%04d", $0) } }
+
+    @Test("5,000 nodes, mixed outcomes → a bounded message, failing nodes first, grouped by cause, the same whatever the order")
+    func atScale() {
+        let nodes = Self.fleet(5000)
+        var programs: [BpfProgram] = []
+        for (i, n) in nodes.enumerated() {
+            switch i % 10 {
+            case 0: programs.append(Self.bp("p-\(n)", node: n, .notLoaded, message: "the kernel refused: invalid argument " + String(repeating: "x", count: 2000)))
+            case 1 where i % 20 == 1: programs.append(Self.bp("p-\(n)", node: n, .mapOwnerNotLoaded, message: "map owner xdp-a not loaded"))
+            case 2, 3: continue  // not reported yet
+            default: programs.append(Self.bp("p-\(n)", node: n, .loaded))
+            }
+        }
+        let out = decide(programs, nodes: Set(nodes))
+        guard case .condition(.reconcileError, let m) = out else { Issue.record("\(out)"); return }
+        #expect(m.utf8.count < 8 * 1024, "\(m.utf8.count) bytes")
+        let lines = m.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("bpfProgramReconciliation failed on the following bpfProgram Objects: [p-node-0000 p-node-0001 p-node-0010 ") && lines[0].hasSuffix("(+740 more)]"), "\(lines[0])")
+        #expect(lines[1] == "750 nodes failed, 4000 of 5000 nodes reported", "\(lines[1])")
+        // The largest cause first, with its count, the nodes, and the agent's cause clipped.
+        #expect(lines[2].hasPrefix("500 nodes (node-0000, node-0010, ") && lines[2].contains("(+490 more)): NotLoaded: the kernel refused: invalid argument"), "\(lines[2])")
+        #expect(lines[2].utf8.count < StatusDecision.causeLimit + 300)
+        #expect(lines[3].hasPrefix("250 nodes (node-0001, node-0021, ") && lines[3].hasSuffix("MapOwnerNotLoaded: map owner xdp-a not loaded"), "\(lines[3])")
+        #expect(lines[4].hasPrefix("not reported yet: node-0002, node-0003, node-0012, ") && lines[4].hasSuffix("(+990 more)"), "\(lines[4])")
+        #expect(lines.count == 5)
+        // Stable: the same message from the same facts in any order.
+        #expect(decide(programs.reversed(), nodes: Set(nodes)) == out)
+        #expect(decide(programs.shuffled(), nodes: Set(nodes)) == out)
+    }
+
+    @Test("one failure among 1,000 nodes is reported; waiting on 1,000 nodes is counted, not listed")
+    func oneAmongMany() {
+        let nodes = Self.fleet(1000)
+        var programs = nodes.map { Self.bp("p-\($0)", node: $0, .loaded) }
+        programs[617] = Self.bp("p-node-0617", node: "node-0617", .bytecodeSelectorError, message: "no image matches")
+        guard case .condition(.reconcileError, let m) = decide(programs, nodes: Set(nodes)) else { Issue.record("not an error"); return }
+        #expect(m.contains("[p-node-0617]") && m.contains("\nnode-0617 (p-node-0617): BytecodeSelectorError: no image matches"), "\(m)")
+        #expect(m.contains("1 node failed, 1000 of 1000 nodes reported") && !m.contains("not reported"))
+        guard case .condition(.notYetLoaded, let w) = decide(Array(programs.prefix(3)), nodes: Set(nodes)) else { Issue.record("not waiting"); return }
+        #expect(w == "Waiting for Program Object to be reconciled to all nodes: 3 of 1000 nodes reported; waiting for node-0003, node-0004, node-0005, node-0006, node-0007, node-0008, node-0009, node-0010, node-0011, node-0012, … (+987 more)", "\(w)")
+        // Deleting on 1,000 nodes: counted too.
+        guard case .condition(.deleteError, let d) = decide(programs, nodes: Set(nodes), deleting: true) else { Issue.record("not DeleteError"); return }
+        #expect(d.contains("(+990 more)]; waiting for 1000 nodes to unload: node-0000, ") && d.utf8.count < 1024, "\(d)")
+    }
+}
+
+@Suite("when the operator writes a changed condition")
+struct StatusWritePolicyTests {
+    let policy = StatusWritePolicy(interval: .seconds(2))
+    let t0 = ContinuousClock.now
+
+    @Test("a new type is written at once; the same type and message not at all")
+    func typeChanges() {
+        let later = t0.advanced(by: .milliseconds(10))
+        #expect(policy.decide(shown: nil, desired: ("NotYetLoaded", "a"), lastWrite: nil, now: t0) == .write)
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileSuccess", "ok"), lastWrite: t0, now: later) == .write)
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileError", "x"), lastWrite: t0, now: later) == .write)
+        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("ReconcileSuccess", "ok"), lastWrite: t0, now: later) == .unchanged)
+        // Written by someone else (no write of ours on record): at once.
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("NotYetLoaded", "b"), lastWrite: nil, now: later) == .write)
+    }
+
+    /// 1,000 nodes report over 20 s, one every 20 ms, each changing the progress message; the
+    /// reconciler runs on every report and when told to come back. The last message is written,
+    /// and the writes are one per interval, not one per node.
+    @Test("progress under one type is coalesced to one write per interval and the last one is always written")
+    func coalesces() {
+        var shown: (type: String, message: String)? = nil
+        var lastWrite: ContinuousClock.Instant?
+        var writes = 0
+        var comeBack: ContinuousClock.Instant?
+        func reconcile(_ desired: (String, String), at now: ContinuousClock.Instant) {
+            switch policy.decide(shown: shown, desired: desired, lastWrite: lastWrite, now: now) {
+            case .unchanged: comeBack = nil
+            case .write: shown = desired; lastWrite = now; writes += 1; comeBack = nil
+            case .later(let d): comeBack = now.advanced(by: d)
+            }
+        }
+        var now = t0
+        var desired = ("NotYetLoaded", "")
+        for reported in 1...1000 {
+            now = t0.advanced(by: .milliseconds(20 * reported))
+            if let due = comeBack, due <= now { reconcile(desired, at: due) }
+            desired = ("NotYetLoaded", "\(reported) of 1000 nodes reported")
+            reconcile(desired, at: now)
+        }
+        // Nothing more happens but the requeue coming due.
+        if let due = comeBack { reconcile(desired, at: due) }
+        #expect(shown?.message == "1000 of 1000 nodes reported", "the last change is written")
+        #expect(writes <= 12, "\(writes) writes for 1,000 reports over 20 s")
+        // And the end state, a new type, goes at once however recent the last write.
+        #expect(policy.decide(shown: shown, desired: ("ReconcileSuccess", "ok"), lastWrite: lastWrite, now: lastWrite!) == .write)
     }
 }

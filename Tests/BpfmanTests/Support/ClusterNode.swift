@@ -100,12 +100,15 @@ final class ClusterNode: @unchecked Sendable {
 
     /// Waits for a user object's condition; returns its message.
     @discardableResult
-    func waitForObject(_ resource: String, _ name: String, condition type: String, namespace: String? = nil, timeout: Double = 60) async throws -> String {
+    /// Waits for a user object's condition of `type` (and, if given, a message
+    /// `settled` accepts: status messages are coalesced, so a passing one may show first).
+    func waitForObject(_ resource: String, _ name: String, condition type: String, namespace: String? = nil, timeout: Double = 60,
+                       settled: (String) -> Bool = { _ in true }) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last: (type: String, message: String)?
         while Date() < deadline {
             last = try await objectCondition(resource, name, namespace: namespace)
-            if last?.type == type { return last?.message ?? "" }
+            if let last, last.type == type, settled(last.message) { return last.message }
             try await Task.sleep(for: .milliseconds(200))
         }
         throw Failure("\(resource)/\(name): wanted \(type), have \(last.map { "\($0.type): \($0.message)" } ?? "no condition")")
