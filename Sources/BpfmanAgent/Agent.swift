@@ -8,6 +8,12 @@ import Logging
 /// (not upstream's resync of every object of the kind), fed by its kind, the
 /// BpfPrograms it owns on this node, and label changes of this node.
 public final class Agent: Sendable {
+    /// A pass that must be tried again (a refused load, a map owner not loaded
+    /// yet, a bad pull secret) backs off per object from half a second to five
+    /// minutes instead of coming back every 5 s for ever; any change to the
+    /// object, its BpfPrograms, the node or its pods still reconciles at once.
+    public static let retryBackoff = Backoff(base: .milliseconds(500), cap: .seconds(300))
+
     public let ctx: AgentContext
     let manager: ControllerManager
 
@@ -20,7 +26,7 @@ public final class Agent: Sendable {
         manager.cache(ctx.bpfNsPrograms)
         func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String,
                                    watchesPods: Bool = true) {
-            let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger)
+            let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger, backoff: Agent.retryBackoff)
             controller.watches(informer)
             controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
             controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true)

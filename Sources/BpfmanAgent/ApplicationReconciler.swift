@@ -37,7 +37,7 @@ final class ApplicationReconciler<A: AgentApplication>: Reconciler {
         guard let app = applications.get(namespace: namespace, name: key.name), app.metadata.deletionTimestamp == nil else {
             var requeue = false
             for bp in owned { requeue = try await convergence.retire(bp, loaded: loaded, delete: false) || requeue }
-            return requeue ? .requeueAfter(.seconds(5)) : .done
+            return requeue ? .requeue : .done
         }
         let entry = ApplicationEntry(app: key.name, namespace: namespace,
                                      owner: OwnerReference(apiVersion: app.apiVersion, kind: kindName, name: key.name, uid: app.metadata.uid ?? ""),
@@ -50,12 +50,12 @@ final class ApplicationReconciler<A: AgentApplication>: Reconciler {
             } catch {
                 ctx.logger.warning("cannot work out where an application program goes on this node",
                                    metadata: ["kind": "\(kindName)", "application": "\(key.name)", "error": "\(error)"])
-                return .requeueAfter(.seconds(5))
+                return .requeue
             }
         }
         let common = AppCommon(nodeselector: app.spec.nodeselector, globaldata: app.spec.globaldata, bytecode: app.spec.bytecode)
         let requeue = try await convergence.converge(units: units, common: common, node: node, existing: owned, loaded: loaded)
         ctx.publishProgramGauges()
-        return requeue ? .requeueAfter(.seconds(5)) : .done
+        return requeue ? .requeue : .done
     }
 }

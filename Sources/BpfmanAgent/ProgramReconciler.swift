@@ -44,7 +44,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
             var requeue = false
             let c = Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             for bp in owned { requeue = try await c.retire(bp, loaded: loaded, delete: false) || requeue }
-            return requeue ? .requeueAfter(.seconds(5)) : .done
+            return requeue ? .requeue : .done
         }
         let info = object.spec.info
         let template = BpfProgramTemplate(kind: P.reconciler, node: ctx.nodeName,
@@ -60,7 +60,7 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         let requeue = try await Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
             .converge(units: [unit], common: object.spec.common, node: node, existing: owned, loaded: loaded)
         ctx.publishProgramGauges()
-        return requeue ? .requeueAfter(.seconds(5)) : .done
+        return requeue ? .requeue : .done
     }
 }
 

@@ -88,6 +88,27 @@ struct ControllerRuntimeTests {
         await q.shutDown()
     }
 
+    /// A queue told to back off otherwise (the agent's: 0.5 s → 5 min) does so.
+    @Test func backoffIsTheQueuesOwn() async throws {
+        var s = WorkQueueState<String>()
+        let agent = Backoff(base: .milliseconds(500), cap: .seconds(300))
+        let delays = (0..<11).map { _ in s.failureDelay("k", base: agent.base, cap: agent.cap) }
+        #expect(delays == [0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300].map { Duration.milliseconds(Int($0 * 1000)) })
+        let q = WorkQueue<String>(name: "test-own-backoff", qps: 1000, burst: 1000, backoff: Backoff(base: .milliseconds(40), cap: .milliseconds(100)))
+        #expect(q.backoff.cap == .milliseconds(100))
+        await q.add("bad")
+        var times: [ContinuousClock.Instant] = []
+        for _ in 0..<5 {
+            guard let k = await q.get() else { break }
+            times.append(.now)
+            await q.addRateLimited(k)
+            await q.done(k)
+        }
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        for (i, g) in gaps.enumerated() { #expect(g >= min(.milliseconds(40 << i), .milliseconds(100)), "gap \(i): \(g)") }
+        await q.shutDown()
+    }
+
     @Test func fieldSelectedInformerHoldsOnlyItsNodesPods() async throws {
         try await ClientHarness.with { h in
             let t = h.sim.store.type(group: "", version: "v1", plural: "pods")!

@@ -29,11 +29,11 @@ public final class Controller: Sendable {
     let errors: Counter
     let timer: Metrics.Timer
 
-    public init(name: String, reconciler: any Reconciler, workers: Int = 1, logger: Logger? = nil) {
+    public init(name: String, reconciler: any Reconciler, workers: Int = 1, logger: Logger? = nil, backoff: Backoff = .controllerRuntime) {
         self.name = name
         self.reconciler = reconciler
         self.workers = max(workers, 1)
-        self.queue = WorkQueue(name: name)
+        self.queue = WorkQueue(name: name, backoff: backoff)
         self.logger = logger ?? Logger(label: "controller.\(name)")
         reconciles = Counter(label: "controller_runtime_reconcile_total", dimensions: [("controller", name)])
         errors = Counter(label: "controller_runtime_reconcile_errors_total", dimensions: [("controller", name)])

@@ -3,14 +3,15 @@ import Metrics
 
 /// A de-duplicating, rate-limited work queue (controller-runtime's): a key is
 /// queued once however often it is added, never handed to two workers at
-/// once, and a failing key backs off exponentially (5 ms → 1000 s) combined
-/// with a global token bucket (10 per second, burst 100).
+/// once, and a failing key backs off exponentially (5 ms → 1000 s unless
+/// told otherwise) combined with a global token bucket (10 per second, burst 100).
 public actor WorkQueue<Key: Hashable & Sendable> {
     private var state = WorkQueueState<Key>()
     private var waiters: [CheckedContinuation<Key?, Never>] = []
     private var addedAt: [Key: ContinuousClock.Instant] = [:]
     private let bucket: TokenBucket
     public let name: String
+    public nonisolated let backoff: Backoff
 
     private let depthGauge: Gauge
     private let adds: Counter
@@ -18,8 +19,9 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private let latency: Metrics.Timer
     private let workDuration: Metrics.Timer
 
-    public init(name: String, qps: Double = 10, burst: Int = 100) {
+    public init(name: String, qps: Double = 10, burst: Int = 100, backoff: Backoff = .controllerRuntime) {
         self.name = name
+        self.backoff = backoff
         self.bucket = TokenBucket(qps: qps, burst: burst)
         let dims = [("name", name)]
         depthGauge = Gauge(label: "workqueue_depth", dimensions: dims)
@@ -49,7 +51,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// Adds a failed key after its backoff (the longer of its own and the global bucket's).
     public func addRateLimited(_ key: Key) {
         retries.increment()
-        let own = state.failureDelay(key)
+        let own = state.failureDelay(key, base: backoff.base, cap: backoff.cap)
         let global = bucket.reserve()
         addAfter(key, max(own, global))
     }
