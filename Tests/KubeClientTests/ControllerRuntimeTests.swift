@@ -71,17 +71,22 @@ struct ControllerRuntimeTests {
         #expect(await q.get() == nil)
     }
 
-    @Test func failingKeyBacksOffExponentially() async throws {
-        let q = WorkQueue<String>(name: "test-backoff", qps: 1000, burst: 1000)
+    /// Fails one key `times` times as a worker would; the waits between its turns.
+    static func failEvery(_ q: WorkQueue<String>, times: Int) async -> [Duration] {
         await q.add("bad")
-        var times: [ContinuousClock.Instant] = []
-        for _ in 0..<6 {
+        var seen: [ContinuousClock.Instant] = []
+        for _ in 0..<times {
             guard let k = await q.get() else { break }
-            times.append(.now)
+            seen.append(.now)
             await q.addRateLimited(k)
             await q.done(k)
         }
-        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        return zip(seen.dropFirst(), seen).map { $0 - $1 }
+    }
+
+    @Test func failingKeyBacksOffExponentially() async throws {
+        let q = WorkQueue<String>(name: "test-backoff", qps: 1000, burst: 1000)
+        let gaps = await Self.failEvery(q, times: 6)
         #expect(await q.numRequeues("bad") == 6)
         // Each wait at least the backoff for that attempt: 5, 10, 20, 40, 80 ms.
         for (i, g) in gaps.enumerated() { #expect(g >= .milliseconds(5 << i), "gap \(i): \(g)") }
@@ -96,15 +101,7 @@ struct ControllerRuntimeTests {
         #expect(delays == [0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300].map { Duration.milliseconds(Int($0 * 1000)) })
         let q = WorkQueue<String>(name: "test-own-backoff", qps: 1000, burst: 1000, backoff: Backoff(base: .milliseconds(40), cap: .milliseconds(100)))
         #expect(q.backoff.cap == .milliseconds(100))
-        await q.add("bad")
-        var times: [ContinuousClock.Instant] = []
-        for _ in 0..<5 {
-            guard let k = await q.get() else { break }
-            times.append(.now)
-            await q.addRateLimited(k)
-            await q.done(k)
-        }
-        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        let gaps = await Self.failEvery(q, times: 5)
         for (i, g) in gaps.enumerated() { #expect(g >= min(.milliseconds(40 << i), .milliseconds(100)), "gap \(i): \(g)") }
         await q.shutDown()
     }
