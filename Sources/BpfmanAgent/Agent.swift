@@ -17,6 +17,23 @@ public final class Agent: Sendable {
     public let ctx: AgentContext
     let manager: ControllerManager
 
+    /// Whether a change to a BpfProgram is someone else's: the agent itself
+    /// only creates them and writes their kernel-id annotation and status, and
+    /// its own pass already accounts for those, so they start no other pass
+    /// of the owner. A deletion (always), a deletion starting, finalizers,
+    /// labels, owners or spec changing do.
+    @Sendable static func notOwnWrite<P: KubeResource>(_ old: P, _ new: P) -> Bool {
+        let o = old.metadata, n = new.metadata
+        return o.deletionTimestamp != n.deletionTimestamp || o.finalizers != n.finalizers || o.labels != n.labels
+            || o.ownerReferences != n.ownerReferences || specChanged(old, new)
+    }
+
+    static func specChanged<P: KubeResource>(_ old: P, _ new: P) -> Bool {
+        if let a = old as? BpfProgram, let b = new as? BpfProgram { return a.spec != b.spec }
+        if let a = old as? BpfNsProgram, let b = new as? BpfNsProgram { return a.spec != b.spec }
+        return true
+    }
+
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
         var manager = ControllerManager()
@@ -28,8 +45,8 @@ public final class Agent: Sendable {
                                    watchesPods: Bool = true) {
             let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger, backoff: Agent.retryBackoff)
             controller.watches(informer)
-            controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false)
-            controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true)
+            controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false, added: { _ in false }, updated: Agent.notOwnWrite)
+            controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true, added: { _ in false }, updated: Agent.notOwnWrite)
             // This node's labels decide selection: a change re-checks every object of the kind.
             let all: @Sendable () -> Void = { controller.enqueueAll(informer) }
             ctx.nodes.addHandler(.init(onAdd: { _ in all() }, onUpdate: { old, new in

@@ -47,23 +47,29 @@ public final class Controller: Sendable {
     }
 
     /// Owned objects: the key of their controlling owner of `ownerKind`.
-    public func owns<T: KubeResource>(_ informer: Informer<T>, ownerKind: String, ownerNamespaced: Bool) {
-        watches(informer) { o in
+    /// `added` and `updated` filter which adds and updates enqueue it.
+    public func owns<T: KubeResource>(_ informer: Informer<T>, ownerKind: String, ownerNamespaced: Bool,
+                                      added: (@Sendable (T) -> Bool)? = nil, updated: (@Sendable (T, T) -> Bool)? = nil) {
+        watches(informer, added: added, updated: updated) { o in
             (o.metadata.ownerReferences ?? []).filter { $0.kind == ownerKind && $0.controller == true }
                 .map { ObjectKey(namespace: ownerNamespaced ? o.metadata.namespace : nil, name: $0.name) }
         }
     }
 
-    /// Any kind, mapped to the keys it concerns. `updated` filters updates:
-    /// only those it accepts (old, new) enqueue; adds and deletes always do.
-    public func watches<T: KubeResource>(_ informer: Informer<T>, updated: (@Sendable (T, T) -> Bool)? = nil,
+    /// Any kind, mapped to the keys it concerns. `added` and `updated` filter
+    /// adds and updates: only those they accept enqueue; deletes always do.
+    public func watches<T: KubeResource>(_ informer: Informer<T>, added: (@Sendable (T) -> Bool)? = nil,
+                                         updated: (@Sendable (T, T) -> Bool)? = nil,
                                          map: @escaping @Sendable (T) -> [ObjectKey]) {
         let q = queue
         let enqueue: @Sendable (T) -> Void = { o in
             let keys = map(o)
             Task { for k in keys { await q.add(k) } }
         }
-        informer.addHandler(.init(onAdd: enqueue, onUpdate: { old, new in
+        informer.addHandler(.init(onAdd: { o in
+            if let added, !added(o) { return }
+            enqueue(o)
+        }, onUpdate: { old, new in
             if let updated, !updated(old, new) { return }
             enqueue(new)
             if old.metadata.resourceVersion != new.metadata.resourceVersion { enqueue(old) }
