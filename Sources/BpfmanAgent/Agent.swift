@@ -22,16 +22,10 @@ public final class Agent: Sendable {
     /// its own pass already accounts for those, so they start no other pass
     /// of the owner. A deletion (always), a deletion starting, finalizers,
     /// labels, owners or spec changing do.
-    @Sendable static func notOwnWrite<P: KubeResource>(_ old: P, _ new: P) -> Bool {
+    @Sendable static func notOwnWrite<K: BpfmanKind>(_ old: BpfmanObject<K>, _ new: BpfmanObject<K>) -> Bool {
         let o = old.metadata, n = new.metadata
         return o.deletionTimestamp != n.deletionTimestamp || o.finalizers != n.finalizers || o.labels != n.labels
-            || o.ownerReferences != n.ownerReferences || specChanged(old, new)
-    }
-
-    static func specChanged<P: KubeResource>(_ old: P, _ new: P) -> Bool {
-        if let a = old as? BpfProgram, let b = new as? BpfProgram { return a.spec != b.spec }
-        if let a = old as? BpfNsProgram, let b = new as? BpfNsProgram { return a.spec != b.spec }
-        return true
+            || o.ownerReferences != n.ownerReferences || old.spec != new.spec
     }
 
     public init(_ ctx: AgentContext) {

@@ -99,7 +99,6 @@ struct RBACPolicy: Sendable {
         }
     }
 
-    /// The first rule that allows the request, or nil (denied).
     /// The ClusterRole (non-resource URLs are granted cluster-wide only) whose
     /// rules allow a verb on a path: exact, or a prefix ending in `*`.
     func authorizeNonResource(user: UserInfo, path: String, verb: String) -> String? {
@@ -113,6 +112,7 @@ struct RBACPolicy: Sendable {
         return nil
     }
 
+    /// The first rule that allows the request, or nil (denied).
     func authorize(_ a: RequestAttributes) -> Grant? {
         var candidates = clusterGrants.roles(for: a.user)
         if !a.namespace.isEmpty, let g = grantsByNamespace[a.namespace] { candidates += g.roles(for: a.user) }

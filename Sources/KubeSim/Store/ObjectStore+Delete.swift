@@ -41,6 +41,13 @@ extension ObjectStore {
         let waits = !ObjectMeta.finalizers(old).isEmpty || storageKey == "/namespaces"
             || storageKey == "apiextensions.k8s.io/customresourcedefinitions"
         guard waits, !ObjectMeta.isDeleting(old) else { return old }
+        return Self.markedForDeletion(old)
+    }
+
+    /// An object whose deletion starts: deletionTimestamp set, and, as the real
+    /// server does so generation-filtering consumers see it, the generation of
+    /// an object that has one bumped; no grace period (only Pods have one).
+    static func markedForDeletion(_ old: JSON) -> JSON {
         var o = old
         o.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
         if let g = old["metadata"]?["generation"]?.int, g > 0 { o.set(.int(g + 1), at: ["metadata", "generation"]) }
@@ -67,13 +74,7 @@ extension ObjectStore {
         }
         var o = old
         if !ObjectMeta.isDeleting(old) || finalizers != ObjectMeta.finalizers(old) {
-            if !ObjectMeta.isDeleting(old) {
-                o.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
-                // The real server bumps the generation of an object that has one
-                // when its deletion starts, so generation-filtering consumers see it.
-                if let g = old["metadata"]?["generation"]?.int, g > 0 { o.set(.int(g + 1), at: ["metadata", "generation"]) }
-            }
-            o.set(.int(0), at: ["metadata", "deletionGracePeriodSeconds"])
+            if !ObjectMeta.isDeleting(old) { o = Self.markedForDeletion(old) }
             o.set(finalizers.isEmpty ? nil : .array(finalizers.map(JSON.string)), at: ["metadata", "finalizers"])
             if isNamespace { o.set("Terminating", at: ["status", "phase"]) }
             o = commit(storageKey: storageKey, key: key, type: "MODIFIED", object: o, old: old)
