@@ -71,6 +71,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Signature verification: X.509 chains of keyless signatures, PEM keys (already in the graph).
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // bpfman.v1: generated protobuf + gRPC code, the service, the daemon, the client.
@@ -109,6 +112,9 @@ let package = Package(
             dependencies: [
                 "Bpfman", "BpfKernel", "BpfmanRPC", "BpfmanImages",
                 .product(name: "Logging", package: "swift-log"),
+                // The signature check's figures sign an image with a key made here.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             ]
@@ -255,6 +261,10 @@ let package = Package(
             dependencies: [
                 "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "TestHelpers",
                 .product(name: "Yams", package: "Yams"),
+                // Signing tests make their own CA, keys and signatures.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

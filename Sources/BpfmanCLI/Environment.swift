@@ -6,9 +6,13 @@ import Logging
 
 /// The manager as the environment configures it.
 enum CLIEnvironment {
-    static func images() -> ImageManager {
+    static func images() throws -> ImageManager {
         let env = ProcessInfo.processInfo.environment
-        return ImageManager.fromEnvironment(env, config: BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath))
+        do {
+            return try ImageManager.fromEnvironment(env, config: BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath))
+        } catch let e as SigningError {
+            throw e.bpfmanError
+        }
     }
 
     static func manager() -> ProgramManager {

@@ -7,7 +7,7 @@ import Foundation
 struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image", abstract: "Pull and build bytecode images.",
-        subcommands: [ImagePull.self, ImageBuild.self, GenerateBuildArgs.self])
+        subcommands: [ImagePull.self, ImageBuild.self, GenerateBuildArgs.self, ImageSign.self])
 }
 
 struct ImagePull: AsyncParsableCommand {
@@ -23,10 +23,12 @@ struct ImagePull: AsyncParsableCommand {
         let pulled = try await CLIEnvironment.images().pull(imageURL, policy: pullPolicy, auth: try BpfmanCLI.registryAuth(registryAuth))
         if output == .json {
             print(try Render.json(["reference": "\(pulled.reference)", "digest": pulled.manifestDigest,
-                                   "bytecode": pulled.bytecodePath, "programs": ImageBuilder.json(pulled.programs)]), terminator: "")
+                                   "bytecode": pulled.bytecodePath, "programs": ImageBuilder.json(pulled.programs),
+                                   "signature": pulled.signature?.summary ?? "not checked"]), terminator: "")
         } else {
             print(Render.table("Image", [("Reference:", "\(pulled.reference)"), ("Digest:", pulled.manifestDigest),
-                                         ("Programs:", pulled.programs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))]),
+                                         ("Programs:", pulled.programs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")),
+                                         ("Signature:", pulled.signature?.summary ?? "not checked")]),
                   terminator: "")
         }
     }
@@ -56,10 +58,10 @@ struct ImageBuild: AsyncParsableCommand {
         let image = try ImageBuilder.build(objectPath: bytecode)
         if let dir = ociLayout { try ImageBuilder.writeLayout(image, to: dir, tag: ref.tag ?? "latest") }
         if load {
-            do { try ImageBuilder.load(image, into: CLIEnvironment.images().cache, as: ref) } catch let e as ImageError { throw e.bpfmanError }
+            do { try ImageBuilder.load(image, into: try CLIEnvironment.images().cache, as: ref) } catch let e as ImageError { throw e.bpfmanError }
         }
         if push {
-            let images = CLIEnvironment.images()
+            let images = try CLIEnvironment.images()
             do {
                 try await ImageBuilder.push(image, to: ref, settings: images.settings, auth: try BpfmanCLI.registryAuth(registryAuth))
             } catch let e as ImageError { throw e.bpfmanError }
@@ -80,5 +82,40 @@ struct GenerateBuildArgs: ParsableCommand {
         print("BYTECODE_FILE=\(bytecode)")
         print("PROGRAMS=\(ImageBuilder.json(programs))")
         print("MAPS=\(ImageBuilder.json(maps))")
+    }
+}
+
+struct ImageSign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign a bytecode image with a private key, as cosign does.",
+        discussion: """
+            Pushes a simple-signing payload for the image's manifest digest, signed with KEY (an unencrypted \
+            PKCS#8 or SEC1 PEM: ECDSA P-256/P-384 or Ed25519, e.g. `openssl genpkey -algorithm ed25519`), to the \
+            sha256-<digest>.sig manifest beside the image; signatures already there are kept. `cosign verify --key` \
+            accepts it, and so does bpfman with the public key in a [[signing.policy]] keys list.
+            """)
+
+    @Option(name: .shortAndLong, help: "Image reference (tag or digest).") var imageURL: String
+    @Option(name: .shortAndLong, help: "The private key (PEM).") var key: String
+    @Option(name: .shortAndLong, help: "Registry credentials: base64 of user:password.") var registryAuth: String?
+
+    func run() async throws {
+        let ref: ImageReference
+        do { ref = try ImageReference(parsing: imageURL) } catch let e as ImageError { throw e.bpfmanError }
+        guard let pem = FileManager.default.contents(atPath: key) else {
+            throw BpfmanError(.invalidArgument, "key \(key) cannot be read")
+        }
+        let images = try CLIEnvironment.images()
+        do {
+            let privateKey = try ImageSigner.privateKey(pem: String(decoding: pem, as: UTF8.self), source: key)
+            let signed = try await ImageSigner.sign(ref, key: privateKey, settings: images.settings,
+                                                    auth: try BpfmanCLI.registryAuth(registryAuth))
+            print("\(ref) \(signed.digest) signed: \(signed.signatureReference)")
+        } catch let e as ImageError {
+            throw e.bpfmanError
+        } catch let e as SigningError {
+            throw e.bpfmanError
+        }
     }
 }

@@ -55,6 +55,7 @@ enum Render {
             rows.append(("Image URL:", url))
             rows.append(("Pull Policy:", policy.rawValue))
             if let digest { rows.append(("Image Digest:", digest)) }
+            if let sig = r.signature { rows.append(("Signature:", sig.summary)) }
         }
         rows += multi("Global:", r.globalData.sorted { $0.key < $1.key }.map { "\($0.key)=\(ArgumentParsing.hex($0.value))" })
         rows += multi("Metadata:", r.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })

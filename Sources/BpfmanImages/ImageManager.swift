@@ -8,19 +8,25 @@ import Foundation
 public struct ImageManager: Sendable {
     public let cache: ImageCache
     public let settings: RegistrySettings
+    /// Which images must be signed, and by whom.
+    public let signing: SignatureCheck
 
-    public init(cache: ImageCache, settings: RegistrySettings) {
+    public init(cache: ImageCache, settings: RegistrySettings, signing: SigningPolicy = .off) {
         self.cache = cache
         self.settings = settings
+        self.signing = SignatureCheck(policy: signing, directory: cache.root + "/signatures")
     }
 
-    /// The cache at $BPFMAN_IMAGE_CACHE (default /var/lib/bpfman/images) and
-    /// registry settings from the environment and bpfman.toml.
-    public static func fromEnvironment(_ env: [String: String], config: BpfmanConfig) -> ImageManager {
+    /// The cache at $BPFMAN_IMAGE_CACHE (default /var/lib/bpfman/images),
+    /// registry settings from the environment and bpfman.toml, and its
+    /// `[signing]` policy; throws when that names a file it cannot use.
+    public static func fromEnvironment(_ env: [String: String], config: BpfmanConfig) throws -> ImageManager {
         var settings = RegistrySettings.fromEnvironment(env)
         settings.insecureRegistries += config.insecureRegistries
         if settings.caFile == nil { settings.caFile = config.registryCAFile }
-        return ImageManager(cache: ImageCache(root: env["BPFMAN_IMAGE_CACHE"] ?? ImageCache.defaultRoot), settings: settings)
+        let policy = try SigningPolicy.compile(config.signing, file: config.path ?? BpfmanConfig.defaultPath)
+        return ImageManager(cache: ImageCache(root: env["BPFMAN_IMAGE_CACHE"] ?? ImageCache.defaultRoot),
+                            settings: settings, signing: policy)
     }
 
     /// A pulled image, ready to load.
@@ -31,11 +37,17 @@ public struct ImageManager: Sendable {
         public var bytecodePath: String
         public var programs: [String: String]
         public var maps: [String: String]
+        /// The signature verdict for `manifestDigest`.
+        public var signature: ImageSignature?
     }
 
     /// Pulls (or finds in the cache) an image. Errors are `BpfmanError`s.
     public func pull(_ url: String, policy: ImagePullPolicy, auth: RegistryAuth?) async throws -> Pulled {
-        do { return try await pullImage(url, policy: policy, auth: auth) } catch let e as ImageError { throw e.bpfmanError }
+        do { return try await pullImage(url, policy: policy, auth: auth) } catch let e as ImageError {
+            throw e.bpfmanError
+        } catch let e as SigningError {
+            throw e.bpfmanError
+        }
     }
 
     /// For image bytecode: pulls it, checks the function is in it, and returns
@@ -48,6 +60,7 @@ public struct ImageManager: Sendable {
         }
         var r = request
         r.bytecode = .image(url: url, pullPolicy: policy, digest: pulled.manifestDigest)
+        r.signature = pulled.signature
         return (r, pulled.bytecodePath)
     }
 
@@ -56,10 +69,19 @@ public struct ImageManager: Sendable {
         let key = try auth.map { try cache.credentialKey($0, registry: ref.registry) }
         if policy != .always, let hit = try cached(ref) {
             try await authorize(ref, hit.entry, auth, key: key)
-            return hit.pulled
+            var pulled = hit.pulled
+            pulled.signature = try await signature(ref, digest: pulled.manifestDigest, auth: auth)
+            return pulled
         }
         if policy == .never { throw ImageError.notCached(ref) }
         return try await withClient(auth) { try await fetch(ref, $0, key: key) }
+    }
+
+    /// The signature verdict, asking the registry only when the policy
+    /// wants a signature and the digest is not already verified.
+    private func signature(_ ref: ImageReference, digest: String, auth: RegistryAuth?) async throws -> ImageSignature {
+        if signing.policy.rule(for: ref).mode == .off { return ImageSignature(verdict: .notChecked, digest: digest) }
+        return try await withClient(auth) { try await signing.check(ref, digest: digest, client: $0) }
     }
 
     /// A registry client for `auth`, shut down after `body`.
@@ -141,6 +163,8 @@ public struct ImageManager: Sendable {
         let layerBytes = try await client.blob(ref, layer, limit: settings.maxBlobBytes)
         let elf = try Self.extractBytecode(layerBytes, ref, limit: settings.maxBlobBytes)
         let elfDigest = Digest.sha256(elf)
+        // Signed as the policy asks (a refused image is not cached).
+        let signature = try await signing.check(ref, digest: digest, client: client)
         // All checked: now the cache. The reference goes last.
         for (d, b) in manifestBlobs { try cache.put(blob: b, digest: d) }
         try cache.put(blob: configBytes, digest: manifest.config.digest)
@@ -153,7 +177,7 @@ public struct ImageManager: Sendable {
                                      access: before.granted(key, challenged: client.wasChallenged))
         try cache.put(entry: entry, for: ref)
         return Pulled(reference: ref, manifestDigest: digest, bytecodePath: try cache.blobPath(elfDigest),
-                      programs: programs, maps: entry.maps)
+                      programs: programs, maps: entry.maps, signature: signature)
     }
 
     static func looksLikeIndex(_ body: [UInt8]) -> Bool {

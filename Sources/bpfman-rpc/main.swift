@@ -37,6 +37,11 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let config = BpfmanConfig.load(path: env["BPFMAN_CONFIG"] ?? BpfmanConfig.defaultPath)
+        let images: ImageManager
+        do { images = try ImageManager.fromEnvironment(env, config: config) } catch {
+            FileHandle.standardError.write(Data("bpfman-rpc: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let manager = ProgramManager(paths: BpfmanPaths.fromEnvironment(env), config: config, logger: logger)
         // What a killed predecessor left half done is put right before the first request.
         do { try manager.recover() } catch { logger.error("repair at start failed; it runs again before each change", metadata: ["error": "\(error)"]) }
@@ -47,7 +52,7 @@ struct BpfmanRPCCommand: AsyncParsableCommand {
             options: .init(socketPath: socketPath,
                            inactivityTimeout: timeout == 0 || csiSupport ? nil : .seconds(timeout),
                            inheritedSocket: SocketFile.systemdSocket(environment: env)),
-            manager: manager, images: ImageManager.fromEnvironment(env, config: config), logger: logger,
+            manager: manager, images: images, logger: logger,
             onListening: { csi?.markReady() })
         // The bpfman daemon returning on its own (the inactivity timeout) is a clean exit of both.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -172,10 +172,11 @@ public final class ProgramManager: Sendable {
             let kind = request.attach.kind
             let peers = records.filter { $0.kind == kind }
             let change = try hook.attach(LoadedProgram(id: id, program: program, paths: paths), request.attach, peers: peers)
-            let record = ProgramRecord(
+            var record = ProgramRecord(
                 id: id, name: request.name, location: request.bytecode, attach: request.attach,
                 globalData: request.globalData, metadata: request.metadata, mapOwnerID: request.mapOwnerID,
                 mapPinPath: paths.mapDirectory(request.mapOwnerID ?? id), attachment: change.attachment, kernelInfo: info)
+            record.signature = request.signature
             let peersAfter = peers.map { p in change.updatedPeers.first { $0.id == p.id } ?? p }
             rollback.add { _ = try? hook.detach(record, peers: peersAfter) }
             for peer in change.updatedPeers { try store.save(peer) }

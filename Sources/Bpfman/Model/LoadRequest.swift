@@ -7,6 +7,8 @@ public struct LoadRequest: Sendable, Equatable {
     public var globalData: [String: [UInt8]]
     public var metadata: [String: String]
     public var mapOwnerID: UInt32?
+    /// What signature verification said of the image (image bytecode only).
+    public var signature: ImageSignature?
 
     public init(bytecode: BytecodeLocation, name: String, attach: AttachInfo,
                 globalData: [String: [UInt8]] = [:], metadata: [String: String] = [:], mapOwnerID: UInt32? = nil) {

@@ -18,6 +18,8 @@ public struct ProgramRecord: Codable, Equatable, Sendable {
     public var attachment: Attachment
     /// The kernel's facts at load time (get/list re-probe the kernel).
     public var kernelInfo: ProgramKernelInfo
+    /// The signature verdict of its image; nil for file bytecode and records made before verification.
+    public var signature: ImageSignature?
 
     public init(id: UInt32, name: String, location: BytecodeLocation, attach: AttachInfo,
                 globalData: [String: [UInt8]], metadata: [String: String], mapOwnerID: UInt32?,
