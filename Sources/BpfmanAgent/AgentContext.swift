@@ -110,7 +110,10 @@ public final class AgentContext: Sendable {
     }
 
     /// Runs one bpfman call of a decision; returns the program id after it.
-    func run(_ call: NodeDecision.Call, current: UInt32?, credentials: RegistryCredentials.Credentials = .none) async throws -> UInt32? {
+    /// Makes one bpfman call; returns the program's id afterwards and, for a
+    /// load, what bpfman said of the image's signature.
+    func run(_ call: NodeDecision.Call, current: UInt32?,
+             credentials: RegistryCredentials.Credentials = .none) async throws -> (id: UInt32?, signature: ImageSignature?) {
         let start = ContinuousClock.now
         let name: String = switch call { case .load: "load"; case .unload: "unload"; case .update: "update" }
         defer { rpcDuration(name).recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
@@ -118,15 +121,17 @@ public final class AgentContext: Sendable {
         case .load(let r):
             rpcCalls("load").increment()
             let wire = ProtoConversion.loadRequest(r, username: credentials.username, password: credentials.password)
-            return try await bpfman.load(wire, timeout: .seconds(120)).kernelInfo.id
+            let response = try await bpfman.load(wire, timeout: .seconds(120))
+            let signature = response.info.hasImageSignature ? ProtoConversion.imageSignature(response.info.imageSignature) : nil
+            return (response.kernelInfo.id, signature)
         case .unload(let id):
             rpcCalls("unload").increment()
             try await bpfman.unload(id: id, timeout: .seconds(30))
-            return nil
+            return (nil, nil)
         case .update(let id, let priority, let proceedOn):
             rpcCalls("update").increment()
             _ = try await bpfman.update(id: id, priority: priority, proceedOn: proceedOn ?? [], timeout: .seconds(30))
-            return current
+            return (current, nil)
         }
     }
 

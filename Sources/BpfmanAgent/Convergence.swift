@@ -104,9 +104,12 @@ struct Convergence {
                 let decision = NodeDecision.decide(loaded: have, desired: desired)
                 var id = have?.id
                 var condition = decision.condition
+                var signature = have?.request.signature
                 for call in decision.calls {
                     do {
-                        id = try await ctx.run(call, current: id, credentials: credentials)
+                        let done = try await ctx.run(call, current: id, credentials: credentials)
+                        id = done.id
+                        if case .load = call { signature = done.signature }
                     } catch {
                         condition = NodeDecision.failureCondition(call)
                         cause = AgentContext.message(error)
@@ -114,6 +117,10 @@ struct Convergence {
                         ctx.logger.warning("bpfman call failed", metadata: ["bpfprogram": "\(bp.metadata.name ?? "")", "error": "\(cause ?? "")"])
                         break
                     }
+                }
+                // Loaded under signing mode warn: the reason it was not verified stays on the status.
+                if condition == .loaded, cause == nil, let signature, signature.verdict == .warning {
+                    cause = "image signature \(signature.summary)"
                 }
                 bp = try await ctx.setProgramID(bp, condition == .loaded || condition == .notUnloaded ? id : nil)
                 _ = try await ctx.setCondition(bp, condition, cause: cause)
@@ -129,7 +136,7 @@ struct Convergence {
         var bp = bp
         if let have = loaded[bp.metadata.uid ?? ""] {
             do {
-                _ = try await ctx.run(.unload(id: have.id), current: have.id)
+                _ = try await ctx.run(.unload(id: have.id), current: have.id).id
             } catch {
                 _ = try await ctx.setCondition(bp, .notUnloaded, cause: AgentContext.message(error))
                 return true

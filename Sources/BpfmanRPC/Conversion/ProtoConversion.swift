@@ -47,9 +47,11 @@ public enum ProtoConversion {
         case .file(let path): bytecode = .file(path: path)
         case nil: bytecode = .file(path: "")
         }
-        return LoadRequest(bytecode: bytecode, name: info.name, attach: try attachInfo(info.attach),
-                           globalData: info.globalData.mapValues { [UInt8]($0) }, metadata: info.metadata,
-                           mapOwnerID: info.hasMapOwnerID ? info.mapOwnerID : nil)
+        var request = LoadRequest(bytecode: bytecode, name: info.name, attach: try attachInfo(info.attach),
+                                  globalData: info.globalData.mapValues { [UInt8]($0) }, metadata: info.metadata,
+                                  mapOwnerID: info.hasMapOwnerID ? info.mapOwnerID : nil)
+        if info.hasImageSignature { request.signature = imageSignature(info.imageSignature) }
+        return request
     }
 
     public static func pullPolicy(_ value: Int32) throws -> ImagePullPolicy {
@@ -144,7 +146,24 @@ public enum ProtoConversion {
         info.mapPinPath = r.mapPinPath
         info.mapUsedBy = e.mapsUsedBy.map(String.init)
         info.metadata = r.metadata
+        if let sig = r.signature { info.imageSignature = imageSignature(sig) }
         return info
+    }
+
+    public static func imageSignature(_ s: ImageSignature) -> Bpfman_V1_ImageSignature {
+        var m = Bpfman_V1_ImageSignature()
+        m.verdict = s.verdict.rawValue
+        m.signer = s.signer ?? ""
+        m.detail = s.detail ?? ""
+        m.digest = s.digest
+        return m
+    }
+
+    /// nil for a verdict this side does not know.
+    public static func imageSignature(_ m: Bpfman_V1_ImageSignature) -> ImageSignature? {
+        guard let verdict = ImageSignature.Verdict(rawValue: m.verdict) else { return nil }
+        return ImageSignature(verdict: verdict, signer: m.signer.isEmpty ? nil : m.signer,
+                              detail: m.detail.isEmpty ? nil : m.detail, digest: m.digest)
     }
 
     public static func attachInfo(_ a: AttachInfo, position: Int32 = 0) -> Bpfman_V1_AttachInfo {

@@ -137,55 +137,102 @@ public nonisolated struct Bpfman_V1_KernelProgramInfo: Sendable {
   public init() {}
 }
 
-public nonisolated struct Bpfman_V1_ProgramInfo: Sendable {
+public nonisolated struct Bpfman_V1_ProgramInfo: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   public var bytecode: Bpfman_V1_BytecodeLocation {
-    get {_bytecode ?? Bpfman_V1_BytecodeLocation()}
-    set {_bytecode = newValue}
+    get {_storage._bytecode ?? Bpfman_V1_BytecodeLocation()}
+    set {_uniqueStorage()._bytecode = newValue}
   }
   /// Returns true if `bytecode` has been explicitly set.
-  public var hasBytecode: Bool {self._bytecode != nil}
+  public var hasBytecode: Bool {_storage._bytecode != nil}
   /// Clears the value of `bytecode`. Subsequent reads from it will return its default value.
-  public mutating func clearBytecode() {self._bytecode = nil}
+  public mutating func clearBytecode() {_uniqueStorage()._bytecode = nil}
 
   public var attach: Bpfman_V1_AttachInfo {
-    get {_attach ?? Bpfman_V1_AttachInfo()}
-    set {_attach = newValue}
+    get {_storage._attach ?? Bpfman_V1_AttachInfo()}
+    set {_uniqueStorage()._attach = newValue}
   }
   /// Returns true if `attach` has been explicitly set.
-  public var hasAttach: Bool {self._attach != nil}
+  public var hasAttach: Bool {_storage._attach != nil}
   /// Clears the value of `attach`. Subsequent reads from it will return its default value.
-  public mutating func clearAttach() {self._attach = nil}
+  public mutating func clearAttach() {_uniqueStorage()._attach = nil}
 
-  public var globalData: Dictionary<String,Data> = [:]
+  public var globalData: Dictionary<String,Data> {
+    get {_storage._globalData}
+    set {_uniqueStorage()._globalData = newValue}
+  }
 
   public var mapOwnerID: UInt32 {
-    get {_mapOwnerID ?? 0}
-    set {_mapOwnerID = newValue}
+    get {_storage._mapOwnerID ?? 0}
+    set {_uniqueStorage()._mapOwnerID = newValue}
   }
   /// Returns true if `mapOwnerID` has been explicitly set.
-  public var hasMapOwnerID: Bool {self._mapOwnerID != nil}
+  public var hasMapOwnerID: Bool {_storage._mapOwnerID != nil}
   /// Clears the value of `mapOwnerID`. Subsequent reads from it will return its default value.
-  public mutating func clearMapOwnerID() {self._mapOwnerID = nil}
+  public mutating func clearMapOwnerID() {_uniqueStorage()._mapOwnerID = nil}
 
-  public var mapPinPath: String = String()
+  public var mapPinPath: String {
+    get {_storage._mapPinPath}
+    set {_uniqueStorage()._mapPinPath = newValue}
+  }
 
-  public var mapUsedBy: [String] = []
+  public var mapUsedBy: [String] {
+    get {_storage._mapUsedBy}
+    set {_uniqueStorage()._mapUsedBy = newValue}
+  }
 
-  public var metadata: Dictionary<String,String> = [:]
+  public var metadata: Dictionary<String,String> {
+    get {_storage._metadata}
+    set {_uniqueStorage()._metadata = newValue}
+  }
+
+  /// Not in upstream v0.5.6: what signature verification said of the image
+  /// the program came from (image bytecode only; old clients ignore it).
+  public var imageSignature: Bpfman_V1_ImageSignature {
+    get {_storage._imageSignature ?? Bpfman_V1_ImageSignature()}
+    set {_uniqueStorage()._imageSignature = newValue}
+  }
+  /// Returns true if `imageSignature` has been explicitly set.
+  public var hasImageSignature: Bool {_storage._imageSignature != nil}
+  /// Clears the value of `imageSignature`. Subsequent reads from it will return its default value.
+  public mutating func clearImageSignature() {_uniqueStorage()._imageSignature = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _bytecode: Bpfman_V1_BytecodeLocation? = nil
-  fileprivate var _attach: Bpfman_V1_AttachInfo? = nil
-  fileprivate var _mapOwnerID: UInt32? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Not in upstream v0.5.6: a signature verdict (see ProgramInfo.image_signature).
+public nonisolated struct Bpfman_V1_ImageSignature: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "verified", "warning" or "not-checked".
+  public var verdict: String = String()
+
+  /// Who signed a verified image: "key <file>" or "<subject> (issuer <issuer>)".
+  public var signer: String = String()
+
+  /// Why the verdict is a warning.
+  public var detail: String = String()
+
+  /// The image manifest digest the verdict is about.
+  public var digest: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Bpfman_V1_XDPAttachInfo: Sendable {
@@ -535,34 +582,35 @@ public nonisolated struct Bpfman_V1_LoadRequest: Sendable {
   fileprivate var _mapOwnerID: UInt32? = nil
 }
 
-public nonisolated struct Bpfman_V1_LoadResponse: @unchecked Sendable {
+public nonisolated struct Bpfman_V1_LoadResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var info: Bpfman_V1_ProgramInfo {
-    get {_storage._info ?? Bpfman_V1_ProgramInfo()}
-    set {_uniqueStorage()._info = newValue}
+    get {_info ?? Bpfman_V1_ProgramInfo()}
+    set {_info = newValue}
   }
   /// Returns true if `info` has been explicitly set.
-  public var hasInfo: Bool {_storage._info != nil}
+  public var hasInfo: Bool {self._info != nil}
   /// Clears the value of `info`. Subsequent reads from it will return its default value.
-  public mutating func clearInfo() {_uniqueStorage()._info = nil}
+  public mutating func clearInfo() {self._info = nil}
 
   public var kernelInfo: Bpfman_V1_KernelProgramInfo {
-    get {_storage._kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
-    set {_uniqueStorage()._kernelInfo = newValue}
+    get {_kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
+    set {_kernelInfo = newValue}
   }
   /// Returns true if `kernelInfo` has been explicitly set.
-  public var hasKernelInfo: Bool {_storage._kernelInfo != nil}
+  public var hasKernelInfo: Bool {self._kernelInfo != nil}
   /// Clears the value of `kernelInfo`. Subsequent reads from it will return its default value.
-  public mutating func clearKernelInfo() {_uniqueStorage()._kernelInfo = nil}
+  public mutating func clearKernelInfo() {self._kernelInfo = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _info: Bpfman_V1_ProgramInfo? = nil
+  fileprivate var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
 }
 
 public nonisolated struct Bpfman_V1_UnloadRequest: Sendable {
@@ -629,34 +677,35 @@ public nonisolated struct Bpfman_V1_ListResponse: Sendable {
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  public nonisolated struct ListResult: @unchecked Sendable {
+  public nonisolated struct ListResult: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
     // methods supported on all messages.
 
     public var info: Bpfman_V1_ProgramInfo {
-      get {_storage._info ?? Bpfman_V1_ProgramInfo()}
-      set {_uniqueStorage()._info = newValue}
+      get {_info ?? Bpfman_V1_ProgramInfo()}
+      set {_info = newValue}
     }
     /// Returns true if `info` has been explicitly set.
-    public var hasInfo: Bool {_storage._info != nil}
+    public var hasInfo: Bool {self._info != nil}
     /// Clears the value of `info`. Subsequent reads from it will return its default value.
-    public mutating func clearInfo() {_uniqueStorage()._info = nil}
+    public mutating func clearInfo() {self._info = nil}
 
     public var kernelInfo: Bpfman_V1_KernelProgramInfo {
-      get {_storage._kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
-      set {_uniqueStorage()._kernelInfo = newValue}
+      get {_kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
+      set {_kernelInfo = newValue}
     }
     /// Returns true if `kernelInfo` has been explicitly set.
-    public var hasKernelInfo: Bool {_storage._kernelInfo != nil}
+    public var hasKernelInfo: Bool {self._kernelInfo != nil}
     /// Clears the value of `kernelInfo`. Subsequent reads from it will return its default value.
-    public mutating func clearKernelInfo() {_uniqueStorage()._kernelInfo = nil}
+    public mutating func clearKernelInfo() {self._kernelInfo = nil}
 
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public init() {}
 
-    fileprivate var _storage = _StorageClass.defaultInstance
+    fileprivate var _info: Bpfman_V1_ProgramInfo? = nil
+    fileprivate var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
   }
 
   public init() {}
@@ -705,34 +754,35 @@ public nonisolated struct Bpfman_V1_GetRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Bpfman_V1_GetResponse: @unchecked Sendable {
+public nonisolated struct Bpfman_V1_GetResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var info: Bpfman_V1_ProgramInfo {
-    get {_storage._info ?? Bpfman_V1_ProgramInfo()}
-    set {_uniqueStorage()._info = newValue}
+    get {_info ?? Bpfman_V1_ProgramInfo()}
+    set {_info = newValue}
   }
   /// Returns true if `info` has been explicitly set.
-  public var hasInfo: Bool {_storage._info != nil}
+  public var hasInfo: Bool {self._info != nil}
   /// Clears the value of `info`. Subsequent reads from it will return its default value.
-  public mutating func clearInfo() {_uniqueStorage()._info = nil}
+  public mutating func clearInfo() {self._info = nil}
 
   public var kernelInfo: Bpfman_V1_KernelProgramInfo {
-    get {_storage._kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
-    set {_uniqueStorage()._kernelInfo = newValue}
+    get {_kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
+    set {_kernelInfo = newValue}
   }
   /// Returns true if `kernelInfo` has been explicitly set.
-  public var hasKernelInfo: Bool {_storage._kernelInfo != nil}
+  public var hasKernelInfo: Bool {self._kernelInfo != nil}
   /// Clears the value of `kernelInfo`. Subsequent reads from it will return its default value.
-  public mutating func clearKernelInfo() {_uniqueStorage()._kernelInfo = nil}
+  public mutating func clearKernelInfo() {self._kernelInfo = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _info: Bpfman_V1_ProgramInfo? = nil
+  fileprivate var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
 }
 
 /// Not in upstream v0.5.6 (an addition old clients never call): move an
@@ -763,34 +813,35 @@ public nonisolated struct Bpfman_V1_UpdateRequest: Sendable {
   fileprivate var _priority: Int32? = nil
 }
 
-public nonisolated struct Bpfman_V1_UpdateResponse: @unchecked Sendable {
+public nonisolated struct Bpfman_V1_UpdateResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var info: Bpfman_V1_ProgramInfo {
-    get {_storage._info ?? Bpfman_V1_ProgramInfo()}
-    set {_uniqueStorage()._info = newValue}
+    get {_info ?? Bpfman_V1_ProgramInfo()}
+    set {_info = newValue}
   }
   /// Returns true if `info` has been explicitly set.
-  public var hasInfo: Bool {_storage._info != nil}
+  public var hasInfo: Bool {self._info != nil}
   /// Clears the value of `info`. Subsequent reads from it will return its default value.
-  public mutating func clearInfo() {_uniqueStorage()._info = nil}
+  public mutating func clearInfo() {self._info = nil}
 
   public var kernelInfo: Bpfman_V1_KernelProgramInfo {
-    get {_storage._kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
-    set {_uniqueStorage()._kernelInfo = newValue}
+    get {_kernelInfo ?? Bpfman_V1_KernelProgramInfo()}
+    set {_kernelInfo = newValue}
   }
   /// Returns true if `kernelInfo` has been explicitly set.
-  public var hasKernelInfo: Bool {_storage._kernelInfo != nil}
+  public var hasKernelInfo: Bool {self._kernelInfo != nil}
   /// Clears the value of `kernelInfo`. Subsequent reads from it will return its default value.
-  public mutating func clearKernelInfo() {_uniqueStorage()._kernelInfo = nil}
+  public mutating func clearKernelInfo() {self._kernelInfo = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _info: Bpfman_V1_ProgramInfo? = nil
+  fileprivate var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -1000,7 +1051,133 @@ nonisolated extension Bpfman_V1_KernelProgramInfo: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Bpfman_V1_ProgramInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ProgramInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}bytecode\0\u{1}attach\0\u{3}global_data\0\u{3}map_owner_id\0\u{3}map_pin_path\0\u{3}map_used_by\0\u{1}metadata\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}bytecode\0\u{1}attach\0\u{3}global_data\0\u{3}map_owner_id\0\u{3}map_pin_path\0\u{3}map_used_by\0\u{1}metadata\0\u{4}\\\u{1}image_signature\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _bytecode: Bpfman_V1_BytecodeLocation? = nil
+    var _attach: Bpfman_V1_AttachInfo? = nil
+    var _globalData: Dictionary<String,Data> = [:]
+    var _mapOwnerID: UInt32? = nil
+    var _mapPinPath: String = String()
+    var _mapUsedBy: [String] = []
+    var _metadata: Dictionary<String,String> = [:]
+    var _imageSignature: Bpfman_V1_ImageSignature? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _bytecode = source._bytecode
+      _attach = source._attach
+      _globalData = source._globalData
+      _mapOwnerID = source._mapOwnerID
+      _mapPinPath = source._mapPinPath
+      _mapUsedBy = source._mapUsedBy
+      _metadata = source._metadata
+      _imageSignature = source._imageSignature
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._bytecode) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._attach) }()
+        case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &_storage._globalData) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._mapOwnerID) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._mapPinPath) }()
+        case 7: try { try decoder.decodeRepeatedStringField(value: &_storage._mapUsedBy) }()
+        case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._metadata) }()
+        case 100: try { try decoder.decodeSingularMessageField(value: &_storage._imageSignature) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      try { if let v = _storage._bytecode {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._attach {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if !_storage._globalData.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: _storage._globalData, fieldNumber: 4)
+      }
+      try { if let v = _storage._mapOwnerID {
+        try visitor.visitSingularUInt32Field(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._mapPinPath.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mapPinPath, fieldNumber: 6)
+      }
+      if !_storage._mapUsedBy.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._mapUsedBy, fieldNumber: 7)
+      }
+      if !_storage._metadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._metadata, fieldNumber: 8)
+      }
+      try { if let v = _storage._imageSignature {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 100)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Bpfman_V1_ProgramInfo, rhs: Bpfman_V1_ProgramInfo) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._bytecode != rhs_storage._bytecode {return false}
+        if _storage._attach != rhs_storage._attach {return false}
+        if _storage._globalData != rhs_storage._globalData {return false}
+        if _storage._mapOwnerID != rhs_storage._mapOwnerID {return false}
+        if _storage._mapPinPath != rhs_storage._mapPinPath {return false}
+        if _storage._mapUsedBy != rhs_storage._mapUsedBy {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._imageSignature != rhs_storage._imageSignature {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Bpfman_V1_ImageSignature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImageSignature"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}verdict\0\u{1}signer\0\u{1}detail\0\u{1}digest\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1008,60 +1185,36 @@ nonisolated extension Bpfman_V1_ProgramInfo: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._bytecode) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._attach) }()
-      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &self.globalData) }()
-      case 5: try { try decoder.decodeSingularUInt32Field(value: &self._mapOwnerID) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.mapPinPath) }()
-      case 7: try { try decoder.decodeRepeatedStringField(value: &self.mapUsedBy) }()
-      case 8: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.metadata) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.verdict) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.signer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.digest) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    if !self.verdict.isEmpty {
+      try visitor.visitSingularStringField(value: self.verdict, fieldNumber: 1)
     }
-    try { if let v = self._bytecode {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    try { if let v = self._attach {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
-    if !self.globalData.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: self.globalData, fieldNumber: 4)
+    if !self.signer.isEmpty {
+      try visitor.visitSingularStringField(value: self.signer, fieldNumber: 2)
     }
-    try { if let v = self._mapOwnerID {
-      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 5)
-    } }()
-    if !self.mapPinPath.isEmpty {
-      try visitor.visitSingularStringField(value: self.mapPinPath, fieldNumber: 6)
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 3)
     }
-    if !self.mapUsedBy.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.mapUsedBy, fieldNumber: 7)
-    }
-    if !self.metadata.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.metadata, fieldNumber: 8)
+    if !self.digest.isEmpty {
+      try visitor.visitSingularStringField(value: self.digest, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Bpfman_V1_ProgramInfo, rhs: Bpfman_V1_ProgramInfo) -> Bool {
-    if lhs.name != rhs.name {return false}
-    if lhs._bytecode != rhs._bytecode {return false}
-    if lhs._attach != rhs._attach {return false}
-    if lhs.globalData != rhs.globalData {return false}
-    if lhs._mapOwnerID != rhs._mapOwnerID {return false}
-    if lhs.mapPinPath != rhs.mapPinPath {return false}
-    if lhs.mapUsedBy != rhs.mapUsedBy {return false}
-    if lhs.metadata != rhs.metadata {return false}
+  public static func ==(lhs: Bpfman_V1_ImageSignature, rhs: Bpfman_V1_ImageSignature) -> Bool {
+    if lhs.verdict != rhs.verdict {return false}
+    if lhs.signer != rhs.signer {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.digest != rhs.digest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1674,74 +1827,36 @@ nonisolated extension Bpfman_V1_LoadResponse: SwiftProtobuf.Message, SwiftProtob
   public static let protoMessageName: String = _protobuf_package + ".LoadResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{3}kernel_info\0")
 
-  fileprivate class _StorageClass {
-    var _info: Bpfman_V1_ProgramInfo? = nil
-    var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _info = source._info
-      _kernelInfo = source._kernelInfo
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._info) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._kernelInfo) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._info) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._kernelInfo) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._info {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._kernelInfo {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._info {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._kernelInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Bpfman_V1_LoadResponse, rhs: Bpfman_V1_LoadResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._info != rhs_storage._info {return false}
-        if _storage._kernelInfo != rhs_storage._kernelInfo {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._info != rhs._info {return false}
+    if lhs._kernelInfo != rhs._kernelInfo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1874,74 +1989,36 @@ nonisolated extension Bpfman_V1_ListResponse.ListResult: SwiftProtobuf.Message, 
   public static let protoMessageName: String = Bpfman_V1_ListResponse.protoMessageName + ".ListResult"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{3}kernel_info\0")
 
-  fileprivate class _StorageClass {
-    var _info: Bpfman_V1_ProgramInfo? = nil
-    var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _info = source._info
-      _kernelInfo = source._kernelInfo
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._info) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._kernelInfo) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._info) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._kernelInfo) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._info {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._kernelInfo {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._info {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._kernelInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Bpfman_V1_ListResponse.ListResult, rhs: Bpfman_V1_ListResponse.ListResult) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._info != rhs_storage._info {return false}
-        if _storage._kernelInfo != rhs_storage._kernelInfo {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._info != rhs._info {return false}
+    if lhs._kernelInfo != rhs._kernelInfo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2034,74 +2111,36 @@ nonisolated extension Bpfman_V1_GetResponse: SwiftProtobuf.Message, SwiftProtobu
   public static let protoMessageName: String = _protobuf_package + ".GetResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{3}kernel_info\0")
 
-  fileprivate class _StorageClass {
-    var _info: Bpfman_V1_ProgramInfo? = nil
-    var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _info = source._info
-      _kernelInfo = source._kernelInfo
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._info) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._kernelInfo) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._info) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._kernelInfo) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._info {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._kernelInfo {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._info {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._kernelInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Bpfman_V1_GetResponse, rhs: Bpfman_V1_GetResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._info != rhs_storage._info {return false}
-        if _storage._kernelInfo != rhs_storage._kernelInfo {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._info != rhs._info {return false}
+    if lhs._kernelInfo != rhs._kernelInfo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2155,74 +2194,36 @@ nonisolated extension Bpfman_V1_UpdateResponse: SwiftProtobuf.Message, SwiftProt
   public static let protoMessageName: String = _protobuf_package + ".UpdateResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}info\0\u{3}kernel_info\0")
 
-  fileprivate class _StorageClass {
-    var _info: Bpfman_V1_ProgramInfo? = nil
-    var _kernelInfo: Bpfman_V1_KernelProgramInfo? = nil
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _info = source._info
-      _kernelInfo = source._kernelInfo
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
-
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._info) }()
-        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._kernelInfo) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._info) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._kernelInfo) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      try { if let v = _storage._info {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-      } }()
-      try { if let v = _storage._kernelInfo {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-      } }()
-    }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._info {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._kernelInfo {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Bpfman_V1_UpdateResponse, rhs: Bpfman_V1_UpdateResponse) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._info != rhs_storage._info {return false}
-        if _storage._kernelInfo != rhs_storage._kernelInfo {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs._info != rhs._info {return false}
+    if lhs._kernelInfo != rhs._kernelInfo {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

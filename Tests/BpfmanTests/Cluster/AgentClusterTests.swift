@@ -244,6 +244,50 @@ extension AgentClusterTests {
         #expect(try await cluster.bpfPrograms(ownedBy: "app").isEmpty)
     }
 
+    @Test("signed bytecode: an XdpProgram whose image is unsigned under enforce is NotLoaded with the reason and nothing loads; signed, it loads; under warn a TracepointProgram loads with the warning on its status")
+    func signedImages() async throws {
+        let veth = try VethPair()
+        let cluster = try await ClusterNode(internalIP: veth.hostIP)
+        let registry = try TestRegistry()
+        let box = cluster.box
+        let xdpRef = "\(registry.host)/signed/xdp:v1", tpRef = "\(registry.host)/plain/tp:v1"
+        let digest = try ImageTests.push(box, TestPaths.example("xdp_counter"), to: xdpRef)
+        try ImageTests.push(box, TestPaths.example("tracepoint_counter"), to: tpRef)
+        try Shell.sh("cd \(box.base) && openssl genpkey -algorithm ed25519 -out sign.key 2>/dev/null && openssl pkey -in sign.key -pubout -out sign.pub")
+        try """
+            [signing]
+            mode = "warn"
+            [[signing.policy]]
+            images = "\(registry.host)/signed/*"
+            mode = "enforce"
+            keys = ["\(box.base)/sign.pub"]
+            """.write(toFile: box.base + "/bpfman.toml", atomically: true, encoding: .utf8)
+        cluster.nodes[0].stopRPC()
+        try cluster.nodes[0].startRPC()
+        func fromImage(_ yaml: String, _ example: String, _ ref: String) -> String {
+            yaml.replacingOccurrences(of: "    path: \(TestPaths.example(example))", with: "    image: {url: \"\(ref)\", imagepullpolicy: Always}")
+        }
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: fromImage(Self.xdp("xdp-signed", iface: veth.host), "xdp_counter", xdpRef)).ok)
+        #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: fromImage(Self.tracepoint("tp-plain"), "tracepoint_counter", tpRef)).ok)
+
+        let refused = try await cluster.waitFor("xdp-signed", condition: "NotLoaded")
+        let why = ClusterNode.condition(refused[0])?.message ?? ""
+        #expect(why.contains("image \(xdpRef) (\(digest)) is unsigned") && why.contains("the signing mode is enforce"), "\(why)")
+        let warned = try await cluster.waitFor("tp-plain", condition: "Loaded")
+        let warning = ClusterNode.condition(warned[0])?.message ?? ""
+        #expect(warning.contains("image signature warning: image \(tpRef)") && warning.contains("is unsigned"), "\(warning)")
+        #expect(try loaded(cluster).map { $0.record?.metadata["bpfman.io/ProgramName"] } == ["tp-plain"], "the unsigned XDP image was loaded")
+        #expect(try loaded(cluster).first?.record?.signature?.verdict == .warning)
+
+        // Signed: the next pass (a label change starts one at once) loads it, verified.
+        #expect(try box.cli(["image", "sign", "-i", xdpRef, "-k", box.base + "/sign.key"]).ok)
+        #expect(try await cluster.kubectl(["label", "xdpprogram", "xdp-signed", "signed=yes"]).ok)
+        try await cluster.waitFor("xdp-signed", condition: "Loaded")
+        let xdp = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "xdp-signed" })
+        #expect(xdp.record?.signature == ImageSignature(verdict: .verified, signer: "key \(box.base)/sign.pub", digest: digest))
+        withExtendedLifetime(registry) {}
+    }
+
     @Test("mapOwnerSelector: the sharer waits in MapOwnerNotFound, then loads with the owner's maps")
     func mapOwner() async throws {
         let veth = try VethPair()
