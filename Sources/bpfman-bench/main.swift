@@ -5,7 +5,9 @@ import BpfKernel
 import Bpfman
 import BpfmanImages
 import BpfmanRPC
+import Crypto
 import Foundation
+import X509
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
@@ -379,8 +381,30 @@ for i in 0..<runs {
     fileTimes.append(try time { fid = try manager.load(inProcess).kernel.id })
     try manager.unload(id: fid)
 }
+// Signature verification of the same image: signed with a P-256 key, checked under enforce.
+let signingKey = P256.Signing.PrivateKey()
+let signedRef = try ImageReference(parsing: imageRef)
+let signed = try await ImageSigner.sign(signedRef, key: Certificate.PrivateKey(signingKey), settings: settings, auth: nil)
+let trusted = try TrustedKey(pem: signingKey.publicKey.pemRepresentation, source: "bench.pub")
+let enforce = SigningPolicy(defaultMode: .enforce, rules: [.init(images: "*", mode: .enforce, keys: [trusted], identities: nil, origin: "bench")])
+var verifyCold: [Double] = [], verifyCached: [Double] = []
+let verifyClient = try RegistryClient(settings: settings, auth: nil)
+let cachedCheck = SignatureCheck(policy: enforce, directory: "\(base)/signatures-warm")
+_ = try await cachedCheck.check(signedRef, digest: signed.digest, client: verifyClient)
+for i in 0..<20 {
+    let coldCheck = SignatureCheck(policy: enforce, directory: "\(base)/signatures-\(i)")
+    var start = ContinuousClock.now
+    _ = try await coldCheck.check(signedRef, digest: signed.digest, client: verifyClient)
+    verifyCold.append(ms(ContinuousClock.now - start))
+    start = ContinuousClock.now
+    _ = try await cachedCheck.check(signedRef, digest: signed.digest, client: verifyClient)
+    verifyCached.append(ms(ContinuousClock.now - start))
+}
+await verifyClient.shutdown()
 registry.terminate()
 registry.waitUntilExit()
 say("\nbytecode images (local docker-registry over loopback, tracepoint object), median of \(runs):")
 say(String(format: "  cold pull + load %.2f ms   cached load %.2f ms   file load %.2f ms",
              median(coldTimes), median(cachedTimes), median(fileTimes)))
+say(String(format: "  signature check (key-based, enforce), median of 20: cold %.2f ms (manifest + payload fetched, verified)   cached %.3f ms",
+             median(verifyCold), median(verifyCached)))
