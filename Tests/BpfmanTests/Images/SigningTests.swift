@@ -77,6 +77,13 @@ struct SigningTests {
         #expect(table.contains("Signature:") && table.contains("verified, signed by key \(box.base)/ec.pub"), "\(table)")
         #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
         #expect(Self.verifiedFiles(box).count == 1)
+        // Verified once: with the registry gone, the cached image loads on the remembered verdict.
+        registry.stop()
+        let offline = try Self.load(box, ref, policy: "IfNotPresent")
+        #expect(offline.ok, "\(offline.stderr)")
+        #expect(try ImageTests.entry(offline).record?.signature?.verdict == .verified)
+        #expect(try box.cli(["unload", "\(try ImageTests.entry(offline).kernel.id)"]).ok)
+        let restarted = try TestRegistry(reuse: registry)
 
         // The independent verifier accepts our signature, and refuses it under another key.
         let theirs = try Self.python(["verify-key", "--pub", box.base + "/ec.pub", "--registry", registry.host, "--repo", "signed/tp", "--digest", digest])
@@ -102,7 +109,7 @@ struct SigningTests {
         #expect(ed.ok, "\(ed.stderr)")
         #expect(try ImageTests.entry(ed).record?.signature?.signer == "key \(box.base)/ed.pub")
         #expect(try box.cli(["unload", "\(try ImageTests.entry(ed).kernel.id)"]).ok)
-        withExtendedLifetime(registry) {}
+        withExtendedLifetime((registry, restarted)) {}
     }
 
     @Test("keyless: a Fulcio-like certificate for an allowed identity and issuer loads; other identities, issuers and every bad signature are refused with the reason, nothing loaded or cached as verified")
@@ -173,7 +180,7 @@ struct SigningTests {
         withExtendedLifetime(registry) {}
     }
 
-    @Test("warn loads an unsigned image with the warning in its record; off asks the registry for no signature (counted at a proxy); the verdict of a verified digest is cached")
+    @Test("warn loads an unsigned image with the warning in its record; off asks the registry for no signature (counted at a proxy); a stalling registry meets the time limit")
     func warnAndOff() throws {
         let box = try Sandbox()
         let registry = try TestRegistry()
@@ -206,6 +213,12 @@ struct SigningTests {
         // allow_unsigned = false is enforce.
         try Self.config(box, "[signing]\nallow_unsigned = false\n")
         try Self.expectRefused(box, try Self.load(box, ref), "is unsigned")
-        withExtendedLifetime((registry, proxy)) {}
+
+        // A registry that stalls: the check gives up after timeout_seconds with a clear error, whatever the image.
+        let slow = try RegistryProxy(upstream: registry, flags: ["--stall-manifests", "3"])
+        try Self.config(box, "[signing]\nmode = \"enforce\"\ntimeout_seconds = 1\n")
+        try Self.expectRefused(box, try Self.load(box, "\(slow.host)/plain/tp:v1", policy: "IfNotPresent"),
+                               "the signature check of image \(slow.host)/plain/tp:v1 did not finish within 1 s (signing timeout_seconds)")
+        withExtendedLifetime((registry, proxy, slow)) {}
     }
 }
