@@ -13,8 +13,17 @@ TEST_BINS := $(BPF_OUT)/testdata/uprobe_target
 # The guest kernel for the VM tier (DESIGN.md §4): Debian's linux-image-amd64.
 VM_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
 SWIFT_TEST_FLAGS ?= --no-parallel
-# Extra flags for release builds (the images add --static-swift-stdlib).
+# Extra flags for release builds (the images add STATIC_SWIFT_FLAGS).
 SWIFT_BUILD_FLAGS ?=
+# The Swift runtime and Foundation linked into the binary, for the images:
+# Foundation's static libraries go in one link group, since their autolink
+# order leaves symbols of some binaries (bpfman-rpc, bpfman-operator) unresolved.
+# (Only for a build of its own: swiftc records -Xlinker libraries in the
+# objects it compiles, so hack/link-static relinks an existing build instead.)
+STATIC_FOUNDATION_GROUP := -Xlinker --start-group $(foreach l,Foundation FoundationInternationalization \
+  FoundationEssentials _FoundationCollections CoreFoundation _FoundationICU _FoundationCShims,-Xlinker -l$(l)) -Xlinker --end-group
+STATIC_SWIFT_FLAGS := --static-swift-stdlib $(STATIC_FOUNDATION_GROUP)
+export STATIC_SWIFT_FLAGS STATIC_FOUNDATION_GROUP
 # `make release PRODUCT=bpfman-agent` builds one product; empty builds all.
 PRODUCT ?=
 
@@ -27,15 +36,15 @@ IMAGE_TAG ?= latest
 BPFMAN_IMG ?= quay.io/bpfman/bpfman:$(IMAGE_TAG)
 BPFMAN_AGENT_IMG ?= quay.io/bpfman/bpfman-agent:$(IMAGE_TAG)
 BPFMAN_OPERATOR_IMG ?= quay.io/bpfman/bpfman-operator:$(IMAGE_TAG)
-export BPFMAN_AGENT_IMG BPFMAN_OPERATOR_IMG
+export BPFMAN_AGENT_IMG BPFMAN_OPERATOR_IMG BPFMAN_IMG VERSION SWIFT
 KIND_CLUSTER_NAME ?= bpfman-deployment
 CHANNELS ?= alpha
 DEFAULT_CHANNEL ?=
 BUNDLE_IMGS ?= $(BUNDLE_IMG)
 CATALOG_BASE_IMG ?=
 ignore-not-found ?= true
-# docker if present, else podman (empty when neither is installed).
-OCI_BIN ?= $(shell basename "$$(command -v docker || command -v podman)" 2>/dev/null)
+# docker if present, else podman, else buildah (empty when none is installed).
+OCI_BIN ?= $(shell basename "$$(command -v docker || command -v podman || command -v buildah)" 2>/dev/null)
 export OCI_BIN
 KUBECTL ?= kubectl
 MANIFESTS_TOOL = $$($(SWIFT) build --show-bin-path)/bpfman-manifests
@@ -213,25 +222,29 @@ build-release-yamls: generate kustomize ## Write release-v$(VERSION)/bpfman-crds
 ##@ Build
 
 .PHONY: build-images
-build-images: build-operator-image build-agent-image build-bpfman-image ## Build the operator, agent and bpfman images.
+build-images: ## Build the operator, agent and bpfman images (make build/release's binaries when built; IMAGES_DIR=DIR also writes OCI archives).
+	$(require_oci)
+	@hack/build-images build
 
 .PHONY: build-operator-image build-agent-image build-bpfman-image
 build-operator-image: ## Build $(BPFMAN_OPERATOR_IMG) from Dockerfile.operator.
 	$(require_oci)
-	$(OCI_BIN) build -t $(BPFMAN_OPERATOR_IMG) -f Dockerfile.operator .
+	@hack/build-images build operator
 build-agent-image: ## Build $(BPFMAN_AGENT_IMG) from Dockerfile.agent.
 	$(require_oci)
-	$(OCI_BIN) build -t $(BPFMAN_AGENT_IMG) -f Dockerfile.agent .
+	@hack/build-images build agent
 build-bpfman-image: ## Build $(BPFMAN_IMG) (bpfman-rpc and the bpfman CLI) from Dockerfile.bpfman.
 	$(require_oci)
-	$(OCI_BIN) build -t $(BPFMAN_IMG) -f Dockerfile.bpfman .
+	@hack/build-images build bpfman
+
+.PHONY: image-stage
+image-stage: ## Put PRODUCTS in /out (a Dockerfile's build stage), staged from dist/prebuilt or built static.
+	@hack/image-stage $(PRODUCTS)
 
 .PHONY: push-images
 push-images: ## Push the operator, agent and bpfman images.
 	$(require_oci)
-	$(OCI_BIN) push $(BPFMAN_OPERATOR_IMG)
-	$(OCI_BIN) push $(BPFMAN_AGENT_IMG)
-	$(OCI_BIN) push $(BPFMAN_IMG)
+	@hack/build-images push
 
 .PHONY: load-images-kind
 load-images-kind: ## Load the three images into the kind cluster $(KIND_CLUSTER_NAME).
@@ -349,6 +362,7 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	hack/agent-bench
 	$(SWIFT) build -c release --product bpfman-operator
 	hack/operator-bench
+	hack/image-sizes
 
 .PHONY: bench-scale
 bench-scale: ## The operator's status of one object on 100, 1,000 and 5,000 simulated nodes: writes, message size, RSS (NODES="..." to choose).

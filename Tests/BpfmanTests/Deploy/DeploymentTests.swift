@@ -237,52 +237,64 @@ struct DeploymentTests {
         let templates = operatorSource.matches(of: /read\("([^"]+)"\)/).map { String($0.1) }
         #expect(templates.count == 3)
 
-        for (file, products, mustHave) in [("Dockerfile.operator", ["bpfman-operator"], [String]()),
+        // The build stage's one step is `make image-stage`, which compiles with CI's targets when nothing is staged.
+        let stage = try String(contentsOfFile: root + "/hack/image-stage", encoding: .utf8)
+        #expect(recipe("image-stage")?.contains("hack/image-stage") == true)
+        #expect(stage.contains("make deps-build") && stage.contains("make release PRODUCT="), "hack/image-stage builds with other tools than CI's")
+        #expect(recipe("deps-build")?.contains("hack/install-deps") == true && recipe("release")?.contains("$(SWIFT) build") == true)
+
+        for (file, products, mustHave) in [("Dockerfile.operator", ["bpfman-operator"], ["/bpfman-operator"]),
                                            ("Dockerfile.agent", ["bpfman-agent"], [command("bpfman-agent") ?? "?"]),
-                                           ("Dockerfile.bpfman", ["bpfman-rpc", "bpfman"], [command("bpfman") ?? "?"])] {
+                                           ("Dockerfile.bpfman", ["bpfman-rpc", "bpfman"], [command("bpfman") ?? "?", "/usr/local/bin/bpfman"])] {
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             let steps = Self.instructions(text)
             let froms = steps.enumerated().filter { $0.element.0 == "FROM" }.map(\.offset)
-            #expect(froms.count == 2, "\(file): a build stage and a runtime stage")
-            var destinations: [String] = []
+            #expect(froms.count == 3, "\(file): a build stage, a rootfs stage and the image")
+            guard froms.count == 3 else { continue }
+            #expect(steps[froms[2]].1 == "scratch", "\(file): the image starts empty")
+            var files: [String] = []
             var built: [String] = []
+            var links: [String] = []
             for (i, (op, args)) in steps.enumerated() {
                 let words = args.split(separator: " ").map(String.init)
                 if op == "COPY" {
-                    destinations.append(words.last ?? "")
-                    if words.first?.hasPrefix("--from") == true {
-                        if let src = words.dropFirst().first, src.hasPrefix("/src/.build/release/") {
-                            #expect(built.contains(String(src.dropFirst("/src/.build/release/".count))), "\(file): \(src) is built by make release")
+                    let dest = words.last ?? ""
+                    let sources = words.dropLast().filter { !$0.hasPrefix("--") }
+                    files += dest.hasSuffix("/") ? sources.map { dest + ($0 as NSString).lastPathComponent } : [dest]
+                    if words.first?.hasPrefix("--from=build") == true {
+                        for src in sources where src.hasPrefix("/out/bin/") {
+                            #expect(built.contains(String(src.dropFirst("/out/bin/".count))), "\(file): \(src) is put there by make image-stage")
                         }
                         continue
                     }
-                    for src in words.dropLast() { #expect(FileManager.default.fileExists(atPath: root + "/" + src), "\(file): COPY source \(src) does not exist") }
+                    if words.first?.hasPrefix("--from") == true { continue }
+                    for src in sources { #expect(FileManager.default.fileExists(atPath: root + "/" + src), "\(file): COPY source \(src) does not exist") }
                 }
                 if op == "RUN", i < froms[1] {
                     #expect(words.first == "make", "\(file): the build stage runs make targets only, not: RUN \(args)")
-                    for target in words.dropFirst() where !target.contains("=") && !target.hasPrefix("-") {
-                        let body = recipe(target)
-                        #expect(body != nil, "\(file): make \(target) is no target of the Makefile")
-                        #expect(body.map { $0.contains("hack/install-deps") || $0.contains("$(SWIFT) build") } == true,
-                                "\(file): make \(target) builds with other tools than CI's")
+                    for target in words.dropFirst() where !target.contains("=") && !target.contains("\"") && !target.hasPrefix("-") {
+                        #expect(recipe(target) != nil, "\(file): make \(target) is no target of the Makefile")
                     }
-                    if let p = words.first(where: { $0.hasPrefix("PRODUCT=") }) { built.append(String(p.dropFirst("PRODUCT=".count))) }
+                    if let m = args.firstMatch(of: /PRODUCTS="([^"]+)"/) { built += m.1.split(separator: " ").map(String.init) }
+                }
+                if op == "RUN", i > froms[1], i < froms[2] {
+                    #expect(words.first == "image-rootfs", "\(file): the rootfs stage is hack/image-rootfs, not: RUN \(args)")
+                    links += args.matches(of: /--link (\S+)=/).map { String($0.1) }
+                    #expect(words.contains("ca-certificates"))
+                    if file != "Dockerfile.operator" {
+                        for lib in ["libbpf1", "libelf1", "zlib1g"] { #expect(words.contains(lib), "\(file) puts \(lib) in its rootfs") }
+                    }
                 }
             }
             #expect(Set(built) == Set(products), "\(file) builds \(built)")
             for p in products { #expect(package.contains(".executable(name: \"\(p)\""), "\(p) is a product of Package.swift") }
-            for path in mustHave { #expect(destinations.contains(path), "\(file): the DaemonSet runs \(path), which the image must have") }
+            for path in mustHave { #expect(files.contains(path) || links.contains(path), "\(file): the manifests run \(path), which the image must have") }
             let entry = steps.last { $0.0 == "ENTRYPOINT" }?.1 ?? ""
-            #expect(destinations.contains { entry.contains($0) }, "\(file): ENTRYPOINT \(entry) is a file the image has")
-            let runtime = steps[froms[1]...].filter { $0.0 == "RUN" }.map(\.1).joined(separator: " ")
-            #expect(runtime.contains("ca-certificates"))
+            #expect(files.contains { entry.contains("\"\($0)\"") }, "\(file): ENTRYPOINT \(entry) is a file the image has")
             if file == "Dockerfile.operator" {
                 let user = steps.last { $0.0 == "USER" }?.1 ?? "root"
                 #expect(!user.hasPrefix("0") && user != "root", "the operator runs as non-root")
-                for t in templates { #expect(destinations.contains { "\($0)".hasPrefix("/config/" + (t as NSString).deletingLastPathComponent) }, "the operator image carries \(t)") }
-                #expect(text.contains("ln -s /usr/local/bin/bpfman-operator /bpfman-operator"), "upstream's command path /bpfman-operator")
-            } else {
-                for lib in ["libbpf1", "libelf1", "zlib1g"] { #expect(runtime.contains(lib), "\(file) installs \(lib)") }
+                for t in templates { #expect(files.contains { $0.hasPrefix("/config/" + (t as NSString).deletingLastPathComponent) }, "the operator image carries \(t)") }
             }
         }
     }
