@@ -77,7 +77,10 @@ struct StatusDecisionTests {
         // Long causes are clipped; the message stays within the CRD's limit.
         let long = String(repeating: "v", count: 100_000)
         guard case .condition(_, let clipped) = decide((0..<60).map { Self.bp("x\($0)", node: "n\($0)", .notLoaded, message: long) },
-                                                       nodes: Set((0..<60).map { "n\($0)" })) else { return }
+                                                       nodes: Set((0..<60).map { "n\($0)" })) else {
+            Issue.record("60 failing nodes gave no condition")
+            return
+        }
         #expect(clipped.utf8.count <= 32768)
     }
 
