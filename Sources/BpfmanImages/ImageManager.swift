@@ -80,21 +80,13 @@ public struct ImageManager: Sendable {
     /// The signature verdict, asking the registry only when the policy
     /// wants a signature and the digest is not already verified.
     private func signature(_ ref: ImageReference, digest: String, auth: RegistryAuth?) async throws -> ImageSignature {
-        if signing.policy.rule(for: ref).mode == .off { return ImageSignature(verdict: .notChecked, digest: digest) }
+        if let known = signing.known(ref, digest: digest) { return known }
         return try await withClient(auth) { try await signing.check(ref, digest: digest, client: $0) }
     }
 
     /// A registry client for `auth`, shut down after `body`.
     private func withClient<T>(_ auth: RegistryAuth?, _ body: (RegistryClient) async throws -> T) async throws -> T {
-        let client = try RegistryClient(settings: settings, auth: auth)
-        do {
-            let result = try await body(client)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        try await RegistryClient.with(settings: settings, auth: auth, body)
     }
 
     /// The cached image, with its entry, if all of it is there and intact.

@@ -19,12 +19,18 @@ public struct SignatureCheck: Sendable {
         self.policy = policy; self.directory = directory
     }
 
-    /// The verdict for `digest` of `ref`; throws `SigningError` when the mode refuses it.
-    public func check(_ ref: ImageReference, digest: String, client: RegistryClient) async throws -> ImageSignature {
+    /// The verdict when no registry needs to be asked: mode off, or a
+    /// digest verified before under the same rule and trust root; else nil.
+    public func known(_ ref: ImageReference, digest: String) -> ImageSignature? {
         let rule = policy.rule(for: ref)
         guard rule.mode != .off else { return ImageSignature(verdict: .notChecked, digest: digest) }
-        let key = policy.cacheKey(rule, digest: digest)
-        if let known = remembered(key, digest: digest) { return known }
+        return remembered(policy.cacheKey(rule, digest: digest), digest: digest)
+    }
+
+    /// The verdict for `digest` of `ref`; throws `SigningError` when the mode refuses it.
+    public func check(_ ref: ImageReference, digest: String, client: RegistryClient) async throws -> ImageSignature {
+        if let known = known(ref, digest: digest) { return known }
+        let rule = policy.rule(for: ref)
         let outcome: Result<String, SigningError>
         do {
             outcome = try await Self.withTimeout(seconds: policy.timeoutSeconds, image: "\(ref)") {
@@ -36,10 +42,10 @@ public struct SignatureCheck: Sendable {
         switch outcome {
         case .success(let signer):
             let verdict = ImageSignature(verdict: .verified, signer: signer, digest: digest)
-            remember(key, verdict)
+            remember(policy.cacheKey(rule, digest: digest), verdict)
             return verdict
         case .failure(let error):
-            guard rule.mode == .warn, error.isAboutTheImage else { throw error }
+            guard rule.mode == .warn else { throw error }
             return ImageSignature(verdict: .warning, detail: error.description, digest: digest)
         }
     }
@@ -110,14 +116,5 @@ public struct SignatureCheck: Sendable {
             }
             return value
         }
-    }
-}
-
-extension SigningError {
-    /// Whether warn may load past it: anything about the image and its
-    /// signatures is; a broken configuration is not.
-    var isAboutTheImage: Bool {
-        if case .badConfiguration = self { return false }
-        return true
     }
 }
