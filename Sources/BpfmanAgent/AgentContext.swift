@@ -122,8 +122,7 @@ public final class AgentContext: Sendable {
             rpcCalls("load").increment()
             let wire = ProtoConversion.loadRequest(r, username: credentials.username, password: credentials.password)
             let response = try await bpfman.load(wire, timeout: .seconds(120))
-            let signature = response.info.hasImageSignature ? ProtoConversion.imageSignature(response.info.imageSignature) : nil
-            return (response.kernelInfo.id, signature)
+            return (response.kernelInfo.id, ProtoConversion.imageSignature(of: response.info))
         case .unload(let id):
             rpcCalls("unload").increment()
             try await bpfman.unload(id: id, timeout: .seconds(30))

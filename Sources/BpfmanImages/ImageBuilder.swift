@@ -103,15 +103,10 @@ public enum ImageBuilder {
 
     /// Pushes the image to a registry under `ref`'s tag.
     public static func push(_ image: Image, to ref: ImageReference, settings: RegistrySettings, auth: RegistryAuth?) async throws {
-        let client = try RegistryClient(settings: settings, auth: auth)
-        do {
+        try await RegistryClient.with(settings: settings, auth: auth) { client in
             _ = try await client.push(blob: image.layer, to: ref)
             _ = try await client.push(blob: image.config, to: ref)
             try await client.push(manifest: image.manifest, mediaType: MediaType.ociManifest, to: ref)
-        } catch {
-            await client.shutdown()
-            throw error
         }
-        await client.shutdown()
     }
 }

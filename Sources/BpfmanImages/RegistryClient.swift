@@ -28,6 +28,20 @@ public final class RegistryClient: Sendable {
 
     public func shutdown() async { try? await http.shutdown() }
 
+    /// Runs `body` with a client for `auth`, shut down afterwards whether it succeeds or throws.
+    public static func with<T>(settings: RegistrySettings, auth: RegistryAuth?,
+                               _ body: (RegistryClient) async throws -> T) async throws -> T {
+        let client = try RegistryClient(settings: settings, auth: auth)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
     struct Response {
         var status: HTTPResponseStatus
         var headers: HTTPHeaders

@@ -88,13 +88,7 @@ struct TomlLines {
 }
 
 extension String {
-    var trimmed: String { trimmingWhitespace() }
-    fileprivate func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
     /// Without one pair of surrounding quotes (TOML basic strings keep their `\"` and `\\` escapes resolved).
     var unquoted: String {
         guard count >= 2, let f = first, f == "\"" || f == "'", last == f else { return self }

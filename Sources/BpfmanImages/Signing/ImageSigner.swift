@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import X509
 
@@ -13,15 +12,6 @@ public enum ImageSigner {
         public var signatureReference: String
     }
 
-    /// The algorithm cosign uses for a key of this type.
-    static func algorithm(_ key: Certificate.PrivateKey) -> Certificate.SignatureAlgorithm {
-        switch key.publicKey {
-        case let k where P384.Signing.PublicKey(k) != nil: .ecdsaWithSHA384
-        case let k where Curve25519.Signing.PublicKey(k) != nil: .ed25519
-        default: .ecdsaWithSHA256
-        }
-    }
-
     /// Reads an unencrypted PKCS#8 or SEC1 PEM private key (ECDSA P-256/P-384, Ed25519).
     public static func privateKey(pem: String, source: String) throws -> Certificate.PrivateKey {
         do { return try Certificate.PrivateKey(pemEncoded: pem) } catch {
@@ -32,20 +22,12 @@ public enum ImageSigner {
     /// The payload for `digest` of `ref` and its signature (DER for ECDSA).
     public static func signature(for ref: ImageReference, digest: String, key: Certificate.PrivateKey) throws -> (payload: [UInt8], signature: [UInt8]) {
         let payload = SimpleSigningPayload(dockerReference: "\(ref.registry)/\(ref.repository)", manifestDigest: digest).bytes
-        return (payload, try key.sign(bytes: payload, signatureAlgorithm: algorithm(key)).rawRepresentation)
+        return (payload, try key.sign(bytes: payload, signatureAlgorithm: TrustedKey.algorithm(for: key.publicKey) ?? .ecdsaWithSHA256).rawRepresentation)
     }
 
     public static func sign(_ ref: ImageReference, key: Certificate.PrivateKey, settings: RegistrySettings,
                             auth: RegistryAuth?) async throws -> Signed {
-        let client = try RegistryClient(settings: settings, auth: auth)
-        do {
-            let signed = try await sign(ref, key: key, client: client)
-            await client.shutdown()
-            return signed
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        try await RegistryClient.with(settings: settings, auth: auth) { try await sign(ref, key: key, client: $0) }
     }
 
     private static func sign(_ ref: ImageReference, key: Certificate.PrivateKey, client: RegistryClient) async throws -> Signed {

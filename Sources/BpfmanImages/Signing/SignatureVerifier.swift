@@ -72,7 +72,7 @@ public struct SignatureVerifier: Sendable {
         }
         let entry: RekorBundle.Entry
         do { entry = try bundle.entry() } catch { return fail("\(error)") }
-        let payloadHash = SHA256.hash(data: c.payload).map { String(format: "%02x", $0) }.joined()
+        let payloadHash = Digest.hexString(SHA256.hash(data: c.payload))
         guard entry.payloadHash == payloadHash else { return fail("the Rekor entry records another payload") }
         guard entry.signature == signature else { return fail("the Rekor entry records another signature") }
         guard let logged = try? Certificate(pemEncoded: entry.publicKey), logged == leaf else {

@@ -28,14 +28,18 @@ public struct TrustedKey: Sendable {
         Self.verifies(key, signature, message)
     }
 
-    /// Checks with the algorithm cosign uses for the key's type: ECDSA over
-    /// SHA-256 (P-256) or SHA-384 (P-384), Ed25519 over the message itself.
+    /// The algorithm cosign uses for a key of this type: ECDSA over SHA-256
+    /// (P-256) or SHA-384 (P-384), Ed25519 over the message itself; nil for
+    /// other keys. Signing (`ImageSigner`) and verifying both ask here.
+    static func algorithm(for key: Certificate.PublicKey) -> Certificate.SignatureAlgorithm? {
+        if P256.Signing.PublicKey(key) != nil { return .ecdsaWithSHA256 }
+        if P384.Signing.PublicKey(key) != nil { return .ecdsaWithSHA384 }
+        if Curve25519.Signing.PublicKey(key) != nil { return .ed25519 }
+        return nil
+    }
+
     static func verifies(_ key: Certificate.PublicKey, _ signature: [UInt8], _ message: [UInt8]) -> Bool {
-        let algorithm: Certificate.SignatureAlgorithm
-        if P256.Signing.PublicKey(key) != nil { algorithm = .ecdsaWithSHA256 }
-        else if P384.Signing.PublicKey(key) != nil { algorithm = .ecdsaWithSHA384 }
-        else if Curve25519.Signing.PublicKey(key) != nil { algorithm = .ed25519 }
-        else { return false }
+        guard let algorithm = algorithm(for: key) else { return false }
         return key.isValidSignature(signature, for: message, signatureAlgorithm: algorithm)
     }
 }

@@ -68,7 +68,7 @@ public struct TrustedRoot: Sendable {
             }
             guard let id = Data(base64Encoded: log.logId.keyId) else { throw bad("\(place).logId.keyId is not base64") }
             let algorithm: Certificate.SignatureAlgorithm = log.publicKey.keyDetails == "PKIX_ED25519" ? .ed25519 : .ecdsaWithSHA256
-            return Log(baseURL: log.baseUrl ?? "", logID: id.map { String(format: "%02x", $0) }.joined(),
+            return Log(baseURL: log.baseUrl ?? "", logID: Digest.hexString(id),
                        key: key, algorithm: algorithm,
                        validity: try Self.validity(log.publicKey.validFor, place + ".publicKey", bad))
         }

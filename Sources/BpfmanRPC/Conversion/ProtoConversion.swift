@@ -50,7 +50,7 @@ public enum ProtoConversion {
         var request = LoadRequest(bytecode: bytecode, name: info.name, attach: try attachInfo(info.attach),
                                   globalData: info.globalData.mapValues { [UInt8]($0) }, metadata: info.metadata,
                                   mapOwnerID: info.hasMapOwnerID ? info.mapOwnerID : nil)
-        if info.hasImageSignature { request.signature = imageSignature(info.imageSignature) }
+        request.signature = imageSignature(of: info)
         return request
     }
 
@@ -157,6 +157,11 @@ public enum ProtoConversion {
         m.detail = s.detail ?? ""
         m.digest = s.digest
         return m
+    }
+
+    /// The verdict a program info carries, if any.
+    public static func imageSignature(of info: Bpfman_V1_ProgramInfo) -> ImageSignature? {
+        info.hasImageSignature ? imageSignature(info.imageSignature) : nil
     }
 
     /// nil for a verdict this side does not know.
