@@ -125,8 +125,6 @@ struct ContainerImageTests {
                 }
             }
         }
-        let config = try Self.skopeo("oci-archive:\(built.archives)/operator.tar")
-        _ = config
         let user = try built.podman(["image", "inspect", "--format", "{{.Config.User}}", "quay.io/bpfman/bpfman-operator:latest"])
         #expect(user.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "65532:65532", "the operator runs as non-root: \(user.stdout)")
     }
@@ -161,7 +159,9 @@ struct ContainerImageTests {
         #expect(rpc.ok, "\(rpc.stderr)")
         let socket = "\(node)/bpfman-sock/bpfman.sock"
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { try await Task.sleep(for: .milliseconds(100)) }
-        let programs = try await BpfmanClient.withClient(socketPath: socket, defaultTimeout: .seconds(20)) { try await $0.list() }
+        // bpfman's own programs only: the kernel may hold others (other tests', the machine's).
+        let managed = { () -> Bpfman_V1_ListRequest in var r = Bpfman_V1_ListRequest(); r.bpfmanProgramsOnly = true; return r }()
+        let programs = try await BpfmanClient.withClient(socketPath: socket, defaultTimeout: .seconds(20)) { try await $0.list(managed) }
         #expect(programs.isEmpty, "a fresh bpfman-rpc lists nothing: \(programs)")
 
         // The CLI in the same image, privileged, in the test's own network namespace.
@@ -176,7 +176,7 @@ struct ContainerImageTests {
         #expect(link.contains("xdp"), "no XDP program on \(veth.peer) in \(veth.namespace): \(link)")
         #expect(!(try Shell.sh("ip -d link show dev \(veth.host)")).contains("prog/xdp"), "the machine's side was attached to")
         // bpfman-rpc in the other container sees it: the same state through the node's /run/bpfman.
-        let listed = try await BpfmanClient.withClient(socketPath: socket) { try await $0.list() }
+        let listed = try await BpfmanClient.withClient(socketPath: socket) { try await $0.list(managed) }
         let id = try #require(listed.first?.kernelInfo.id)
         #expect(listed.count == 1 && listed.first?.info.name == "xdp_stats")
         try await BpfmanClient.withClient(socketPath: socket) { try await $0.unload(id: id) }
