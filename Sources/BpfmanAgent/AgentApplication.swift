@@ -10,7 +10,7 @@ protocol AgentApplication: Sendable {
     associatedtype Kind: BpfmanKind where Kind.Spec == BpfApplicationSpec<Item>
     static var reconciler: ReconcilerKind { get }
     /// The unit of one entry, nil when the entry names no member.
-    static func unit(_ item: Item, _ entry: ApplicationEntry) async throws -> Convergence.Unit?
+    static func unit(_ item: Item, _ entry: ApplicationEntry) async -> AgentUnit?
 }
 
 /// One entry of an application on this node: builds its unit with the
@@ -25,10 +25,10 @@ struct ApplicationEntry: Sendable {
     let applicationKind: ReconcilerKind
 
     /// The unit of an entry whose member is a `P.Info`, attached as a `P` object would be.
-    func unit<P: AgentProgram>(_: P.Type, _ info: P.Info, type: EBPFProgType, id: String) async throws -> Convergence.Unit {
+    func unit<P: AgentProgram>(_: P.Type, _ info: P.Info, type: EBPFProgType, id: String) async -> AgentUnit {
         let template = BpfProgramTemplate(kind: applicationKind, node: node, owner: owner, appProgramID: id,
                                           baseName: "\(app)-\(type.rawValue.lowercased())", namespace: namespace)
-        var unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
+        var unit = AgentUnit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
         do {
             unit.points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: procRoot), env: env)
         } catch {
@@ -47,35 +47,35 @@ enum ClusterApplication: AgentApplication {
     typealias Kind = BpfApplicationKind
     static let reconciler = ReconcilerKind.application
 
-    static func unit(_ item: BpfApplicationProgram, _ e: ApplicationEntry) async throws -> Convergence.Unit? {
+    static func unit(_ item: BpfApplicationProgram, _ e: ApplicationEntry) async -> AgentUnit? {
         guard let type = item.type else { return nil }
         switch type {
         case .xdp:
             guard let i = item.xdp else { return nil }
-            return try await e.unit(XdpAgent.self, i, type: type, id: "xdp-\(i.bpffunctionname)")
+            return await e.unit(XdpAgent.self, i, type: type, id: "xdp-\(i.bpffunctionname)")
         case .tc:
             guard let i = item.tc else { return nil }
-            return try await e.unit(TcAgent.self, i, type: type, id: "tc-\(i.direction.rawValue)-\(i.bpffunctionname)")
+            return await e.unit(TcAgent.self, i, type: type, id: "tc-\(i.direction.rawValue)-\(i.bpffunctionname)")
         case .tcx:
             guard let i = item.tcx else { return nil }
-            return try await e.unit(TcxAgent.self, i, type: type, id: "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)")
+            return await e.unit(TcxAgent.self, i, type: type, id: "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)")
         case .tracepoint:
             guard let i = item.tracepoint else { return nil }
-            return try await e.unit(TracepointAgent.self, i, type: type, id: "tracepoint-\(i.bpffunctionname)")
+            return await e.unit(TracepointAgent.self, i, type: type, id: "tracepoint-\(i.bpffunctionname)")
         case .kprobe, .kretprobe:
             guard var i = type == .kprobe ? item.kprobe : item.kretprobe else { return nil }
             if type == .kretprobe { i.retprobe = true }
-            return try await e.unit(KprobeAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
+            return await e.unit(KprobeAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
         case .uprobe, .uretprobe:
             guard var i = type == .uprobe ? item.uprobe : item.uretprobe else { return nil }
             if type == .uretprobe { i.retprobe = true }
-            return try await e.unit(UprobeAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name ?? "", i.bpffunctionname))
+            return await e.unit(UprobeAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name ?? "", i.bpffunctionname))
         case .fentry:
             guard let i = item.fentry else { return nil }
-            return try await e.unit(FentryAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
+            return await e.unit(FentryAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
         case .fexit:
             guard let i = item.fexit else { return nil }
-            return try await e.unit(FexitAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
+            return await e.unit(FexitAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name, i.bpffunctionname))
         }
     }
 }
@@ -86,22 +86,22 @@ enum NamespacedApplication: AgentApplication {
     typealias Kind = BpfNsApplicationKind
     static let reconciler = ReconcilerKind.nsApplication
 
-    static func unit(_ item: BpfNsApplicationProgram, _ e: ApplicationEntry) async throws -> Convergence.Unit? {
+    static func unit(_ item: BpfNsApplicationProgram, _ e: ApplicationEntry) async -> AgentUnit? {
         guard let type = item.type else { return nil }
         switch type {
         case .xdp:
             guard let i = item.xdp else { return nil }
-            return try await e.unit(XdpNsAgent.self, i, type: type, id: "xdp-\(i.bpffunctionname)")
+            return await e.unit(XdpNsAgent.self, i, type: type, id: "xdp-\(i.bpffunctionname)")
         case .tc:
             guard let i = item.tc else { return nil }
-            return try await e.unit(TcNsAgent.self, i, type: type, id: "tc-\(i.direction.rawValue)-\(i.bpffunctionname)")
+            return await e.unit(TcNsAgent.self, i, type: type, id: "tc-\(i.direction.rawValue)-\(i.bpffunctionname)")
         case .tcx:
             guard let i = item.tcx else { return nil }
-            return try await e.unit(TcxNsAgent.self, i, type: type, id: "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)")
+            return await e.unit(TcxNsAgent.self, i, type: type, id: "tcx-\(i.direction.rawValue)-\(i.bpffunctionname)")
         case .uprobe, .uretprobe:
             guard var i = type == .uprobe ? item.uprobe : item.uretprobe else { return nil }
             if type == .uretprobe { i.retprobe = true }
-            return try await e.unit(UprobeNsAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name ?? "", i.bpffunctionname))
+            return await e.unit(UprobeNsAgent.self, i, type: type, id: ApplicationEntry.probeID(type, i.func_name ?? "", i.bpffunctionname))
         default:
             return nil
         }

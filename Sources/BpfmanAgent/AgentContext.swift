@@ -11,7 +11,7 @@ import Synchronization
 
 /// What every reconciler of one agent shares: the API client, bpfman, this
 /// node, the caches of this node's Node and BpfPrograms, and the counters.
-public final class AgentContext: Sendable {
+public final class AgentContext: BpfmanCalls {
     public let client: KubeClient
     public let bpfman: BpfmanClient
     public let nodeName: String
@@ -95,7 +95,7 @@ public final class AgentContext: Sendable {
     }
 
     /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID.
-    func loadedPrograms() async throws -> [String: (id: UInt32, request: LoadRequest)] {
+    func loadedPrograms() async throws -> AgentPlanner.Loaded {
         var req = Bpfman_V1_ListRequest()
         req.bpfmanProgramsOnly = true
         rpcCalls("list").increment()
@@ -109,11 +109,8 @@ public final class AgentContext: Sendable {
         return out
     }
 
-    /// Runs one bpfman call of a decision; returns the program id after it.
-    /// Makes one bpfman call; returns the program's id afterwards and, for a
-    /// load, what bpfman said of the image's signature.
     func run(_ call: NodeDecision.Call, current: UInt32?,
-             credentials: RegistryCredentials.Credentials = .none) async throws -> (id: UInt32?, signature: ImageSignature?) {
+             credentials: RegistryCredentials.Credentials) async throws -> (id: UInt32?, signature: ImageSignature?) {
         let start = ContinuousClock.now
         let name: String = switch call { case .load: "load"; case .unload: "unload"; case .update: "update" }
         defer { rpcDuration(name).recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
@@ -155,6 +152,8 @@ public final class AgentContext: Sendable {
         (error as? RPCError)?.message ?? "\(error)"
     }
 
+    func describe(_ error: any Error) -> String { Self.message(error) }
+
     /// This node's BpfPrograms: the cache, with this agent's own newer writes
     /// laid over it, so a pass that runs before the cache catches up neither
     /// creates an attach point's BpfProgram twice nor writes from a stale copy.
@@ -187,49 +186,44 @@ public final class AgentContext: Sendable {
         bp.kind == BpfNsProgramKind.resource.kind ? BpfNsProgramKind.resource : BpfProgramKind.resource
     }
 
-    func update(_ bp: BpfProgram, status: Bool = false) async throws -> BpfProgram {
-        try await client.update(Self.resource(bp), namespace: bp.metadata.namespace, name: bp.metadata.name ?? "", bp,
-                                subresource: status ? "status" : nil)
-    }
-
     private func wrote(_ bp: BpfProgram) -> BpfProgram {
         apiWrites.increment()
         if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(bp) } }
         return bp
     }
 
-    // MARK: writes to a BpfProgram, each only when something changes
-
-    /// Sets the `bpfman.io/ProgramId` annotation (nil removes it).
-    func setProgramID(_ bp: BpfProgram, _ id: UInt32?) async throws -> BpfProgram {
-        let want = id.map(String.init)
-        guard bp.metadata.annotations?[BpfProgramTemplate.programIDAnnotation] != want else { return bp }
-        var next = bp
-        var ann = next.metadata.annotations ?? [:]
-        ann[BpfProgramTemplate.programIDAnnotation] = want
-        next.metadata.annotations = ann
-        return wrote(try await update(next))
+    /// One pass over an owner's BpfPrograms on this node: read what bpfman
+    /// has (and the pull secret), plan, carry the plan out. `common` nil: the
+    /// owner is gone or being deleted, and its BpfPrograms are retired.
+    func pass(units: [AgentUnit], common: AppCommon?, node: NodeObject, owned: [BpfProgram], finalizer: String) async throws -> ReconcileResult {
+        let loaded = try await loadedPrograms()
+        var credentials = RegistryCredentials.Credentials.none
+        var credentialsError: String?
+        if let common {
+            do { credentials = try await self.credentials(common.bytecode) } catch { credentialsError = "\(error)" }
+        }
+        let plan = AgentPlanner.plan(.init(
+            units: units, common: common, nodeLabels: node.metadata.labels ?? [:], owned: owned,
+            nodePrograms: common == nil ? [] : bpfProgramsView(), loaded: loaded, credentialsError: credentialsError,
+            finalizer: finalizer))
+        for note in plan.notes { logger.warning("\(note.message)", metadata: ["owner": "\(note.owner)", "error": "\(note.error)"]) }
+        let outcome = try await AgentExecutor(bpfman: self, store: self, credentials: credentials).execute(plan)
+        for (name, cause) in outcome.failures.sorted(by: { $0.key < $1.key }) {
+            logger.warning("bpfman call failed", metadata: ["bpfprogram": "\(name)", "error": "\(cause)"])
+        }
+        publishProgramGauges()
+        return outcome.retry ? .requeue : .done
     }
+}
 
-    /// Sets the one condition, with bpfman's cause as the message when there is one.
-    func setCondition(_ bp: BpfProgram, _ type: BpfProgramConditionType, cause: String?) async throws -> BpfProgram {
-        let message = cause.map { "\(type.message): \($0)" } ?? type.message
-        if let c = bp.status?.conditions, c.count == 1, c[0].type == type.rawValue, c[0].message == message { return bp }
-        var next = bp
-        let now = ISO8601DateFormatter().string(from: Date())
-        next.status = ProgramStatus(conditions: [Condition(type: type.rawValue, reason: type.reason, message: message, lastTransitionTime: now)])
-        return wrote(try await update(next, status: true))
-    }
-
-    func removeFinalizer(_ bp: BpfProgram, _ finalizer: String) async throws -> BpfProgram {
-        guard bp.metadata.finalizers?.contains(finalizer) == true else { return bp }
-        var next = bp
-        next.metadata.finalizers?.removeAll { $0 == finalizer }
-        return wrote(try await update(next))
-    }
-
+extension AgentContext: BpfProgramStore {
     func create(_ bp: BpfProgram) async throws -> BpfProgram {
         wrote(try await client.create(Self.resource(bp), namespace: bp.metadata.namespace, bp))
+    }
+
+    func update(_ bp: BpfProgram, status: Bool) async throws -> BpfProgram {
+        wrote(try await client.update(Self.resource(bp), namespace: bp.metadata.namespace, name: bp.metadata.name ?? "", bp,
+                                      subresource: status ? "status" : nil))
     }
 
     func delete(_ bp: BpfProgram) async throws {

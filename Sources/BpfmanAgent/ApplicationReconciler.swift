@@ -32,30 +32,18 @@ final class ApplicationReconciler<A: AgentApplication>: Reconciler {
         guard let node = ctx.nodes.get(name: ctx.nodeName) else { return .requeueAfter(.seconds(5)) }
         let namespace = A.reconciler.isNamespaced ? key.namespace : nil
         let owned = owned(by: key.name, namespace: namespace)
-        let loaded = try await ctx.loadedPrograms()
-        let convergence = Convergence(ctx: ctx, finalizer: A.reconciler.finalizer)
         guard let app = applications.get(namespace: namespace, name: key.name), app.metadata.deletionTimestamp == nil else {
-            var requeue = false
-            for bp in owned { requeue = try await convergence.retire(bp, loaded: loaded, delete: false) || requeue }
-            return requeue ? .requeue : .done
+            return try await ctx.pass(units: [], common: nil, node: node, owned: owned, finalizer: A.reconciler.finalizer)
         }
         let entry = ApplicationEntry(app: key.name, namespace: namespace,
                                      owner: OwnerReference(apiVersion: app.apiVersion, kind: kindName, name: key.name, uid: app.metadata.uid ?? ""),
                                      env: ctx.selection(node, namespace: namespace), node: ctx.nodeName, procRoot: ctx.procRoot,
                                      applicationKind: A.reconciler)
-        var units: [Convergence.Unit] = []
+        var units: [AgentUnit] = []
         for item in app.spec.programs ?? [] {
-            do {
-                if let unit = try await A.unit(item, entry) { units.append(unit) }
-            } catch {
-                ctx.logger.warning("cannot work out where an application program goes on this node",
-                                   metadata: ["kind": "\(kindName)", "application": "\(key.name)", "error": "\(error)"])
-                return .requeue
-            }
+            if let unit = await A.unit(item, entry) { units.append(unit) }
         }
         let common = AppCommon(nodeselector: app.spec.nodeselector, globaldata: app.spec.globaldata, bytecode: app.spec.bytecode)
-        let requeue = try await convergence.converge(units: units, common: common, node: node, existing: owned, loaded: loaded)
-        ctx.publishProgramGauges()
-        return requeue ? .requeue : .done
+        return try await ctx.pass(units: units, common: common, node: node, owned: owned, finalizer: A.reconciler.finalizer)
     }
 }

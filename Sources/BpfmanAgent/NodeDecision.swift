@@ -24,9 +24,9 @@ public struct NodeDecision: Sendable, Equatable {
     public var condition: BpfProgramConditionType
 
     /// Why a program should not be loaded here, in upstream's order of
-    /// precedence; nil when it should be.
-    public static func reasonNotToLoad(deleting: Bool, nodeSelected: Bool, noTargets: Bool, mapOwner: MapOwner) -> BpfProgramConditionType? {
-        if deleting { return .unloaded }
+    /// precedence; nil when it should be. (A deleted owner's programs are
+    /// retired, never decided here.)
+    public static func reasonNotToLoad(nodeSelected: Bool, noTargets: Bool, mapOwner: MapOwner) -> BpfProgramConditionType? {
         if !nodeSelected { return .notSelected }
         if noTargets { return .noContainersOnNode }
         if mapOwner == .notFound { return .mapOwnerNotFound }

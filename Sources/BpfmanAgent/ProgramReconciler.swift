@@ -39,28 +39,21 @@ public final class ProgramReconciler<P: AgentProgram>: Reconciler {
         }
         let namespace = P.reconciler.isNamespaced ? key.namespace : nil
         let owned = owned(by: key.name, namespace: namespace)
-        let loaded = try await ctx.loadedPrograms()
         guard let object = programs.get(namespace: namespace, name: key.name), object.metadata.deletionTimestamp == nil else {
-            var requeue = false
-            let c = Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
-            for bp in owned { requeue = try await c.retire(bp, loaded: loaded, delete: false) || requeue }
-            return requeue ? .requeue : .done
+            return try await ctx.pass(units: [], common: nil, node: node, owned: owned, finalizer: P.reconciler.finalizer)
         }
         let info = object.spec.info
         let template = BpfProgramTemplate(kind: P.reconciler, node: ctx.nodeName,
                                           owner: OwnerReference(apiVersion: object.apiVersion, kind: kindName, name: key.name,
                                                                 uid: object.metadata.uid ?? ""), namespace: namespace)
-        var unit = Convergence.Unit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
+        var unit = AgentUnit(template: template, function: P.function(info), mapOwner: P.mapOwner(info), points: [])
         do {
             unit.points = try await P.attachPoints(info, planner: AttachPointPlanner(kind: P.reconciler, procRoot: ctx.procRoot),
                                                    env: ctx.selection(node, namespace: namespace))
         } catch {
             unit.selectionFailure = AgentContext.message(error)
         }
-        let requeue = try await Convergence(ctx: ctx, finalizer: P.reconciler.finalizer)
-            .converge(units: [unit], common: object.spec.common, node: node, existing: owned, loaded: loaded)
-        ctx.publishProgramGauges()
-        return requeue ? .requeue : .done
+        return try await ctx.pass(units: [unit], common: object.spec.common, node: node, owned: owned, finalizer: P.reconciler.finalizer)
     }
 }
 

@@ -105,13 +105,12 @@ struct AgentDecisionTests {
         #expect(NodeDecision.decide(loaded: (7, want), desired: .success(other)).calls == [.unload(id: 7), .load(other)])
         #expect(NodeDecision.failureCondition(.unload(id: 7)) == .notUnloaded && NodeDecision.failureCondition(.load(want)) == .notLoaded)
 
-        #expect(NodeDecision.reasonNotToLoad(deleting: true, nodeSelected: false, noTargets: true, mapOwner: .notFound) == .unloaded)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: false, noTargets: true, mapOwner: .notFound) == .notSelected)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: true, mapOwner: .notFound) == .noContainersOnNode)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notFound) == .mapOwnerNotFound)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notLoaded) == .mapOwnerNotLoaded)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .loaded(id: 3)) == nil)
-        #expect(NodeDecision.reasonNotToLoad(deleting: false, nodeSelected: true, noTargets: false, mapOwner: .notSet) == nil)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: false, noTargets: true, mapOwner: .notFound) == .notSelected)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: true, noTargets: true, mapOwner: .notFound) == .noContainersOnNode)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: true, noTargets: false, mapOwner: .notFound) == .mapOwnerNotFound)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: true, noTargets: false, mapOwner: .notLoaded) == .mapOwnerNotLoaded)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: true, noTargets: false, mapOwner: .loaded(id: 3)) == nil)
+        #expect(NodeDecision.reasonNotToLoad(nodeSelected: true, noTargets: false, mapOwner: .notSet) == nil)
     }
 
     @Test func bpfProgramObjects() throws {
