@@ -125,22 +125,25 @@ deps-build: ## Install only what building needs (the image builds use it).
 fmt: ## Format Swift sources with swift-format (ships with the toolchain).
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
-GEN_DIR := Sources/BpfmanRPC/Generated
+# Each protocol's generated code lives with the side that uses it: bpfman.v1 in
+# the protocol target (server and clients), CRI with the agent, CSI with the server.
+PROTO_TARGETS := bpfman:BpfmanProto cri/runtime:BpfmanAgent csi/csi:BpfmanRPC
 .PHONY: generate-proto
 generate-proto: ## Regenerate the committed Swift code from proto/ (bpfman.v1, CRI, CSI) with Debian's protoc.
-	@mkdir -p $(GEN_DIR)
-	$(MAKE) --no-print-directory gen-proto-into OUT=$(GEN_DIR)
+	$(MAKE) --no-print-directory gen-proto-into OUT=Sources
 
 .PHONY: gen-proto-into
 gen-proto-into:
 	@command -v protoc >/dev/null || hack/install-deps
 	$(SWIFT) build --product protoc-gen-swift
 	$(SWIFT) build --product protoc-gen-grpc-swift-2
-	protoc -I proto \
-	  --plugin=protoc-gen-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-swift \
-	  --plugin=protoc-gen-grpc-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-grpc-swift-2 \
-	  --swift_out=Visibility=Public:$(OUT) --grpc-swift_out=Visibility=Public:$(OUT) \
-	  proto/bpfman.proto proto/cri/runtime.proto proto/csi/csi.proto
+	@set -e; for pair in $(PROTO_TARGETS); do \
+	  proto=$${pair%%:*}; dir=$(OUT)/$${pair##*:}/Generated; mkdir -p $$dir; \
+	  protoc -I proto \
+	    --plugin=protoc-gen-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-swift \
+	    --plugin=protoc-gen-grpc-swift=$$($(SWIFT) build --show-bin-path)/protoc-gen-grpc-swift-2 \
+	    --swift_out=Visibility=Public:$$dir --grpc-swift_out=Visibility=Public:$$dir proto/$$proto.proto; \
+	done
 
 .PHONY: manifests
 manifests: ## Write config/crd and config/rbac from the Swift API types (Sources/BpfmanAPI).
@@ -160,7 +163,8 @@ verify-manifests:
 .PHONY: verify-proto
 verify-proto:
 	@tmp=$$(mktemp -d) && $(MAKE) --no-print-directory gen-proto-into OUT=$$tmp >/dev/null && \
-	  diff -ru $$tmp $(GEN_DIR) && rm -rf $$tmp && echo "verify: generated protobuf code is current"
+	  for pair in $(PROTO_TARGETS); do diff -ru $$tmp/$${pair##*:}/Generated Sources/$${pair##*:}/Generated || exit 1; done && \
+	  rm -rf $$tmp && echo "verify: generated protobuf code is current"
 
 .PHONY: clean
 clean: ## Remove build output.

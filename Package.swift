@@ -54,10 +54,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The value types every side shares (requests, attach info, errors): no kernel, no I/O.
+        .target(name: "BpfmanModel"),
         .target(
             name: "Bpfman",
             dependencies: [
-                "BpfKernel",
+                "BpfmanModel", "BpfKernel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,11 +78,23 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
-        // bpfman.v1: generated protobuf + gRPC code, the service, the daemon, the client.
+        // bpfman.v1 on the wire: generated protobuf + gRPC code, conversion to the model, the client.
+        // What a client (the agent) links: no core, no libbpf.
+        .target(
+            name: "BpfmanProto",
+            dependencies: [
+                "BpfmanModel",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The bpfman.v1 service and daemon, and the CSI plugin, on the core and images.
         .target(
             name: "BpfmanRPC",
             dependencies: [
-                "Bpfman", "BpfmanImages", "BpfKernel",
+                "BpfmanProto", "Bpfman", "BpfmanImages", "BpfKernel",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -152,17 +166,21 @@ let package = Package(
             name: "BpfmanAPI",
             dependencies: ["KubeClient", .product(name: "Yams", package: "Yams")]
         ),
-        .executableTarget(name: "bpfman-manifests", dependencies: ["BpfmanAPI"]),
+        // CRDs, RBAC and the OLM bundle from the API types.
+        .executableTarget(name: "bpfman-manifests", dependencies: ["BpfmanAPI", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "bpfman-agent", dependencies: [
-            "BpfmanAgent", "BpfmanRPC", "KubeClient", "KubeController",
+            "BpfmanAgent", "BpfmanProto", "KubeClient", "KubeController",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        // The agent's decisions, pure: attach points, BpfProgram objects, what to ask bpfman.
+        // The agent: pure plans (attach points, BpfProgram objects, what to ask bpfman), their executor,
+        // the reconcilers, and the CRI client (generated runtime.v1 code). bpfman only over the wire.
         .target(name: "BpfmanAgent", dependencies: [
-            "Bpfman", "BpfmanAPI", "BpfmanRPC", "KubeClient", "KubeController",
+            "BpfmanModel", "BpfmanProto", "BpfmanAPI", "KubeClient", "KubeController",
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
             .product(name: "Logging", package: "swift-log"),
@@ -222,7 +240,7 @@ let package = Package(
         .target(name: "TestHelpers"),
         .testTarget(
             name: "BpfmanAgentTests",
-            dependencies: ["BpfmanAgent", "Bpfman", "BpfmanAPI", "KubeClient"]
+            dependencies: ["BpfmanAgent", "BpfmanModel", "BpfmanAPI", "KubeClient"]
         ),
         .testTarget(
             name: "BpfmanOperatorTests",
@@ -259,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "BpfmanTests",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "TestHelpers",
+                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "BpfmanAgent", "TestHelpers",
                 .product(name: "Yams", package: "Yams"),
                 // Signing tests make their own CA, keys and signatures.
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,6 +1,6 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
-import BpfmanRPC
+import BpfmanProto
 import Foundation
 import GRPCCore
 import KubeClient
@@ -126,7 +126,7 @@ public final class AgentContext: BpfmanCalls {
             return (nil, nil)
         case .update(let id, let priority, let proceedOn):
             rpcCalls("update").increment()
-            _ = try await bpfman.update(id: id, priority: priority, proceedOn: proceedOn ?? [], timeout: .seconds(30))
+            _ = try await bpfman.update(id: id, priority: priority, proceedOn: proceedOn, timeout: .seconds(30))
             return (current, nil)
         }
     }

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 import Foundation
 

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// The agent's decisions for one owner on this node, without I/O (operator

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// bpfman as the agent's executor sees it: the programs it has and one call

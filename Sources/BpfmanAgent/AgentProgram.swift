@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// What the agent needs to know of one cluster-scoped program kind; all the

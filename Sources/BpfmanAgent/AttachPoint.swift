@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 
 /// A container on this node that a container selector picked.
 public struct ContainerTarget: Sendable, Equatable {

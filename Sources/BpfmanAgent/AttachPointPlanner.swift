@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// The attach points a program object has on this node (operator spec §3.4),

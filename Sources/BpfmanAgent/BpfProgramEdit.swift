@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// The agent's three edits of a BpfProgram, each returning the changed

@@ -1,5 +1,5 @@
 import BpfmanAPI
-import BpfmanRPC
+import BpfmanProto
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 
 /// How a loaded program differs from what its object now asks for.
 /// Everything that shapes the program counts — bytecode, function, global
@@ -6,10 +6,9 @@ import Bpfman
 /// TCX fields included, which upstream does not compare, operator spec §3.7).
 public enum LoadDifference: Sendable, Equatable {
     case none
-    /// Only the place on its hook moves: bpfman updates it in place.
-    /// `proceedOn` holds the wire values of the hook's actions (XDP and TC
-    /// share names, not values: `redirect` is 4 for XDP, 7 for TC).
-    case placement(priority: Int32, proceedOn: [Int32]?)
+    /// Only the place on its hook moves: bpfman updates it in place
+    /// (`proceedOn` nil for TCX, which has none).
+    case placement(priority: Int32, proceedOn: ProceedOn?)
     /// Anything else: unload and load again. The string names what differs.
     case reload(String)
 
@@ -23,10 +22,10 @@ public enum LoadDifference: Sendable, Equatable {
         switch (loaded.attach, desired.attach) {
         case (.xdp(var a), .xdp(let b)):
             a.priority = b.priority; a.proceedOn = b.proceedOn
-            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.rawValue)) : .reload("XDP attach point")
+            return a == b ? .placement(priority: b.priority, proceedOn: .xdp(b.proceedOn)) : .reload("XDP attach point")
         case (.tc(var a), .tc(let b)):
             a.priority = b.priority; a.proceedOn = b.proceedOn
-            return a == b ? .placement(priority: b.priority, proceedOn: b.proceedOn.map(\.rawValue)) : .reload("TC attach point")
+            return a == b ? .placement(priority: b.priority, proceedOn: .tc(b.proceedOn)) : .reload("TC attach point")
         case (.tcx(var a), .tcx(let b)):
             a.priority = b.priority
             return a == b ? .placement(priority: b.priority, proceedOn: nil) : .reload("TCX attach point")

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 import BpfmanAPI
 
 /// What one BpfProgram needs from bpfman on this node (operator spec §3.3's
@@ -9,7 +9,7 @@ public struct NodeDecision: Sendable, Equatable {
     public enum Call: Sendable, Equatable {
         case load(LoadRequest)
         case unload(id: UInt32)
-        case update(id: UInt32, priority: Int32, proceedOn: [Int32]?)
+        case update(id: UInt32, priority: Int32, proceedOn: ProceedOn?)
     }
 
     /// Where the program stands in the map-owner relation.

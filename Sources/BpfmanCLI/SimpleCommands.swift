@@ -75,7 +75,11 @@ struct UpdateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
 
     func run() throws {
-        let entry = try CLIEnvironment.manager().update(id: programID, priority: priority, proceedOn: proceedOn.isEmpty ? nil : proceedOn)
+        let manager = CLIEnvironment.manager()
+        // Names mean what the program's hook says they mean; an unknown id is the update's own error.
+        var typed: ProceedOn?
+        if !proceedOn.isEmpty, let kind = try? manager.get(id: programID).record?.kind { typed = try ProceedOn.parse(proceedOn, for: kind) }
+        let entry = try manager.update(id: programID, priority: priority, proceedOn: typed)
         print(output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
     }
 }

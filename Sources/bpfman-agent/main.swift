@@ -1,6 +1,6 @@
 import ArgumentParser
 import BpfmanAgent
-import BpfmanRPC
+import BpfmanProto
 import Dispatch
 import Foundation
 import KubeClient

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
 import Foundation
@@ -75,11 +75,11 @@ struct AgentDecisionTests {
         let base = request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress)))
         #expect(LoadDifference.between(loaded: base, desired: base) == .none)
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 9, direction: .ingress, proceedOn: [.ok]))))
-                == .placement(priority: 9, proceedOn: [0]))
+                == .placement(priority: 9, proceedOn: .tc([.ok])))
         // TC's values, not XDP's, for names both hooks have.
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress,
                                                                                proceedOn: [.redirect, .dispatcherReturn]))))
-                == .placement(priority: 5, proceedOn: [7, 30]))
+                == .placement(priority: 5, proceedOn: .tc([.redirect, .dispatcherReturn])))
         // Upstream misses these three (operator spec §3.7).
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .egress)))) == .reload("TC attach point"))
         #expect(LoadDifference.between(loaded: base, desired: request(.tc(.init(iface: "eth0", priority: 5, direction: .ingress, netns: "/host/proc/1/ns/net"))))
@@ -101,7 +101,7 @@ struct AgentDecisionTests {
         #expect(NodeDecision.decide(loaded: (7, want), desired: .failure(notSelected)) == NodeDecision(calls: [.unload(id: 7)], condition: .notSelected))
         // No change, no call: an idle pass costs bpfman nothing.
         #expect(NodeDecision.decide(loaded: (7, want), desired: .success(want)) == NodeDecision(calls: [], condition: .loaded))
-        #expect(NodeDecision.decide(loaded: (7, want), desired: .success(moved)).calls == [.update(id: 7, priority: 8, proceedOn: [])])
+        #expect(NodeDecision.decide(loaded: (7, want), desired: .success(moved)).calls == [.update(id: 7, priority: 8, proceedOn: .xdp([]))])
         #expect(NodeDecision.decide(loaded: (7, want), desired: .success(other)).calls == [.unload(id: 7), .load(other)])
         #expect(NodeDecision.failureCondition(.unload(id: 7)) == .notUnloaded && NodeDecision.failureCondition(.load(want)) == .notLoaded)
 

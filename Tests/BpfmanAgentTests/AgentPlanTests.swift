@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
 import KubeClient
@@ -83,7 +83,7 @@ struct AgentPlanTests {
     func differs() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
         let moved = Self.plan([Self.unit([Self.point("eth0", priority: 9)])], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
-        #expect(Self.actions(moved) == [[.call(.update(id: 7, priority: 9, proceedOn: [2, 31])), .setProgramID, .setCondition(.loaded, cause: nil)]])
+        #expect(Self.actions(moved) == [[.call(.update(id: 7, priority: 9, proceedOn: .xdp([.pass, .dispatcherReturn]))), .setProgramID, .setCondition(.loaded, cause: nil)]])
         let other = Self.plan([Self.unit([eth0], function: "drop")], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
         #expect(Self.actions(other) == [[.call(.unload(id: 7)), .call(.load(Self.request(eth0, uid: "u1", function: "drop"))),
                                           .setProgramID, .setCondition(.loaded, cause: nil)]])

@@ -231,7 +231,7 @@ public final class ProgramManager: Sendable {
     /// Changes the priority and/or proceed-on of an attached XDP, TC or TCX
     /// program in place: the same program (id, maps) in its new place.
     /// `proceedOn` holds action names (`pass`, `drop`, …).
-    public func update(id: UInt32, priority: Int32? = nil, proceedOn: [String]? = nil) throws -> ProgramEntry {
+    public func update(id: UInt32, priority: Int32? = nil, proceedOn: ProceedOn? = nil) throws -> ProgramEntry {
         try setup()
         return try store.withLock {
             try repair()
@@ -243,14 +243,14 @@ public final class ProgramManager: Sendable {
             let changed = try hook(for: record.kind).update(record, to: info, peers: peers)
             for r in changed { try store.save(r) }
             logger.info("updated program", metadata: ["id": "\(id)", "priority": "\(priority.map(String.init) ?? "-")",
-                                                      "proceed-on": "\(proceedOn ?? [])"])
+                                                      "proceed-on": "\(proceedOn?.wireValues ?? [])"])
             let all = try store.records()
             return entry(all.first { $0.id == id } ?? record, all: all)
         }
     }
 
     /// `attach` with a new priority and proceed-on, checked.
-    static func updated(_ attach: AttachInfo, priority: Int32?, proceedOn: [String]?) throws -> AttachInfo {
+    static func updated(_ attach: AttachInfo, priority: Int32?, proceedOn: ProceedOn?) throws -> AttachInfo {
         guard priority != nil || proceedOn != nil else {
             throw BpfmanError.invalid("nothing to update: give a priority and/or proceed-on")
         }
@@ -258,14 +258,22 @@ public final class ProgramManager: Sendable {
         switch attach {
         case .xdp(var x):
             x.priority = priority ?? x.priority
-            if let p = proceedOn { x.proceedOn = try XdpAction.parse(p, hook: "xdp") }
+            switch proceedOn {
+            case .xdp(let actions)?: x.proceedOn = actions
+            case .tc?: throw BpfmanError.invalid("TC proceed-on values given for an XDP program")
+            case nil: break
+            }
             info = .xdp(x)
         case .tc(var t):
             t.priority = priority ?? t.priority
-            if let p = proceedOn { t.proceedOn = try TcAction.parse(p, hook: "tc") }
+            switch proceedOn {
+            case .tc(let actions)?: t.proceedOn = actions
+            case .xdp?: throw BpfmanError.invalid("XDP proceed-on values given for a TC program")
+            case nil: break
+            }
             info = .tc(t)
         case .tcx(var t):
-            if proceedOn != nil { throw BpfmanError.invalid("TCX programs have no proceed-on: the kernel runs the next one on TCX_NEXT") }
+            if proceedOn != nil { throw ProceedOn.none(.tcx) }
             t.priority = priority ?? t.priority
             info = .tcx(t)
         default:

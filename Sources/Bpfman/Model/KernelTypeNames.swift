@@ -33,3 +33,8 @@ public enum KernelTypeNames {
         Int(type) < maps.count ? maps[Int(type)] : "type_\(type)"
     }
 }
+
+extension ProgramKind {
+    /// `bpfman list -p` names (kebab-case kernel program types) and their numbers.
+    public static let listTypeNames: [String: UInt32] = KernelTypeNames.listNames
+}

@@ -148,16 +148,9 @@ public struct BpfmanService: Bpfman_V1_Bpfman.SimpleServiceProtocol {
         let priority = request.hasPriority ? request.priority : nil
         let values = request.proceedOn
         let entry = try await run {
-            var names: [String]?
-            if !values.isEmpty {
-                let kind = try manager.get(id: id).record?.kind
-                names = try values.map { v in
-                    let name = kind == .tc ? TcAction(rawValue: v)?.name : XdpAction(rawValue: v)?.name
-                    guard let name else { throw BpfmanError(.invalidArgument, "UpdateRequest.proceed_on value \(v) is not valid for this program") }
-                    return name
-                }
-            }
-            return try manager.update(id: id, priority: priority, proceedOn: names)
+            var proceedOn: ProceedOn?
+            if !values.isEmpty, let kind = try? manager.get(id: id).record?.kind { proceedOn = try ProceedOn.wire(values, for: kind) }
+            return try manager.update(id: id, priority: priority, proceedOn: proceedOn)
         }
         var response = Bpfman_V1_UpdateResponse()
         if let info = ProtoConversion.programInfo(entry) { response.info = info }

@@ -1,4 +1,4 @@
-import Bpfman
+import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
 import KubeClient

@@ -67,7 +67,7 @@ struct RPCServerTests {
             #expect(try MapAccess.lookupU64(pin: counter, key: 0) - before >= 12)
 
             // Update (our addition to the API): a new priority and proceed-on, the same program.
-            let moved = try await client.update(id: id, priority: 7, proceedOn: [1, 2])
+            let moved = try await client.update(id: id, priority: 7, proceedOn: .xdp([.drop, .pass]))
             #expect(moved.kernelInfo.id == id && moved.info.attach.xdpAttachInfo.priority == 7)
             #expect(moved.info.attach.xdpAttachInfo.proceedOn == [1, 2])
             let (code, message) = await Self.statusCode { _ = try await client.update(id: id, priority: 2000) }

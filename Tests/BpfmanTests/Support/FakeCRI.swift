@@ -1,4 +1,4 @@
-import BpfmanRPC
+import BpfmanAgent
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix

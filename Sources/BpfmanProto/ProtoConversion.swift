@@ -1,5 +1,4 @@
-import BpfKernel
-import Bpfman
+import BpfmanModel
 import Foundation
 
 /// Between the bpfman.v1 wire messages and the core's model. Requests are
@@ -118,7 +117,7 @@ public enum ProtoConversion {
     }
 
     /// Where bytecode is, on the wire (credentials only go out with a request).
-    static func location(_ l: BytecodeLocation, username: String = "", password: String = "") -> Bpfman_V1_BytecodeLocation {
+    public static func location(_ l: BytecodeLocation, username: String = "", password: String = "") -> Bpfman_V1_BytecodeLocation {
         var out = Bpfman_V1_BytecodeLocation()
         switch l {
         case .file(let path): out.file = path
@@ -135,20 +134,6 @@ public enum ProtoConversion {
 
     // MARK: responses
 
-    public static func programInfo(_ e: ProgramEntry) -> Bpfman_V1_ProgramInfo? {
-        guard let r = e.record else { return nil }
-        var info = Bpfman_V1_ProgramInfo()
-        info.name = r.name
-        info.bytecode = location(r.location)
-        info.attach = attachInfo(r.attach, position: Int32(r.attachment.position ?? 0))
-        info.globalData = r.globalData.mapValues { Data($0) }
-        if let owner = r.mapOwnerID { info.mapOwnerID = owner }
-        info.mapPinPath = r.mapPinPath
-        info.mapUsedBy = e.mapsUsedBy.map(String.init)
-        info.metadata = r.metadata
-        if let sig = r.signature { info.imageSignature = imageSignature(sig) }
-        return info
-    }
 
     public static func imageSignature(_ s: ImageSignature) -> Bpfman_V1_ImageSignature {
         var m = Bpfman_V1_ImageSignature()
@@ -217,25 +202,5 @@ public enum ProtoConversion {
             out.fexitAttachInfo = m
         }
         return out
-    }
-
-    /// Kernel facts; `program_type` is bpfman's kind for bpfman programs, as upstream.
-    public static func kernelInfo(_ e: ProgramEntry) -> Bpfman_V1_KernelProgramInfo {
-        let k = e.kernel
-        var m = Bpfman_V1_KernelProgramInfo()
-        m.id = k.id
-        m.name = k.name
-        m.programType = e.record?.kind.bpfmanKind ?? k.programType
-        m.loadedAt = k.loadedAtText
-        m.tag = k.tag
-        m.gplCompatible = k.gplCompatible
-        m.mapIds = k.mapIDs
-        m.btfID = k.btfID
-        m.bytesXlated = k.bytesXlated
-        m.jited = k.jited
-        m.bytesJited = k.bytesJited
-        m.bytesMemlock = k.bytesMemlock
-        m.verifiedInsns = k.verifiedInsns
-        return m
     }
 }

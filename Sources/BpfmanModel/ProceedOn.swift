@@ -64,6 +64,53 @@ public enum TcAction: Int32, Codable, ProceedOnAction {
 
 }
 
+/// A dispatcher program's proceed-on, typed by its hook from where it is
+/// read (CLI names, a CRD's names, the wire's numbers) to where it is used.
+public enum ProceedOn: Sendable, Equatable {
+    case xdp([XdpAction])
+    case tc([TcAction])
+
+    /// bpfman.v1's `UpdateRequest.proceed_on` values.
+    public var wireValues: [Int32] {
+        switch self {
+        case .xdp(let actions): actions.map(\.rawValue)
+        case .tc(let actions): actions.map(\.rawValue)
+        }
+    }
+
+    /// `--proceed-on` names for a program of `kind`.
+    public static func parse(_ names: [String], for kind: ProgramKind) throws -> ProceedOn {
+        switch kind {
+        case .xdp: .xdp(try XdpAction.parse(names, hook: "xdp"))
+        case .tc: .tc(try TcAction.parse(names, hook: "tc"))
+        default: throw none(kind)
+        }
+    }
+
+    /// Wire values for a program of `kind`, each checked.
+    public static func wire(_ values: [Int32], for kind: ProgramKind) throws -> ProceedOn {
+        func actions<A: RawRepresentable<Int32>>(_: A.Type) throws -> [A] {
+            try values.map { v in
+                guard let a = A(rawValue: v) else {
+                    throw BpfmanError.invalid("UpdateRequest.proceed_on value \(v) is not valid for a \(kind.rawValue) program")
+                }
+                return a
+            }
+        }
+        switch kind {
+        case .xdp: return .xdp(try actions(XdpAction.self))
+        case .tc: return .tc(try actions(TcAction.self))
+        default: throw none(kind)
+        }
+    }
+
+    /// Why a program of `kind` takes no proceed-on.
+    public static func none(_ kind: ProgramKind) -> BpfmanError {
+        kind == .tcx ? .invalid("TCX programs have no proceed-on: the kernel runs the next one on TCX_NEXT")
+            : .invalid("a \(kind.rawValue) program has no proceed-on")
+    }
+}
+
 /// Traffic direction for TC and TCX hooks.
 public enum TcDirection: String, Codable, CaseIterable, Sendable {
     case ingress, egress

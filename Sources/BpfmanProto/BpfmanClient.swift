@@ -1,3 +1,4 @@
+import BpfmanModel
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 
@@ -57,11 +58,11 @@ public final class BpfmanClient: Sendable {
     }
 
     /// Moves an attached XDP, TC or TCX program without unloading it.
-    public func update(id: UInt32, priority: Int32?, proceedOn: [Int32] = [], timeout: Duration? = nil) async throws -> Bpfman_V1_UpdateResponse {
+    public func update(id: UInt32, priority: Int32?, proceedOn: ProceedOn? = nil, timeout: Duration? = nil) async throws -> Bpfman_V1_UpdateResponse {
         var r = Bpfman_V1_UpdateRequest()
         r.id = id
         if let priority { r.priority = priority }
-        r.proceedOn = proceedOn
+        r.proceedOn = proceedOn?.wireValues ?? []
         return try await stub.update(r, options: options(timeout))
     }
 

@@ -23,6 +23,6 @@ public struct BpfmanError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String { message }
 
-    static func invalid(_ m: String) -> BpfmanError { BpfmanError(.invalidArgument, m) }
-    static func notFound(_ m: String) -> BpfmanError { BpfmanError(.notFound, m) }
+    public static func invalid(_ m: String) -> BpfmanError { BpfmanError(.invalidArgument, m) }
+    public static func notFound(_ m: String) -> BpfmanError { BpfmanError(.notFound, m) }
 }

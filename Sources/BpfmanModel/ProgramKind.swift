@@ -24,7 +24,4 @@ public enum ProgramKind: String, Codable, CaseIterable, Sendable {
         case .fentry, .fexit: "tracing"
         }
     }
-
-    /// `bpfman list -p` names (kebab-case kernel program types) and their numbers.
-    public static let listTypeNames: [String: UInt32] = KernelTypeNames.listNames
 }
