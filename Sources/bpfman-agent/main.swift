@@ -64,18 +64,17 @@ struct BpfmanAgentCommand: AsyncParsableCommand {
         logger.info("bpfman-agent starting", metadata: ["node": "\(node)", "socket": "\(socket)",
                                                          "health": "\(healthPort)", "metrics": "\(metricsPort)"])
 
-        let rpc = Task { try await bpfman.run() }
-        let criConnection = Task { try await cri?.run() }
-        let work = Task {
+        // Stopped from the last to the first: the controllers, then the connections they use, then probes and client.
+        var services: [DaemonService] = [
+            .resource("kube-client") { try? await client.shutdown() },
+            .resource("probes") { await probes.stop() },
+            .connection("bpfman-rpc", run: { try await bpfman.run() }, close: { bpfman.close() }),
+        ]
+        if let cri { services.append(.connection("cri", run: { try await cri.run() }, close: { cri.close() })) }
+        services.append(.work("controllers") {
             try await agent.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
-        }
-        await DaemonBootstrap.wait(cancellingOnSignal: work)
-        logger.info("bpfman-agent stopping")
-        bpfman.close()
-        cri?.close()
-        rpc.cancel()
-        criConnection.cancel()
-        await probes.stop()
-        try? await client.shutdown()
+            logger.info("bpfman-agent stopping")
+        })
+        try await Daemon.run(services, logger: logger)
     }
 }

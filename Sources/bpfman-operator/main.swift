@@ -66,7 +66,7 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "bpfman"
         let id = identity ?? "\(ProcessInfo.processInfo.hostName)_\(getpid())"
         let leaderElect = leaderElect
-        let work = Task {
+        let work: @Sendable () async throws -> Void = {
             guard let openShift = await ClusterFlavor.discover(client, logger: logger) else { return }
             logger.info("discovered the API server's groups", metadata: ["openshift": "\(openShift)"])
             if leaderElect {
@@ -83,10 +83,13 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
                     try? await Task.sleep(for: .seconds(1))
                 }
             }
+            logger.info("bpfman-operator stopping")
         }
-        await DaemonBootstrap.wait(cancellingOnSignal: work)
-        logger.info("bpfman-operator stopping")
-        await probes.stop()
-        try? await client.shutdown()
+        // Stopped from the last to the first: the controllers (and the lease), then probes and client.
+        try await Daemon.run([
+            .resource("kube-client") { try? await client.shutdown() },
+            .resource("probes") { await probes.stop() },
+            .work("controllers", work),
+        ], logger: logger)
     }
 }

@@ -1,5 +1,3 @@
-import Dispatch
-import Glibc
 import Logging
 import Metrics
 import Prometheus
@@ -27,18 +25,5 @@ public enum DaemonBootstrap {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return (Logger(label: label), registry)
-    }
-
-    /// Waits for `work` to end; SIGTERM or SIGINT cancels it (a clean stop).
-    public static func wait<Success, Failure>(cancellingOnSignal work: Task<Success, Failure>) async {
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let sources = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
-        for s in sources {
-            s.setEventHandler { @Sendable in work.cancel() }
-            s.resume()
-        }
-        _ = await work.result
-        for s in sources { s.cancel() }
     }
 }
