@@ -55,29 +55,16 @@ public final class Agent: Sendable {
             manager.add(controller)
             manager.cache(informer)
         }
-        func add<P: AgentProgram>(_: P.Type) {
-            let reconciler = ProgramReconciler<P>(ctx)
-            wire(P.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: P.Kind.resource.kind,
-                 watchesPods: [.xdp, .tc, .tcx, .uprobe, .xdpNs, .tcNs, .tcxNs, .uprobeNs].contains(P.reconciler))
+        func addProgram<K: ProgramObjectKind>(_: K.Type) {
+            let reconciler = ProgramReconciler<K>(ctx)
+            wire(K.reconciler.rawValue, reconciler, reconciler.programs, ownerKind: K.resource.kind, watchesPods: K.Info.selectsContainers)
         }
-        add(XdpAgent.self)
-        add(TcAgent.self)
-        add(TcxAgent.self)
-        add(TracepointAgent.self)
-        add(KprobeAgent.self)
-        add(UprobeAgent.self)
-        add(FentryAgent.self)
-        add(FexitAgent.self)
-        add(XdpNsAgent.self)
-        add(TcNsAgent.self)
-        add(TcxNsAgent.self)
-        add(UprobeNsAgent.self)
-        func addApplication<A: AgentApplication>(_: A.Type) {
+        func addApplication<A: ApplicationObjectKind>(_: A.Type) {
             let reconciler = ApplicationReconciler<A>(ctx)
-            wire(A.reconciler.rawValue, reconciler, reconciler.applications, ownerKind: A.Kind.resource.kind)
+            wire(A.reconciler.rawValue, reconciler, reconciler.applications, ownerKind: A.resource.kind)
         }
-        addApplication(ClusterApplication.self)
-        addApplication(NamespacedApplication.self)
+        for kind in AllKinds.programs { addProgram(kind) }
+        for kind in AllKinds.applications { addApplication(kind) }
         self.manager = manager
     }
 

@@ -1,34 +1,83 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
-/// What the agent needs to know of one cluster-scoped program kind; all the
-/// rest (`ProgramReconciler`) is shared.
-public protocol AgentProgram: Sendable {
-    associatedtype Info: ProgramInfo & CommonProgramFields
-    associatedtype Kind: BpfmanKind where Kind.Spec == ProgramSpec<Info>
-    static var reconciler: ReconcilerKind { get }
-    /// The attach points on this node.
-    static func attachPoints(_ info: Info, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint]
+/// A program info the agent can place on this node: where its program goes.
+/// The planner carries the program kind (whose annotation keys the points
+/// get, and which hook an fentry/fexit info means). One conformance per info
+/// type, generic over how it selects containers; a kind is agent-ready when
+/// its `Info` conforms (`Agent` checks every kind of `AllKinds` at start).
+protocol AttachPointSource: ProgramInfo {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint]
 }
 
-extension AgentProgram {
-    static func function(_ info: Info) -> String { info.bpffunctionname }
-    static func mapOwner(_ info: Info) -> LabelSelector? { info.mapownerselector }
+/// How the agent finds the containers a selector of this kind names.
+protocol AgentContainerSelection: ContainerSelection {
+    static func targets(_ selector: Self?, in env: Selection) async throws -> AttachPointPlanner.Containers
 }
 
-/// The two fields every program info has.
-public protocol CommonProgramFields {
-    var bpffunctionname: String { get }
-    var mapownerselector: LabelSelector? { get }
+extension ContainerSelector: AgentContainerSelection {
+    static func targets(_ selector: ContainerSelector?, in env: Selection) async throws -> AttachPointPlanner.Containers {
+        try await env.select(selector)
+    }
 }
 
-extension XdpInfo: CommonProgramFields {}
-extension TcInfo: CommonProgramFields {}
-extension TcxInfo: CommonProgramFields {}
-extension UprobeInfo: CommonProgramFields {}
-extension TracepointProgramInfo: CommonProgramFields {}
-extension KprobeProgramInfo: CommonProgramFields {}
-extension FentryProgramInfo: CommonProgramFields {}
+extension ContainerNsSelector: AgentContainerSelection {
+    static func targets(_ selector: ContainerNsSelector?, in env: Selection) async throws -> AttachPointPlanner.Containers {
+        try await env.select(selector)
+    }
+}
+
+extension XdpInfo: AttachPointSource where Containers: AgentContainerSelection {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.xdp(self, interfaces: try env.interfaces(interfaceselector), containers: try await Containers.targets(containers, in: env))
+    }
+}
+
+extension TcInfo: AttachPointSource where Containers: AgentContainerSelection {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tc(self, interfaces: try env.interfaces(interfaceselector), containers: try await Containers.targets(containers, in: env))
+    }
+}
+
+extension TcxInfo: AttachPointSource where Containers: AgentContainerSelection {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.tcx(self, interfaces: try env.interfaces(interfaceselector), containers: try await Containers.targets(containers, in: env))
+    }
+}
+
+extension UprobeInfo: AttachPointSource where Containers: AgentContainerSelection {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.uprobe(self, containers: try await Containers.targets(containers, in: env))
+    }
+}
+
+extension TracepointProgramInfo: AttachPointSource {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] { planner.tracepoint(self) }
+}
+
+extension KprobeProgramInfo: AttachPointSource {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] { planner.kprobe(self) }
+}
+
+/// FentryProgram and FexitProgram share their info; the kind says which hook.
+extension FentryProgramInfo: AttachPointSource {
+    func attachPoints(planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
+        planner.kind == FexitKind.reconciler ? planner.fexit(self) : planner.fentry(self)
+    }
+}
+
+extension AgentUnit {
+    /// The unit of a program info on this node as a `kind` object places it;
+    /// where it cannot be placed, the unit says why.
+    init(_ info: some AttachPointSource, kind: ReconcilerKind, template: BpfProgramTemplate, procRoot: String, env: Selection) async {
+        self.init(template: template, function: info.bpffunctionname, mapOwner: info.mapownerselector, points: [])
+        do {
+            points = try await info.attachPoints(planner: AttachPointPlanner(kind: kind, procRoot: procRoot), env: env)
+        } catch {
+            selectionFailure = AgentContext.message(error)
+        }
+    }
+}
 
 /// What selection sees on this node: the Node, and the containers of its pods.
 public struct Selection: Sendable {
@@ -57,101 +106,5 @@ public struct Selection: Sendable {
     func select(_ selector: ContainerNsSelector?) async throws -> AttachPointPlanner.Containers {
         guard let selector else { throw AgentError("a namespaced program needs a container selector (containers)") }
         return .selected(try await containers(objectNamespace ?? "default", selector.pods, selector.containernames))
-    }
-}
-
-public enum XdpAgent: AgentProgram {
-    public typealias Kind = XdpKind
-    public static let reconciler = ReconcilerKind.xdp
-    public static func attachPoints(_ i: XdpProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum TcAgent: AgentProgram {
-    public typealias Kind = TcKind
-    public static let reconciler = ReconcilerKind.tc
-    public static func attachPoints(_ i: TcProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum TcxAgent: AgentProgram {
-    public typealias Kind = TcxKind
-    public static let reconciler = ReconcilerKind.tcx
-    public static func attachPoints(_ i: TcxProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum TracepointAgent: AgentProgram {
-    public typealias Kind = TracepointKind
-    public static let reconciler = ReconcilerKind.tracepoint
-    public static func attachPoints(_ i: TracepointProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.tracepoint(i)
-    }
-}
-
-public enum KprobeAgent: AgentProgram {
-    public typealias Kind = KprobeKind
-    public static let reconciler = ReconcilerKind.kprobe
-    public static func attachPoints(_ i: KprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.kprobe(i)
-    }
-}
-
-public enum UprobeAgent: AgentProgram {
-    public typealias Kind = UprobeKind
-    public static let reconciler = ReconcilerKind.uprobe
-    public static func attachPoints(_ i: UprobeProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.uprobe(i, containers: try await env.select(i.containers))
-    }
-}
-
-public enum FentryAgent: AgentProgram {
-    public typealias Kind = FentryKind
-    public static let reconciler = ReconcilerKind.fentry
-    public static func attachPoints(_ i: FentryProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.fentry(i)
-    }
-}
-
-public enum FexitAgent: AgentProgram {
-    public typealias Kind = FexitKind
-    public static let reconciler = ReconcilerKind.fexit
-    public static func attachPoints(_ i: FexitProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.fexit(i)
-    }
-}
-
-public enum XdpNsAgent: AgentProgram {
-    public typealias Kind = XdpNsKind
-    public static let reconciler = ReconcilerKind.xdpNs
-    public static func attachPoints(_ i: XdpNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.xdp(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum TcNsAgent: AgentProgram {
-    public typealias Kind = TcNsKind
-    public static let reconciler = ReconcilerKind.tcNs
-    public static func attachPoints(_ i: TcNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.tc(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum TcxNsAgent: AgentProgram {
-    public typealias Kind = TcxNsKind
-    public static let reconciler = ReconcilerKind.tcxNs
-    public static func attachPoints(_ i: TcxNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.tcx(i, interfaces: try env.interfaces(i.interfaceselector), containers: try await env.select(i.containers))
-    }
-}
-
-public enum UprobeNsAgent: AgentProgram {
-    public typealias Kind = UprobeNsKind
-    public static let reconciler = ReconcilerKind.uprobeNs
-    public static func attachPoints(_ i: UprobeNsProgramInfo, planner: AttachPointPlanner, env: Selection) async throws -> [AttachPoint] {
-        planner.uprobe(i, containers: try await env.select(i.containers))
     }
 }

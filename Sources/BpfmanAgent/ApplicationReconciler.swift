@@ -8,17 +8,18 @@ import KubeController
 /// BpfPrograms labelled with the entry's `bpfman.io/appProgramId` (operator
 /// spec §3.9). Entries that go away are retired in the same pass — including
 /// ones that never loaded, which upstream leaves behind.
-final class ApplicationReconciler<A: AgentApplication>: Reconciler {
-    typealias Object = BpfmanObject<A.Kind>
+final class ApplicationReconciler<A: ApplicationObjectKind>: Reconciler {
+    typealias Object = BpfmanObject<A>
     let ctx: AgentContext
     let applications: Informer<Object>
 
     init(_ ctx: AgentContext) {
+        precondition(A.Item.self is any ApplicationItem.Type, "\(A.resource.kind): the agent cannot read a \(A.Item.self)")
         self.ctx = ctx
         applications = Informer(client: ctx.client, resyncPeriod: ctx.resyncPeriod)
     }
 
-    var kindName: String { A.Kind.resource.kind }
+    var kindName: String { A.resource.kind }
 
     func owned(by name: String, namespace: String?) -> [BpfProgram] {
         ctx.bpfProgramsView().filter { bp in
@@ -41,7 +42,9 @@ final class ApplicationReconciler<A: AgentApplication>: Reconciler {
                                      applicationKind: A.reconciler)
         var units: [AgentUnit] = []
         for item in app.spec.programs ?? [] {
-            if let unit = await A.unit(item, entry) { units.append(unit) }
+            // Every application kind's item conforms (checked in init).
+            let item: any ApplicationItem = item as! any ApplicationItem
+            if let unit = await entry.unit(for: item) { units.append(unit) }
         }
         let common = AppCommon(nodeselector: app.spec.nodeselector, globaldata: app.spec.globaldata, bytecode: app.spec.bytecode)
         return try await ctx.pass(units: units, common: common, node: node, owned: owned, finalizer: A.reconciler.finalizer)

@@ -21,7 +21,8 @@ public final class Operator: Sendable {
         manager.cache(ctx.nodes)
         manager.cache(ctx.daemonPods)
         manager.cache(ctx.daemonSets)
-        func add<K: BpfmanKind>(_: K.Type, _ kind: ReconcilerKind) {
+        func add<K: BpfmanKind>(_: K.Type) {
+            let kind = K.reconciler
             let reconciler = ProgramStatusReconciler<K>(ctx, kind: kind)
             let controller = Controller(name: "\(kind.rawValue)-status", reconciler: reconciler, logger: ctx.logger)
             let objects = reconciler.objects
@@ -46,20 +47,7 @@ public final class Operator: Sendable {
             manager.add(controller)
             manager.cache(objects)
         }
-        add(XdpKind.self, .xdp)
-        add(TcKind.self, .tc)
-        add(TcxKind.self, .tcx)
-        add(TracepointKind.self, .tracepoint)
-        add(KprobeKind.self, .kprobe)
-        add(UprobeKind.self, .uprobe)
-        add(FentryKind.self, .fentry)
-        add(FexitKind.self, .fexit)
-        add(BpfApplicationKind.self, .application)
-        add(XdpNsKind.self, .xdpNs)
-        add(TcNsKind.self, .tcNs)
-        add(TcxNsKind.self, .tcxNs)
-        add(UprobeNsKind.self, .uprobeNs)
-        add(BpfNsApplicationKind.self, .nsApplication)
+        for kind in AllKinds.user { add(kind) }
 
         let config = BpfmanConfigReconciler(ctx, templates: templates, openShift: openShift)
         let configController = Controller(name: "configmap", reconciler: config, logger: ctx.logger)

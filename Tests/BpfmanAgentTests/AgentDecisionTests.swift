@@ -12,14 +12,58 @@ struct AgentDecisionTests {
     func info<T: Decodable>(_ type: T.Type, _ json: String) throws -> T { try JSONDecoder().decode(T.self, from: Data(json.utf8)) }
 
     @Test func reconcilerNamesAreUpstreams() {
-        #expect(ReconcilerKind.allCases.count == 14)
-        #expect(ReconcilerKind.xdp.finalizer == "bpfman.io.xdpprogramcontroller/finalizer")
-        #expect(ReconcilerKind.tcxNs.finalizer == "bpfman.io.tcxnsprogramcontroller/finalizer")
-        #expect(ReconcilerKind.application.finalizer == "bpfman.io.bpfapplicationcontroller/finalizer")
-        #expect(ReconcilerKind.nsApplication.finalizer == "bpfman.io.bpfnsapplicationcontroller/finalizer")
-        #expect(ReconcilerKind.uprobeNs.typeString == "uprobe" && ReconcilerKind.nsApplication.typeString == "application")
-        #expect(ReconcilerKind.tc.annotation("interface") == "bpfman.io.tcprogramcontroller/interface")
-        #expect(ReconcilerKind.allCases.filter(\.isNamespaced).count == 5)
+        #expect(AllKinds.user.count == 14)
+        #expect(XdpKind.reconciler.finalizer == "bpfman.io.xdpprogramcontroller/finalizer")
+        #expect(TcxNsKind.reconciler.finalizer == "bpfman.io.tcxnsprogramcontroller/finalizer")
+        #expect(BpfApplicationKind.reconciler.finalizer == "bpfman.io.bpfapplicationcontroller/finalizer")
+        #expect(BpfNsApplicationKind.reconciler.finalizer == "bpfman.io.bpfnsapplicationcontroller/finalizer")
+        #expect(UprobeNsKind.reconciler.typeString == "uprobe" && BpfNsApplicationKind.reconciler.typeString == "application")
+        #expect(TcKind.reconciler.annotation("interface") == "bpfman.io.tcprogramcontroller/interface")
+        #expect(AllKinds.user.filter { $0.reconciler.isNamespaced }.count == 5)
+    }
+
+    @Test("every kind's names derive from its one declaration: short name, BpfProgram type, upstream's controller name")
+    func everyKindDerived() {
+        // (kind, short name, spec.type, controller) as upstream writes them (operator spec §3.4, §4.4).
+        let expected: [(String, String, String, String)] = [
+            ("XdpProgram", "xdp", "xdp", "xdpprogramcontroller"), ("TcProgram", "tc", "tc", "tcprogramcontroller"),
+            ("TcxProgram", "tcx", "tcx", "tcxprogramcontroller"), ("TracepointProgram", "tracepoint", "tracepoint", "tracepointprogramcontroller"),
+            ("KprobeProgram", "kprobe", "kprobe", "kprobeprogramcontroller"), ("UprobeProgram", "uprobe", "uprobe", "uprobeprogramcontroller"),
+            ("FentryProgram", "fentry", "fentry", "fentryprogramcontroller"), ("FexitProgram", "fexit", "fexit", "fexitprogramcontroller"),
+            ("XdpNsProgram", "xdpNs", "xdp", "xdpnsprogramcontroller"), ("TcNsProgram", "tcNs", "tc", "tcnsprogramcontroller"),
+            ("TcxNsProgram", "tcxNs", "tcx", "tcxnsprogramcontroller"), ("UprobeNsProgram", "uprobeNs", "uprobe", "uprobensprogramcontroller"),
+            ("BpfApplication", "application", "application", "bpfapplicationcontroller"),
+            ("BpfNsApplication", "nsApplication", "application", "bpfnsapplicationcontroller"),
+        ]
+        let got = AllKinds.user.map { k in (k.resource.kind, k.reconciler.rawValue, k.reconciler.typeString, k.reconciler.controllerName) }
+        #expect(got.map { "\($0)" } == expected.map { "\($0)" })
+        #expect(AllKinds.kinds.count == 16 && Set(AllKinds.kinds.map { $0.resource.plural }).count == 16)
+        // Containers are watched for the kinds that can select them, and only those.
+        func selects<K: ProgramObjectKind>(_: K.Type) -> Bool { K.Info.selectsContainers }
+        #expect(AllKinds.programs.filter { selects($0) }.map { $0.reconciler.rawValue }
+                == ["xdp", "tc", "tcx", "uprobe", "xdpNs", "tcNs", "tcxNs", "uprobeNs"])
+    }
+
+    @Test("the agent can place every program kind's info and read every application's items (else it refuses to start)")
+    func everyKindAgentReady() {
+        func placeable<K: ProgramObjectKind>(_: K.Type) -> Bool { K.Info.self is any AttachPointSource.Type }
+        func readable<A: ApplicationObjectKind>(_: A.Type) -> Bool { A.Item.self is any ApplicationItem.Type }
+        for k in AllKinds.programs {
+            let ok = placeable(k)
+            #expect(ok, "\(k.resource.kind)")
+        }
+        for k in AllKinds.applications {
+            let ok = readable(k)
+            #expect(ok, "\(k.resource.kind)")
+        }
+        // An application entry stands for the program kind of its type and scope.
+        for type in EBPFProgType.allCases {
+            #expect(AllKinds.program(for: type, namespaced: false) != nil, "\(type)")
+        }
+        #expect(AllKinds.program(for: .kretprobe, namespaced: false) == KprobeKind.reconciler)
+        #expect(AllKinds.program(for: .uretprobe, namespaced: true) == UprobeNsKind.reconciler)
+        #expect(AllKinds.program(for: .fexit, namespaced: false) == FexitKind.reconciler)
+        #expect(AllKinds.program(for: .kprobe, namespaced: true) == nil)
     }
 
     @Test func sanitizeAsUpstream() {
@@ -30,12 +74,12 @@ struct AgentDecisionTests {
 
     @Test func networkAttachPoints() throws {
         let xdp = try info(XdpProgramInfo.self, #"{"bpffunctionname":"pass","interfaceselector":{"interfaces":["eth0","eth1"]},"priority":5}"#)
-        let plain = AttachPointPlanner(kind: .xdp).xdp(xdp, interfaces: ["eth0", "eth1"], containers: .none)
+        let plain = AttachPointPlanner(kind: XdpKind.reconciler).xdp(xdp, interfaces: ["eth0", "eth1"], containers: .none)
         #expect(plain.map(\.key) == ["eth0", "eth1"])
         #expect(plain[0].annotations == ["bpfman.io/bpfProgramAttachPoint": "eth0", "bpfman.io.xdpprogramcontroller/interface": "eth0"])
         #expect(plain[0].attach == .xdp(.init(iface: "eth0", priority: 5, proceedOn: [.pass, .dispatcherReturn])))
 
-        let planner = AttachPointPlanner(kind: .xdp, procRoot: "/host/proc")
+        let planner = AttachPointPlanner(kind: XdpKind.reconciler, procRoot: "/host/proc")
         let inPods = planner.xdp(xdp, interfaces: ["eth0"], containers: .selected([ContainerTarget(pod: "web-1", container: "nginx", pid: 4242)]))
         #expect(inPods.map(\.key) == ["eth0-web-1-nginx"])
         #expect(inPods[0].annotations["bpfman.io.xdpprogramcontroller/containerpid"] == "4242")
@@ -47,23 +91,23 @@ struct AgentDecisionTests {
 
         let tc = try info(TcProgramInfo.self,
                           #"{"bpffunctionname":"s","interfaceselector":{"interfaces":["eth0"]},"priority":7,"direction":"egress","proceedon":["ok","shot"]}"#)
-        let t = AttachPointPlanner(kind: .tc).tc(tc, interfaces: ["eth0"], containers: .none)
+        let t = AttachPointPlanner(kind: TcKind.reconciler).tc(tc, interfaces: ["eth0"], containers: .none)
         #expect(t.map(\.key) == ["eth0-egress"])
         #expect(t[0].attach == .tc(.init(iface: "eth0", priority: 7, direction: .egress, proceedOn: [.ok, .shot])))
     }
 
     @Test func probeAttachPoints() throws {
         let tp = try info(TracepointProgramInfo.self, #"{"bpffunctionname":"f","names":["syscalls/sys_enter_openat","sched/sched_switch"]}"#)
-        let points = AttachPointPlanner(kind: .tracepoint).tracepoint(tp)
+        let points = AttachPointPlanner(kind: TracepointKind.reconciler).tracepoint(tp)
         #expect(points.map(\.key) == ["syscalls-sys-enter-openat", "sched-sched-switch"])
         #expect(points[1].annotations["bpfman.io.tracepointprogramcontroller/tracepoint"] == "sched/sched_switch")
         let up = try info(UprobeProgramInfo.self, #"{"bpffunctionname":"u","target":"libc","func_name":"malloc","pid":12}"#)
-        let u = AttachPointPlanner(kind: .uprobe).uprobe(up, containers: .none)
+        let u = AttachPointPlanner(kind: UprobeKind.reconciler).uprobe(up, containers: .none)
         #expect(u.map(\.key) == ["libc-malloc"])
         // Upstream never sends the pid; the object asked for it, so it is sent.
         #expect(u[0].attach == .uprobe(.init(fnName: "malloc", target: "libc", pid: 12)))
         let k = try info(KprobeProgramInfo.self, #"{"bpffunctionname":"k","func_name":"try_to_wake_up","retprobe":true}"#)
-        #expect(AttachPointPlanner(kind: .kprobe).kprobe(k).map(\.key) == ["try-to-wake-up"])
+        #expect(AttachPointPlanner(kind: KprobeKind.reconciler).kprobe(k).map(\.key) == ["try-to-wake-up"])
     }
 
     func request(_ attach: AttachInfo, globals: [String: [UInt8]] = [:]) -> LoadRequest {
@@ -115,8 +159,8 @@ struct AgentDecisionTests {
 
     @Test func bpfProgramObjects() throws {
         let owner = OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "XdpProgram", name: "xdp-pass", uid: "abc")
-        let template = BpfProgramTemplate(kind: .xdp, node: "node-a", owner: owner)
-        let point = AttachPointPlanner(kind: .xdp).point("eth0", [ReconcilerKind.xdp.annotation("interface"): "eth0"], nil)
+        let template = BpfProgramTemplate(kind: XdpKind.reconciler, node: "node-a", owner: owner)
+        let point = AttachPointPlanner(kind: XdpKind.reconciler).point("eth0", [XdpKind.reconciler.annotation("interface"): "eth0"], nil)
         let obj = template.object(for: point)
         #expect(obj.metadata.name?.range(of: #"^xdp-pass-[0-9a-f]{8}$"#, options: .regularExpression) != nil, "\(obj.metadata.name ?? "")")
         #expect(obj.metadata.labels == ["bpfman.io/ownedByProgram": "xdp-pass", "bpfman.io/appProgramId": "", "kubernetes.io/hostname": "node-a"])
@@ -126,7 +170,7 @@ struct AgentDecisionTests {
         #expect(obj.spec.type == "xdp" && obj.status?.conditions == [])
         #expect(template.object(for: point).metadata.name != obj.metadata.name, "names are fresh each time")
 
-        let app = BpfProgramTemplate(kind: .nsApplication, node: "n", owner: owner, appProgramID: "xdp-pass", baseName: "app-xdp", namespace: "ns1")
+        let app = BpfProgramTemplate(kind: BpfNsApplicationKind.reconciler, node: "n", owner: owner, appProgramID: "xdp-pass", baseName: "app-xdp", namespace: "ns1")
         let appObj = app.object(for: point)
         #expect(appObj.metadata.namespace == "ns1" && appObj.metadata.name?.hasPrefix("app-xdp-") == true)
         #expect(appObj.metadata.labels?["bpfman.io/appProgramId"] == "xdp-pass" && appObj.spec.type == "application")

@@ -10,8 +10,8 @@ import Testing
 /// written and retired for each BpfProgram.
 @Suite("agent plan")
 struct AgentPlanTests {
-    static let finalizer = ReconcilerKind.xdp.finalizer
-    static let template = BpfProgramTemplate(kind: .xdp, node: "node-a",
+    static let finalizer = XdpKind.reconciler.finalizer
+    static let template = BpfProgramTemplate(kind: XdpKind.reconciler, node: "node-a",
                                              owner: OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "XdpProgram", name: "web", uid: "owner-uid"))
 
     static func point(_ iface: String, priority: Int32 = 5, container: Bool = true) -> AttachPoint {
@@ -118,7 +118,7 @@ struct AgentPlanTests {
     @Test("map owner found but not Loaded: MapOwnerNotLoaded and retry; Loaded: its kernel id goes with the load")
     func mapOwner() {
         let selector = LabelSelector(matchLabels: ["bpfman.io/ownedByProgram": "stats"])
-        let statsTemplate = BpfProgramTemplate(kind: .xdp, node: "node-a",
+        let statsTemplate = BpfProgramTemplate(kind: XdpKind.reconciler, node: "node-a",
                                                owner: OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "XdpProgram", name: "stats", uid: "s"))
         let pending = Self.existing(eth0, uid: "s1", .notLoaded, template: statsTemplate)
         let p = Self.plan([Self.unit([eth0], mapOwner: selector)], nodePrograms: [pending])
@@ -226,7 +226,7 @@ struct AgentPlanTests {
     @Test("an application's entries are told apart by app program id: an entry that went away is retired, not the others")
     func applicationEntries() {
         func entry(_ id: String) -> BpfProgramTemplate {
-            BpfProgramTemplate(kind: .application, node: "node-a", owner: Self.template.owner, appProgramID: id, baseName: "app-xdp")
+            BpfProgramTemplate(kind: BpfApplicationKind.reconciler, node: "node-a", owner: Self.template.owner, appProgramID: id, baseName: "app-xdp")
         }
         let a = Self.existing(eth0, uid: "a1", .loaded, id: 1, template: entry("xdp-pass"))
         let b = Self.existing(eth0, uid: "b1", .notSelected, template: entry("xdp-drop"))

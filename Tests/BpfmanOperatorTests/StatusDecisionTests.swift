@@ -6,7 +6,7 @@ import Testing
 
 @Suite("operator status from per-node BpfPrograms")
 struct StatusDecisionTests {
-    static let finalizer = ReconcilerKind.xdp.finalizer
+    static let finalizer = XdpKind.reconciler.finalizer
 
     static func bp(_ name: String, node: String, _ condition: BpfProgramConditionType?, message: String? = nil, holding: Bool = true) -> BpfProgram {
         var meta = ObjectMeta(name: name, labels: [BpfProgramLabels.hostname: node])

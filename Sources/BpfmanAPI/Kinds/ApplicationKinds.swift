@@ -69,7 +69,7 @@ public struct BpfApplicationSpec<Item: Codable & Sendable & Equatable>: Codable,
     public var programs: [Item]?
 }
 
-public enum BpfApplicationKind: BpfmanKind {
+public enum BpfApplicationKind: ApplicationObjectKind {
     public static let resource = bpfmanResource("BpfApplication", "bpfapplications", namespaced: false)
     public static var specSchema: SchemaValue {
         S.object(S.merge(AppCommon.properties, ["programs": S.array(BpfApplicationProgram.schema, "The programs.", minItems: 1)]),
@@ -78,10 +78,10 @@ public enum BpfApplicationKind: BpfmanKind {
     public static let specRequired = false
     public static let printerColumns = [Columns.nodeSelector, Columns.status, Columns.age]
     public static let summary = "BpfApplication loads several programs from one bytecode source on the selected nodes."
-    public typealias Spec = BpfApplicationSpec<BpfApplicationProgram>
+    public typealias Item = BpfApplicationProgram
 }
 
-public enum BpfNsApplicationKind: BpfmanKind {
+public enum BpfNsApplicationKind: ApplicationObjectKind {
     public static let resource = bpfmanResource("BpfNsApplication", "bpfnsapplications", namespaced: true)
     public static var specSchema: SchemaValue {
         S.object(S.merge(AppCommon.properties, ["programs": S.array(BpfNsApplicationProgram.schema, "The programs.", minItems: 1)]),
@@ -90,7 +90,7 @@ public enum BpfNsApplicationKind: BpfmanKind {
     public static let specRequired = false
     public static let printerColumns = BpfApplicationKind.printerColumns
     public static let summary = "BpfNsApplication loads several programs into containers of its namespace."
-    public typealias Spec = BpfApplicationSpec<BpfNsApplicationProgram>
+    public typealias Item = BpfNsApplicationProgram
 }
 
 /// The per-node object the agent writes: the type, and status conditions.
@@ -122,11 +122,30 @@ public typealias BpfNsApplication = BpfmanObject<BpfNsApplicationKind>
 public typealias BpfProgram = BpfmanObject<BpfProgramKind>
 public typealias BpfNsProgram = BpfmanObject<BpfNsProgramKind>
 
-/// Every kind, for CRD generation and tests.
+/// Every kind, listed once: the agent, the operator, CRD and RBAC generation
+/// iterate these. Adding a kind is its type (resource, schema, columns) here
+/// and its spec type; everything named after it derives from `reconciler`.
 public enum AllKinds {
-    public static let kinds: [any BpfmanKind.Type] = [
-        BpfApplicationKind.self, BpfNsApplicationKind.self, BpfNsProgramKind.self, BpfProgramKind.self, FentryKind.self,
-        FexitKind.self, KprobeKind.self, TcNsKind.self, TcKind.self, TcxNsKind.self, TcxKind.self, TracepointKind.self,
-        UprobeNsKind.self, UprobeKind.self, XdpNsKind.self, XdpKind.self,
+    /// The twelve program kinds.
+    public static let programs: [any ProgramObjectKind.Type] = [
+        XdpKind.self, TcKind.self, TcxKind.self, TracepointKind.self, KprobeKind.self, UprobeKind.self, FentryKind.self,
+        FexitKind.self, XdpNsKind.self, TcNsKind.self, TcxNsKind.self, UprobeNsKind.self,
     ]
+    public static let applications: [any ApplicationObjectKind.Type] = [BpfApplicationKind.self, BpfNsApplicationKind.self]
+    /// What users apply: programs and applications.
+    public static var user: [any BpfmanKind.Type] { programs + applications }
+    /// Every kind with a CRD (the per-node ones too), by plural.
+    public static let kinds: [any BpfmanKind.Type] = (programs + applications + [BpfProgramKind.self, BpfNsProgramKind.self])
+        .sorted { $0.resource.plural < $1.resource.plural }
+
+    /// The program kind an application entry of `type` stands for (operator spec §3.9).
+    public static func program(for type: EBPFProgType, namespaced: Bool) -> ReconcilerKind? {
+        let wanted = switch type {
+        case .kretprobe: "kprobe"
+        case .uretprobe: "uprobe"
+        default: type.rawValue.lowercased()
+        }
+        for k in programs where k.reconciler.typeString == wanted && k.reconciler.isNamespaced == namespaced { return k.reconciler }
+        return nil
+    }
 }

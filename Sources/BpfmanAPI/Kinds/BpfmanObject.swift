@@ -12,6 +12,17 @@ public protocol BpfmanKind: Sendable {
     static var summary: String { get }
 }
 
+/// A program kind (XdpProgram … FexitProgram and the Ns ones): its spec is
+/// the common part and one program info.
+public protocol ProgramObjectKind: BpfmanKind where Spec == ProgramSpec<Info> {
+    associatedtype Info: ProgramInfo
+}
+
+/// An application kind: its spec holds a list of items, each naming one program.
+public protocol ApplicationObjectKind: BpfmanKind where Spec == BpfApplicationSpec<Item> {
+    associatedtype Item: Codable & Sendable & Equatable
+}
+
 /// One `additionalPrinterColumns` entry.
 public struct PrinterColumn: Sendable, Equatable {
     public var name: String

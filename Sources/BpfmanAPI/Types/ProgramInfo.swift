@@ -4,6 +4,14 @@
 public protocol ProgramInfo: Codable, Sendable, Equatable {
     static var properties: [String: SchemaValue] { get }
     static var required: [String] { get }
+    /// Whether objects of it may select containers (then the agent watches pods).
+    static var selectsContainers: Bool { get }
+    var bpffunctionname: String { get }
+    var mapownerselector: LabelSelector? { get }
+}
+
+extension ProgramInfo {
+    public static var selectsContainers: Bool { false }
 }
 
 /// `bpffunctionname` and `mapownerselector`, in every ProgramInfo.
@@ -29,6 +37,7 @@ let priority = S.integer("Order on the hook, 0 (first) to 1000.", format: "int32
 let direction = S.string("Hook direction.", enum: Direction.allCases.map(\.rawValue))
 
 public struct XdpInfo<Containers: ContainerSelection>: ProgramInfo {
+    public static var selectsContainers: Bool { true }
     public var bpffunctionname: String
     public var mapownerselector: LabelSelector?
     public var interfaceselector: InterfaceSelector
@@ -48,6 +57,7 @@ public struct XdpInfo<Containers: ContainerSelection>: ProgramInfo {
 
 
 public struct TcInfo<Containers: ContainerSelection>: ProgramInfo {
+    public static var selectsContainers: Bool { true }
     public var bpffunctionname: String
     public var mapownerselector: LabelSelector?
     public var interfaceselector: InterfaceSelector
@@ -69,6 +79,7 @@ public struct TcInfo<Containers: ContainerSelection>: ProgramInfo {
 
 
 public struct TcxInfo<Containers: ContainerSelection>: ProgramInfo {
+    public static var selectsContainers: Bool { true }
     public var bpffunctionname: String
     public var mapownerselector: LabelSelector?
     public var interfaceselector: InterfaceSelector
@@ -115,6 +126,7 @@ public struct KprobeProgramInfo: ProgramInfo {
 }
 
 public struct UprobeInfo<Containers: ContainerSelection>: ProgramInfo {
+    public static var selectsContainers: Bool { true }
     public var bpffunctionname: String
     public var mapownerselector: LabelSelector?
     public var func_name: String?

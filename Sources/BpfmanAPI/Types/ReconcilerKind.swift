@@ -1,43 +1,52 @@
-/// The agent's 14 reconcilers and what upstream names after each: the type
-/// string in `BpfProgram.spec.type`, the finalizer, and the prefix of the
-/// per-kind annotations (operator spec §3.4).
-public enum ReconcilerKind: String, CaseIterable, Sendable {
-    case xdp, tc, tcx, tracepoint, kprobe, uprobe, fentry, fexit, application
-    case xdpNs, tcNs, tcxNs, uprobeNs, nsApplication
+import KubeClient
 
-    /// `spec.type` of the BpfPrograms this reconciler writes.
+/// What upstream names after a user-facing kind, all derived from the
+/// kind's name and scope (operator spec §3.4): the agent controller's name
+/// (`xdpnsprogramcontroller`), and from it the finalizer and the prefix of
+/// the per-kind annotations; the type string in `BpfProgram.spec.type`; the
+/// short name our controllers and logs use (`xdpNs`). Every kind's is
+/// `K.reconciler`; there is no list of them besides `AllKinds`.
+public struct ReconcilerKind: Sendable, Hashable, CustomStringConvertible {
+    /// The kind, e.g. `XdpNsProgram`, `BpfApplication`.
+    public let kind: String
+    /// Whether it writes namespaced BpfNsPrograms.
+    public let isNamespaced: Bool
+
+    public init(kind: String, namespaced: Bool) {
+        self.kind = kind
+        isNamespaced = namespaced
+    }
+
+    public init(_ resource: ResourceInfo) { self.init(kind: resource.kind, namespaced: resource.namespaced) }
+
+    public var isApplication: Bool { kind.hasSuffix("Application") }
+
+    /// `xdp`, `xdpNs`, `tracepoint`, `application`, `nsApplication`.
+    public var rawValue: String {
+        if isApplication { return isNamespaced ? "nsApplication" : "application" }
+        let stem = kind.hasSuffix("Program") ? String(kind.dropLast("Program".count)) : kind
+        return stem.prefix(1).lowercased() + stem.dropFirst()
+    }
+
+    public var description: String { rawValue }
+
+    /// `spec.type` of the BpfPrograms this kind's controller writes.
     public var typeString: String {
-        switch self {
-        case .xdp, .xdpNs: "xdp"
-        case .tc, .tcNs: "tc"
-        case .tcx, .tcxNs: "tcx"
-        case .uprobe, .uprobeNs: "uprobe"
-        case .tracepoint: "tracepoint"
-        case .kprobe: "kprobe"
-        case .fentry: "fentry"
-        case .fexit: "fexit"
-        case .application, .nsApplication: "application"
-        }
+        if isApplication { return "application" }
+        let short = rawValue
+        return (isNamespaced && short.hasSuffix("Ns") ? String(short.dropLast(2)) : short).lowercased()
     }
 
     /// The controller name inside finalizers and annotations.
-    public var controllerName: String {
-        switch self {
-        case .application: "bpfapplicationcontroller"
-        case .nsApplication: "bpfnsapplicationcontroller"
-        case .xdpNs: "xdpnsprogramcontroller"
-        case .tcNs: "tcnsprogramcontroller"
-        case .tcxNs: "tcxnsprogramcontroller"
-        case .uprobeNs: "uprobensprogramcontroller"
-        default: "\(rawValue)programcontroller"
-        }
-    }
+    public var controllerName: String { "\(kind.lowercased())controller" }
 
     public var finalizer: String { "bpfman.io.\(controllerName)/finalizer" }
 
     /// Annotation key `bpfman.io.<controller>/<name>`.
     public func annotation(_ name: String) -> String { "bpfman.io.\(controllerName)/\(name)" }
+}
 
-    /// Whether it writes namespaced BpfNsPrograms.
-    public var isNamespaced: Bool { [.xdpNs, .tcNs, .tcxNs, .uprobeNs, .nsApplication].contains(self) }
+extension BpfmanKind {
+    /// This kind's controller identity.
+    public static var reconciler: ReconcilerKind { ReconcilerKind(resource) }
 }
