@@ -5,9 +5,6 @@ import Foundation
 import KubeClient
 import KubeController
 import Logging
-import Metrics
-import Prometheus
-import Synchronization
 
 /// bpfman-operator: status of every bpfman.io object from its per-node
 /// BpfPrograms, and the node daemon from the `bpfman-config` ConfigMap.
@@ -16,37 +13,22 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bpfman-operator",
                                                     abstract: "Run the bpfman operator: node daemon from bpfman-config, status on bpfman.io objects.")
 
-    @Option(name: .customLong("metrics-bind-address"), help: "Metrics endpoint (/metrics).") var metrics = ":8174"
-    @Option(name: .customLong("health-probe-bind-address"), help: "Probe endpoint (/healthz, /readyz).") var health = ":8175"
+    @OptionGroup var daemon: DaemonOptions
     @Flag(name: .customLong("leader-elect"), help: "Run only while holding the Lease 8730d955.bpfman.io.") var leaderElect = false
     @Option(name: .customLong("leader-election-namespace"), help: "The Lease's namespace (default: the pod's, else bpfman).")
     var leaseNamespace: String?
     @Option(name: .customLong("leader-election-id"), help: "Identity in the Lease (default: host name and pid).") var identity: String?
-    @Flag(name: .customLong("enable-http2"), help: "Accepted for compatibility; the endpoints speak HTTP/1.1.") var http2 = false
-    @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") var kubeconfig: String?
     @Option(name: .customLong("config-dir"), help: "Where bpfman-deployment/ and openshift/ templates are (the image has /config).")
     var configDir = "./config"
     @Option(name: .customLong("resync-seconds"), help: "Reconcile every object again this often (0: only on events).") var resync = 600
-    @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") var logLevel: String?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let (logger, registry) = DaemonBootstrap.start(label: "bpfman-operator", logLevel: logLevel, environment: env)
-
         let templates = try OperatorTemplates(root: configDir)
-        let ready = Atomic<Bool>(false)
-        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
-        let client = try KubeClient(config: config, logger: logger)
-        // Ready: caches synced (or standing by for the lease) and the API server serving us.
-        let probes = HealthServer(registry: registry, ready: { ready.load(ordering: .acquiring) && client.health.isServing })
-        // Bound first: an address in use is a clear error before anything else is made.
-        let (healthPort, metricsPort): (Int, Int)
-        do { (healthPort, metricsPort) = try await probes.start(health: health, metrics: metrics) } catch {
-            try? await client.shutdown()
-            throw ValidationError("\(error)")
-        }
+        let (logger, base) = try await daemon.start(label: "bpfman-operator")
+        let client = base.client
         let resyncPeriod: Duration? = resync > 0 ? .seconds(resync) : nil
-        logger.info("bpfman-operator starting", metadata: ["health": "\(healthPort)", "metrics": "\(metricsPort)", "leader-elect": "\(leaderElect)"])
+        logger.info("bpfman-operator starting", metadata: ["health": "\(base.healthPort)", "metrics": "\(base.metricsPort)", "leader-elect": "\(leaderElect)"])
 
         // One term of work: everything it builds (informers, their handlers,
         // queues) is its own, and goes when the term ends, so a lost lease
@@ -55,7 +37,7 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
             let ctx = OperatorContext(client: client, logger: logger, resyncPeriod: resyncPeriod)
             let op = Operator(ctx, templates: templates, openShift: openShift)
             do {
-                try await op.run { ready.store(true, ordering: .releasing); logger.info("caches synced; reconciling") }
+                try await op.run { base.markReady(); logger.info("caches synced; reconciling") }
             } catch is CancellationError {
             } catch {
                 logger.error("operator stopped", metadata: ["error": "\(error)"])
@@ -73,7 +55,7 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
                 let elector = LeaderElector(client: client, config: .init(name: "8730d955.bpfman.io", namespace: leaseNamespace, identity: id),
                                             logger: logger)
                 // Not leading is still healthy: ready means "would serve".
-                ready.store(true, ordering: .releasing)
+                base.markReady()
                 while !Task.isCancelled { await elector.run { await operatorRun(openShift) } }
             } else {
                 // A term ends only when cancelled or on an error it cannot go on
@@ -86,10 +68,6 @@ struct BpfmanOperatorCommand: AsyncParsableCommand {
             logger.info("bpfman-operator stopping")
         }
         // Stopped from the last to the first: the controllers (and the lease), then probes and client.
-        try await Daemon.run([
-            .resource("kube-client") { try? await client.shutdown() },
-            .resource("probes") { await probes.stop() },
-            .work("controllers", work),
-        ], logger: logger)
+        try await Daemon.run(base.services + [.work("controllers", work)], logger: logger)
     }
 }

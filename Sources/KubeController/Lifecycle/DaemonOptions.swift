@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The command-line options the agent and the operator share (upstream's
+/// names), and what starting a daemon from them takes: logging and metrics
+/// bootstrapped, then the `DaemonBase` (client, bound probe and metrics server).
+public struct DaemonOptions: ParsableArguments {
+    @Option(name: .customLong("metrics-bind-address"), help: "Metrics endpoint (/metrics).") public var metrics = ":8174"
+    @Option(name: .customLong("health-probe-bind-address"), help: "Probe endpoint (/healthz, /readyz).") public var health = ":8175"
+    @Flag(name: .customLong("enable-http2"), help: "Accepted for compatibility; the endpoints speak HTTP/1.1.") public var http2 = false
+    @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") public var kubeconfig: String?
+    @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") public var logLevel: String?
+
+    public init() {}
+
+    /// Logging and metrics for `label`, then the client and the endpoints; an
+    /// endpoint that cannot be bound is a usage error naming it.
+    public func start(label: String) async throws -> (Logger, DaemonBase) {
+        let (logger, registry) = DaemonBootstrap.start(label: label, logLevel: logLevel, environment: ProcessInfo.processInfo.environment)
+        do {
+            return (logger, try await DaemonBase.start(kubeconfig: kubeconfig, health: health, metrics: metrics, registry: registry, logger: logger))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
