@@ -53,7 +53,7 @@ enum AgentPlanner {
             }
             let app = unit.template.appProgramID
             if let failure = unit.selectionFailure {
-                plan.retry = true
+                if unit.selectionRetryable { plan.retry = true }
                 // BpfPrograms of attach points found before stay as they are (the cause may pass);
                 // with none, one BpfProgram says why nothing is attached here.
                 let placeholder = Key(app: app, point: AttachPoint.selectionFailedKey)

@@ -75,6 +75,7 @@ extension AgentUnit {
             points = try await info.attachPoints(planner: AttachPointPlanner(kind: kind, procRoot: procRoot), env: env)
         } catch {
             selectionFailure = AgentContext.message(error)
+            selectionRetryable = !(error is SpecError)
         }
     }
 }
@@ -104,7 +105,7 @@ public struct Selection: Sendable {
 
     /// Namespaced kinds: the pods of the object's own namespace only.
     func select(_ selector: ContainerNsSelector?) async throws -> AttachPointPlanner.Containers {
-        guard let selector else { throw AgentError("a namespaced program needs a container selector (containers)") }
+        guard let selector else { throw SpecError("a namespaced program needs a container selector (containers)") }
         return .selected(try await containers(objectNamespace ?? "default", selector.pods, selector.containernames))
     }
 }

@@ -10,4 +10,7 @@ struct AgentUnit: Sendable {
     var points: [AttachPoint]
     /// Why the attach points could not be worked out on this node, if so.
     var selectionFailure: String? = nil
+    /// Whether that cause may pass by itself (a missing interface may appear;
+    /// a spec error waits for the object to change).
+    var selectionRetryable = true
 }

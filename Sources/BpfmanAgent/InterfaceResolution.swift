@@ -15,7 +15,7 @@ public enum InterfaceResolution {
         if let list = selector.interfaces, !list.isEmpty { return list }
         // Only `true` asks for the primary interface (upstream takes any value, even false).
         guard selector.primarynodeinterface == true else {
-            throw Failure(description: "no interfaces selected: give interfaceselector.interfaces or primarynodeinterface: true")
+            throw SpecError("no interfaces selected: give interfaceselector.interfaces or primarynodeinterface: true")
         }
         let ips = node.internalIPs
         let addresses = local()

@@ -58,3 +58,11 @@ struct AgentError: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
 }
+
+/// An object that asks for what can never be done here (no interfaces named,
+/// a namespaced program without containers): retrying cannot help, so the
+/// condition says why and the object waits for a change instead of backing off.
+struct SpecError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

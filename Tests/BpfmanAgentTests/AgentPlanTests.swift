@@ -2,6 +2,7 @@ import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
 import KubeClient
+import Foundation
 import Testing
 
 /// The agent's pass as a pure plan, row by row of operator spec §3.3 (the
@@ -172,6 +173,24 @@ struct AgentPlanTests {
                                                     attach: nil), uid: "p1", .notLoaded)
         #expect(Self.actions(Self.plan([Self.unit([], selectionFailure: why)], common: Self.common(selected: false), owned: [placeholder]))
                 == [[.setCondition(.notSelected, cause: nil)]])
+    }
+
+    @Test("a spec error (no interfaces named, a namespaced program without containers): the condition says why, no retry")
+    func specError() async throws {
+        var unit = Self.unit([], selectionFailure: "no interfaces selected: give interfaceselector.interfaces or primarynodeinterface: true")
+        unit.selectionRetryable = false
+        let p = Self.plan([unit])
+        #expect(Self.actions(p) == [[.create, .setCondition(.notLoaded, cause: unit.selectionFailure)]])
+        #expect(!p.retry, "retrying cannot help; a change to the object reconciles it")
+        // Worked out from the real selection: a namespaced XDP program that names no containers.
+        let info = try JSONDecoder().decode(XdpNsProgramInfo.self, from: Data(#"{"bpffunctionname":"pass","priority":5,"interfaceselector":{"interfaces":["eth0"]}}"#.utf8))
+        let env = Selection(node: NodeObject(metadata: ObjectMeta(name: "node-a"))) { _, _, _ in [] }
+        let placed = await AgentUnit(info, kind: XdpNsKind.reconciler, template: Self.template, procRoot: "/proc", env: env)
+        #expect(placed.selectionFailure == "a namespaced program needs a container selector (containers)" && !placed.selectionRetryable)
+        // A cause that may pass (the node's interface not found yet) is retried.
+        let primary = try JSONDecoder().decode(XdpProgramInfo.self, from: Data(#"{"bpffunctionname":"pass","priority":5,"interfaceselector":{"primarynodeinterface":true}}"#.utf8))
+        let waiting = await AgentUnit(primary, kind: XdpKind.reconciler, template: Self.template, procRoot: "/proc", env: env)
+        #expect(waiting.selectionFailure?.hasPrefix("unable to find the node's primary interface") == true && waiting.selectionRetryable)
     }
 
     @Test("attach points not found after some were: what is there stays as it is (the cause may pass)")
