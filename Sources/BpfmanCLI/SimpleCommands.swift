@@ -36,7 +36,7 @@ struct ListCommand: ParsableCommand {
         for m in metadataSelector {
             for (k, v) in try ArgumentParsing.metadata(m) { filter.metadata[k] = v }
         }
-        let manager = try CLIEnvironment.manager()
+        let manager = CLIEnvironment.manager()
         let entries = try manager.list(filter)
         // Unreadable records are shown whatever the filter: nobody can tell what they held.
         let corrupt = manager.corruptRecords()

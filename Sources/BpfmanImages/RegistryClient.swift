@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// An OCI distribution client: manifests, blobs, pushes. Handles Basic and
 /// Bearer (token from the `WWW-Authenticate` challenge) authentication, and
@@ -241,16 +242,18 @@ struct AuthChallenge {
 }
 
 /// Tokens per host and scope, and local hosts that turned out to speak TLS.
-final class LockedState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tokens: [String: String] = [:]
-    private var tls: Set<String> = []
-    private var wasChallenged = false
+final class LockedState: Sendable {
+    private struct State {
+        var tokens: [String: String] = [:]
+        var tls: Set<String> = []
+        var challenged = false
+    }
+    private let state = Mutex(State())
 
-    func token(host: String, scope: String) -> String? { lock.withLock { tokens[host + " " + scope] } }
-    func setToken(_ t: String?, host: String, scope: String) { lock.withLock { tokens[host + " " + scope] = t } }
-    func speaksTLS(_ host: String) -> Bool { lock.withLock { tls.contains(host) } }
-    func markTLS(_ host: String) { lock.withLock { _ = tls.insert(host) } }
-    var challenged: Bool { lock.withLock { wasChallenged } }
-    func markChallenged() { lock.withLock { wasChallenged = true } }
+    func token(host: String, scope: String) -> String? { state.withLock { $0.tokens[host + " " + scope] } }
+    func setToken(_ t: String?, host: String, scope: String) { state.withLock { $0.tokens[host + " " + scope] = t } }
+    func speaksTLS(_ host: String) -> Bool { state.withLock { $0.tls.contains(host) } }
+    func markTLS(_ host: String) { state.withLock { _ = $0.tls.insert(host) } }
+    var challenged: Bool { state.withLock { $0.challenged } }
+    func markChallenged() { state.withLock { $0.challenged = true } }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import KubeClient
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Records core/v1 Events about objects. A repeat of the same event (same
 /// object, type, reason and message) raises the count of the existing Event
@@ -35,7 +35,7 @@ public final class EventRecorder: Sendable {
     public let client: KubeClient
     public let component: String
     public let host: String
-    private let seen = NIOLockedValueBox<[String: (name: String, count: Int, first: String)]>([:])
+    private let seen = Mutex<[String: (name: String, count: Int, first: String)]>([:])
 
     public init(client: KubeClient, component: String, host: String = ProcessInfo.processInfo.hostName) {
         self.client = client
@@ -47,13 +47,13 @@ public final class EventRecorder: Sendable {
         let ns = s.namespace ?? "default"
         let key = [s.uid ?? "\(s.kind)/\(ns)/\(s.name)", type.rawValue, reason, message].joined(separator: "\u{1}")
         let now = ISO8601DateFormatter().string(from: Date())
-        if let prior = seen.withLockedValue({ $0[key] }) {
+        if let prior = seen.withLock({ $0[key] }) {
             let count = prior.count + 1
             let patch = #"{"count":\#(count),"lastTimestamp":"\#(now)"}"#
             do {
                 let _: DynamicObject = try await client.patch(EventRecorder.events, namespace: ns, name: prior.name, type: .merge,
                                                               body: Array(patch.utf8))
-                seen.withLockedValue { $0[key] = (prior.name, count, prior.first) }
+                seen.withLock { $0[key] = (prior.name, count, prior.first) }
                 return
             } catch {
                 // The Event expired or was deleted: make a new one below.
@@ -72,7 +72,7 @@ public final class EventRecorder: Sendable {
             "reportingComponent": .string(component), "reportingInstance": .string(host),
         ])
         if (try? await client.create(EventRecorder.events, namespace: ns, DynamicObject(event))) != nil {
-            seen.withLockedValue { $0[key] = (name, 1, now) }
+            seen.withLock { $0[key] = (name, 1, now) }
         }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Prometheus
+import Synchronization
 
 /// The daemons' probe and metrics endpoints: `/healthz` (alive), `/readyz`
 /// (a readiness check, e.g. caches synced), `/metrics` (Prometheus text).
@@ -14,7 +14,7 @@ public final class HealthServer: Sendable {
 
     public let registry: PrometheusCollectorRegistry
     private let ready: @Sendable () -> Bool
-    private let channels = NIOLockedValueBox<[Channel]>([])
+    private let channels = Mutex<[Channel]>([])
 
     public init(registry: PrometheusCollectorRegistry, ready: @escaping @Sendable () -> Bool) {
         self.registry = registry
@@ -31,7 +31,7 @@ public final class HealthServer: Sendable {
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: ch)
                 }
             }
-        channels.withLockedValue { $0.append(server.channel) }
+        channels.withLock { $0.append(server.channel) }
         Task {
             try? await withThrowingDiscardingTaskGroup { g in
                 try await server.executeThenClose { inbound in
@@ -64,7 +64,7 @@ public final class HealthServer: Sendable {
     }
 
     public func stop() async {
-        for c in channels.withLockedValue({ $0 }) { try? await c.close() }
+        for c in channels.withLock({ $0 }) { try? await c.close() }
     }
 
     private func serve(_ conn: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async throws {

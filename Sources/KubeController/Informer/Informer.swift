@@ -1,6 +1,6 @@
 import Foundation
 import KubeClient
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A shared cache of one kind, kept by list+watch (selectors applied on the
 /// server, so it holds only what the process needs), with indexes and
@@ -38,7 +38,7 @@ public final class Informer<T: KubeResource>: Sendable {
     public let fieldSelector: String?
     public let resyncPeriod: Duration?
     private let indexers: [String: Indexer]
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     public init(client: KubeClient, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
                 indexers: [String: Indexer] = [:], resyncPeriod: Duration? = nil)
@@ -54,7 +54,7 @@ public final class Informer<T: KubeResource>: Sendable {
     }
 
     public func addHandler(_ h: Handler) {
-        let existing = state.withLockedValue { s -> [T] in
+        let existing = state.withLock { s -> [T] in
             s.handlers.append(h)
             return Array(s.objects.values)
         }
@@ -62,23 +62,23 @@ public final class Informer<T: KubeResource>: Sendable {
     }
 
     /// True once the first list is in the cache.
-    public var hasSynced: Bool { state.withLockedValue { $0.synced } }
+    public var hasSynced: Bool { state.withLock { $0.synced } }
 
     public func get(namespace: String? = nil, name: String) -> T? {
-        state.withLockedValue { $0.objects[ObjectKey(namespace: namespace, name: name)] }
+        state.withLock { $0.objects[ObjectKey(namespace: namespace, name: name)] }
     }
 
-    public func list() -> [T] { state.withLockedValue { Array($0.objects.values) } }
+    public func list() -> [T] { state.withLock { Array($0.objects.values) } }
 
     /// Objects whose indexer gave `value` (the built-in index "namespace" is always there).
     public func byIndex(_ index: String, _ value: String) -> [T] {
-        state.withLockedValue { s in (s.indexes[index]?[value] ?? []).compactMap { s.objects[$0] } }
+        state.withLock { s in (s.indexes[index]?[value] ?? []).compactMap { s.objects[$0] } }
     }
 
-    public var count: Int { state.withLockedValue { $0.objects.count } }
+    public var count: Int { state.withLock { $0.objects.count } }
 
     /// How many full lists the cache was built from (1 plus the relists).
-    public var lists: Int { state.withLockedValue { $0.lists } }
+    public var lists: Int { state.withLock { $0.lists } }
 
     /// Keeps the cache until the task is cancelled.
     public func run() async throws {
@@ -120,7 +120,7 @@ public final class Informer<T: KubeResource>: Sendable {
     }
 
     private func upsert(_ o: T) {
-        let (old, handlers) = state.withLockedValue { s -> (T?, [Handler]) in
+        let (old, handlers) = state.withLock { s -> (T?, [Handler]) in
             let k = Informer.key(o)
             let old = s.objects[k]
             if let old { index(&s, old, add: false) }
@@ -132,7 +132,7 @@ public final class Informer<T: KubeResource>: Sendable {
     }
 
     private func remove(_ o: T) {
-        let (last, handlers) = state.withLockedValue { s -> (T?, [Handler]) in
+        let (last, handlers) = state.withLock { s -> (T?, [Handler]) in
             let k = Informer.key(o)
             guard let old = s.objects.removeValue(forKey: k) else { return (nil, s.handlers) }
             index(&s, old, add: false)
@@ -144,20 +144,20 @@ public final class Informer<T: KubeResource>: Sendable {
     /// A (re)list: objects no longer listed were deleted while we were away.
     private func replace(_ items: [T]) {
         let fresh = Dictionary(items.map { (Informer.key($0), $0) }, uniquingKeysWith: { _, b in b })
-        let gone = state.withLockedValue { s in s.objects.filter { fresh[$0.key] == nil }.map(\.value) }
+        let gone = state.withLock { s in s.objects.filter { fresh[$0.key] == nil }.map(\.value) }
         for o in gone { remove(o) }
         for o in items {
-            let same = state.withLockedValue { $0.objects[Informer.key(o)]?.metadata.resourceVersion == o.metadata.resourceVersion }
+            let same = state.withLock { $0.objects[Informer.key(o)]?.metadata.resourceVersion == o.metadata.resourceVersion }
             if !same { upsert(o) }
         }
-        state.withLockedValue {
+        state.withLock {
             $0.synced = true
             $0.lists += 1
         }
     }
 
     private func resyncAll() {
-        let (objs, handlers) = state.withLockedValue { (Array($0.objects.values), $0.handlers) }
+        let (objs, handlers) = state.withLock { (Array($0.objects.values), $0.handlers) }
         for o in objs { for h in handlers { h.onUpdate(o, o) } }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import KubeClient
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Leader election on a Lease with client-go's timing (15 s lease, 10 s renew
 /// deadline, 2 s retry). Only the leader runs its work; a clean shutdown
@@ -28,8 +28,8 @@ public final class LeaderElector: Sendable {
     public let config: Config
     let logger: Logger
     private struct Observed { var spec: Lease.Spec?; var at: ContinuousClock.Instant }
-    private let observed = NIOLockedValueBox<Observed?>(nil)
-    private let leading = NIOLockedValueBox(false)
+    private let observed = Mutex<Observed?>(nil)
+    private let leading = Mutex(false)
 
     public init(client: KubeClient, config: Config, logger: Logger = Logger(label: "leader-election")) {
         self.client = client
@@ -37,7 +37,7 @@ public final class LeaderElector: Sendable {
         self.logger = logger
     }
 
-    public var isLeader: Bool { leading.withLockedValue { $0 } }
+    public var isLeader: Bool { leading.withLock { $0 } }
 
     /// Campaigns until elected, runs `work` while leading, and returns when
     /// leadership is lost (work cancelled) or the task is cancelled (lease released).
@@ -47,7 +47,7 @@ public final class LeaderElector: Sendable {
             try? await Task.sleep(for: config.retryPeriod)
         }
         guard !Task.isCancelled else { return }
-        leading.withLockedValue { $0 = true }
+        leading.withLock { $0 = true }
         logger.info("became leader", metadata: ["lease": "\(config.namespace)/\(config.name)", "identity": "\(config.identity)"])
         let workTask = Task { await work() }
         var lastRenew = ContinuousClock.now
@@ -63,7 +63,7 @@ public final class LeaderElector: Sendable {
         }
         workTask.cancel()
         await workTask.value
-        leading.withLockedValue { $0 = false }
+        leading.withLock { $0 = false }
         if Task.isCancelled && config.releaseOnCancel {
             // Our task is cancelled, which would cancel the release request too.
             await Task.detached { await self.release() }.value
@@ -110,7 +110,7 @@ public final class LeaderElector: Sendable {
 
     @discardableResult
     private func observe(_ spec: Lease.Spec?) -> ContinuousClock.Instant {
-        observed.withLockedValue { o in
+        observed.withLock { o in
             if let o, o.spec == spec { return o.at }
             let now = ContinuousClock.now
             o = Observed(spec: spec, at: now)

@@ -1,4 +1,5 @@
 import Foundation
+import KubeClient
 import Metrics
 
 /// A de-duplicating, rate-limited work queue (controller-runtime's): a key is
@@ -9,7 +10,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var state = WorkQueueState<Key>()
     private var waiters: [CheckedContinuation<Key?, Never>] = []
     private var addedAt: [Key: ContinuousClock.Instant] = [:]
-    private let bucket: TokenBucket
+    private let bucket: RateLimiter
     public let name: String
     public nonisolated let backoff: Backoff
 
@@ -22,7 +23,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public init(name: String, qps: Double = 10, burst: Int = 100, backoff: Backoff = .controllerRuntime) {
         self.name = name
         self.backoff = backoff
-        self.bucket = TokenBucket(qps: qps, burst: burst)
+        self.bucket = RateLimiter(qps: qps, burst: burst)
         let dims = [("name", name)]
         depthGauge = Gauge(label: "workqueue_depth", dimensions: dims)
         adds = Counter(label: "workqueue_adds_total", dimensions: dims)
@@ -103,31 +104,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     }
 }
 
-/// A token bucket that hands out the delay until a token is free.
-final class TokenBucket: @unchecked Sendable {
-    private let lock = NSLock()
-    private let qps: Double
-    private let burst: Double
-    private var tokens: Double
-    private var last = ContinuousClock.now
-
-    init(qps: Double, burst: Int) {
-        self.qps = qps
-        self.burst = Double(burst)
-        self.tokens = Double(burst)
-    }
-
-    func reserve() -> Duration {
-        lock.lock(); defer { lock.unlock() }
-        let now = ContinuousClock.now
-        let e = now - last
-        tokens = min(burst, tokens + (Double(e.components.seconds) + Double(e.components.attoseconds) / 1e18) * qps)
-        last = now
-        tokens -= 1
-        return tokens >= 0 ? .zero : .milliseconds(Int64(-tokens / qps * 1000))
-    }
-}
-
-func nanoseconds(_ d: Duration) -> Int64 {
+/// A duration in whole nanoseconds, for swift-metrics timers.
+public func nanoseconds(_ d: Duration) -> Int64 {
     d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
 }
