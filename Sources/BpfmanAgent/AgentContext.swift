@@ -32,8 +32,8 @@ public final class AgentContext: BpfmanCalls {
     let apiWrites: Counter
     let rpcDuration: @Sendable (String) -> Metrics.Timer
     private let published = Mutex<Set<[String]>>([])
-    /// BpfPrograms this agent wrote that the cache may not show yet (nil: deleted), by UID.
-    private let written = WrittenObjects()
+    /// BpfPrograms this agent wrote that the cache may not show yet, by UID.
+    private let written = OwnWrites<BpfProgram>()
 
     public init(client: KubeClient, bpfman: BpfmanClient, nodeName: String, procRoot: String = "/proc",
                 resyncPeriod: Duration? = .seconds(300), cri: CRIContainerFinder? = nil, logger: Logger) {
@@ -53,15 +53,9 @@ public final class AgentContext: BpfmanCalls {
         rpcDuration = { Metrics.Timer(label: "bpfman_agent_rpc_duration_seconds", dimensions: [("call", $0)], preferredDisplayUnit: .seconds) }
         // Once the cache sees an object go, nothing of ours stands in for it.
         let written = self.written
-        bpfPrograms.addHandler(.init(onDelete: { o in
-            if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
-        }))
-        bpfNsPrograms.addHandler(.init(onDelete: { o in
-            if let uid = o.metadata.uid { _ = written.withLock { $0.removeValue(forKey: uid) } }
-        }))
+        bpfPrograms.addHandler(.init(onDelete: { o in written.forget(o.metadata.uid ?? "") }))
+        bpfNsPrograms.addHandler(.init(onDelete: { o in written.forget(o.metadata.uid ?? "") }))
     }
-
-    static func nanoseconds(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000 }
 
     /// `bpfman_agent_programs{type,state}`: this node's per-node objects by
     /// type and condition (a combination that empties reads 0).
@@ -100,7 +94,7 @@ public final class AgentContext: BpfmanCalls {
         req.bpfmanProgramsOnly = true
         rpcCalls("list").increment()
         let start = ContinuousClock.now
-        defer { rpcDuration("list").recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
+        defer { rpcDuration("list").recordNanoseconds(nanoseconds(ContinuousClock.now - start)) }
         var out: [String: (UInt32, LoadRequest)] = [:]
         for r in try await bpfman.list(req, timeout: .seconds(30)) {
             guard let uid = r.info.metadata[MetadataKey.uuid], let request = try? ProtoConversion.loadRequest(from: r.info) else { continue }
@@ -113,7 +107,7 @@ public final class AgentContext: BpfmanCalls {
              credentials: RegistryCredentials.Credentials) async throws -> (id: UInt32?, signature: ImageSignature?) {
         let start = ContinuousClock.now
         let name: String = switch call { case .load: "load"; case .unload: "unload"; case .update: "update" }
-        defer { rpcDuration(name).recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start)) }
+        defer { rpcDuration(name).recordNanoseconds(nanoseconds(ContinuousClock.now - start)) }
         switch call {
         case .load(let r):
             rpcCalls("load").increment()
@@ -166,17 +160,7 @@ public final class AgentContext: BpfmanCalls {
             bp.kind = ns.kind
             byUID[bp.metadata.uid ?? ""] = bp
         }
-        written.withLock { w in
-            for (uid, mine) in w {
-                switch (byUID[uid], mine) {
-                case (let cached?, let mine?) where Self.version(cached) >= Self.version(mine): w[uid] = nil
-                case (_, let mine?): byUID[uid] = mine
-                case (nil, nil): w[uid] = nil
-                case (_?, nil): byUID[uid] = nil
-                }
-            }
-        }
-        return Array(byUID.values)
+        return Array(written.overlay(byUID, version: Self.version).values)
     }
 
     static func version(_ o: BpfProgram) -> Int { Int(o.metadata.resourceVersion ?? "") ?? 0 }
@@ -188,7 +172,7 @@ public final class AgentContext: BpfmanCalls {
 
     private func wrote(_ bp: BpfProgram) -> BpfProgram {
         apiWrites.increment()
-        if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(bp) } }
+        if let uid = bp.metadata.uid { written.wrote(uid, version: Self.version(bp), bp) }
         return bp
     }
 
@@ -229,14 +213,8 @@ extension AgentContext: BpfProgramStore {
     func delete(_ bp: BpfProgram) async throws {
         try await client.delete(Self.resource(bp), namespace: bp.metadata.namespace, name: bp.metadata.name ?? "")
         apiWrites.increment()
-        if let uid = bp.metadata.uid { written.withLock { $0[uid] = .some(nil) } }
+        if let uid = bp.metadata.uid { written.wrote(uid, version: 0, nil) }
     }
-}
-
-/// The agent's own recent BpfProgram writes (a class, so the cache's delete handler can share it).
-final class WrittenObjects: Sendable {
-    private let box = Mutex<[String: BpfProgram?]>([:])
-    func withLock<T>(_ body: (inout [String: BpfProgram?]) -> T) -> T { box.withLock { body(&$0) } }
 }
 
 /// bpfman metadata keys the agent sets on every program.

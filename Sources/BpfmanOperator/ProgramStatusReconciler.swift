@@ -15,9 +15,13 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     let ctx: OperatorContext
     let kind: ReconcilerKind
     let objects: Informer<Object>
-    /// The last condition this operator wrote per object and the resourceVersion it made: a
-    /// pass that runs before the cache shows that write does not write it again.
-    private let written = Mutex<[String: (version: Int, type: String, message: String, at: ContinuousClock.Instant)]>([:])
+    /// The conditions this operator wrote that the cache may not show yet: a
+    /// pass that runs before the cache shows a write does not write it again.
+    private let written = OwnWrites<Shown>()
+    /// When this operator last wrote each object's condition (the pace of `StatusWritePolicy`).
+    private let lastWrite = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    struct Shown: Sendable { var type: String; var message: String }
 
     init(_ ctx: OperatorContext, kind: ReconcilerKind) {
         self.ctx = ctx
@@ -32,7 +36,8 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
         let cacheKey = "\(namespace ?? "")/\(key.name)"
         guard let object = objects.get(namespace: namespace, name: key.name) else {
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
-            _ = written.withLock { $0.removeValue(forKey: cacheKey) }
+            written.forget(cacheKey)
+            _ = lastWrite.withLock { $0.removeValue(forKey: cacheKey) }
             return .done
         }
         let deleting = object.metadata.deletionTimestamp != nil
@@ -54,11 +59,12 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             let old = object.status?.conditions ?? []
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: type.rawValue)
             // What the object shows: the cache, or this operator's own write the cache does not show yet.
-            let cached = Int(object.metadata.resourceVersion ?? "") ?? 0
-            let mine = written.withLock { $0[cacheKey] }
             var shown = old.count == 1 ? (type: old[0].type, message: old[0].message) : nil
-            if let mine, cached < mine.version { shown = (mine.type, mine.message) }
-            switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: mine?.at, now: .now) {
+            if let mine = written.newer(cacheKey, cachedVersion: Int(object.metadata.resourceVersion ?? "") ?? 0) {
+                shown = (mine.type, mine.message)
+            }
+            switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: lastWrite.withLock { $0[cacheKey] },
+                                           now: .now) {
             case .unchanged: return .done
             case .later(let wait): return .requeueAfter(wait)
             case .write: break
@@ -67,7 +73,8 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             let condition: AnyJSON = ["type": .string(type.rawValue), "status": "True", "reason": .string(type.reason),
                                       "message": .string(message), "lastTransitionTime": .string(now)]
             let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
-            written.withLock { $0[cacheKey] = (Int(version ?? "") ?? 0, type.rawValue, message, .now) }
+            written.wrote(cacheKey, version: Int(version ?? "") ?? 0, Shown(type: type.rawValue, message: message))
+            lastWrite.withLock { $0[cacheKey] = .now }
             if old.first?.type != type.rawValue {
                 let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,
