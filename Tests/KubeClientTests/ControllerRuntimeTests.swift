@@ -128,8 +128,8 @@ struct ControllerRuntimeTests {
             // A later pod for this node arrives through the watch; a delete is seen.
             _ = try h.sim.store.create(t, namespace: "default", body: ["metadata": ["name": "mine-late"], "spec": ["nodeName": "node-x", "containers": []]])
             _ = try h.sim.store.delete(t, namespace: "default", name: "mine-0")
-            for _ in 0..<500 where informer.get(namespace: "default", name: "mine-late") == nil || informer.get(namespace: "default", name: "mine-0") != nil {
-                try await Task.sleep(for: .milliseconds(20))
+            try await eventually(within: .seconds(10), every: .milliseconds(20)) {
+                informer.get(namespace: "default", name: "mine-late") != nil && informer.get(namespace: "default", name: "mine-0") == nil
             }
             #expect(informer.count == 12 && informer.get(namespace: "default", name: "mine-late") != nil)
             #expect(adds.processed.contains("deleted:mine-0"))
@@ -158,8 +158,8 @@ struct ControllerRuntimeTests {
             owned.metadata.ownerReferences = [OwnerReference(apiVersion: "example.io/v1", kind: "Widget", name: "parent", uid: "u1", controller: true)]
             _ = try await h.client.create(owned)
             _ = try await h.client.create(ConfigMap("flaky"))
-            for _ in 0..<1000 where seen.count(of: "default/flaky") < 3 || seen.count(of: "default/parent") < 1 {
-                try await Task.sleep(for: .milliseconds(20))
+            try await eventually(within: .seconds(20), every: .milliseconds(20)) {
+                seen.count(of: "default/flaky") >= 3 && seen.count(of: "default/parent") >= 1
             }
             #expect(seen.count(of: "default/parent") >= 1, "the owner's key was reconciled")
             #expect(seen.count(of: "default/child") >= 1)
@@ -198,13 +198,13 @@ struct ControllerRuntimeTests {
             ta.cancel()
             await ta.value
             let handover = ContinuousClock.now
-            for _ in 0..<100 where !b.isLeader { try await Task.sleep(for: .milliseconds(50)) }
+            try await eventually(within: .seconds(5), every: .milliseconds(50)) { b.isLeader }
             #expect(b.isLeader && ContinuousClock.now - handover < .milliseconds(2500), "handed over before the 3 s lease ran out")
             // A leader that dies without releasing is replaced after the lease runs out.
             let tc = campaign(c)
             tb.cancel()
             await tb.value
-            for _ in 0..<100 where !c.isLeader { try await Task.sleep(for: .milliseconds(50)) }
+            try await eventually(within: .seconds(5), every: .milliseconds(50)) { c.isLeader }
             #expect(c.isLeader)
             tc.cancel()
             await tc.value

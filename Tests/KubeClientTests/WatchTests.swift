@@ -2,6 +2,7 @@ import Foundation
 @testable import KubeClient
 import KubeController
 import KubeSim
+import TestHelpers
 import Testing
 
 /// Watch framing, and a list-watch loop that keeps an exact mirror through
@@ -220,7 +221,7 @@ struct WatchTooLargeTests {
         let lw = ListWatcher<ConfigMap>(client: client, resource: ConfigMap.resource, namespace: "default")
         let listed = Counter()
         let task = Task { for try await e in lw.events() { if case .listed = e { listed.add() } } }
-        for _ in 0..<50 where listed.value < 3 { try await Task.sleep(for: .milliseconds(100)) }
+        try await eventually(within: .seconds(5), every: .milliseconds(100)) { listed.value >= 3 }
         task.cancel()
         let counted = try await client.send(.GET, "/count")
         try await client.shutdown()

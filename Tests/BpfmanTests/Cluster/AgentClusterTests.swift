@@ -73,14 +73,11 @@ struct AgentClusterTests {
 
         // A new priority moves the program in place: same id, one update call.
         #expect(try await cluster.kubectl(["patch", "xdpprogram", "xdp-counter", "--type=merge", "-p", #"{"spec":{"priority":7}}"#]).ok)
-        let deadline = Date().addingTimeInterval(30)
         func priority() throws -> Int32? {
             guard case .xdp(let x) = try loaded(cluster).first?.record?.attach else { return nil }
             return x.priority
         }
-        while Date() < deadline, try priority() != 7 {
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        #expect(try await eventually({ try priority() }, until: { $0 == 7 }) == 7)
         #expect(try loaded(cluster).map(\.kernel.id) == [program.kernel.id], "the program was reloaded, not moved")
         #expect(try cluster.metric("bpfman_agent_rpc_calls_total", "update") >= 1)
 
@@ -148,13 +145,11 @@ struct AgentClusterTests {
         let failed = [("fentryprogram", "fe"), ("kprobeprogram", "kp"), ("fexitprogram", "fx"), ("xdpprogram", "badprog"),
                       ("tracepointprogram", "noimage"), ("xdpprogram", "nofn"), ("xdpprogram", "noif")]
         for (kind, name) in failed { #expect(try await cluster.kubectl(["delete", kind, name, "--wait=false"]).ok) }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        try await eventually({
             var left = 0
             for (_, name) in failed { left += try await cluster.bpfPrograms(ownedBy: name).count }
-            if left == 0 { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+            return left
+        }, until: { $0 == 0 })
         for (_, name) in failed { #expect(try await cluster.bpfPrograms(ownedBy: name).isEmpty, "\(name) left a BpfProgram") }
         #expect(try loaded(cluster).count == 2, "only the tracepoint and the relabelled XDP program are in the kernel")
     }
@@ -239,9 +234,7 @@ extension AgentClusterTests {
         #expect(((k[0]["metadata"] as? [String: Any])?["labels"] as? [String: String])?["bpfman.io/appProgramId"] == "kprobe-do-unlinkat-kprobe_counter")
         #expect(try loaded(cluster).isEmpty)
         #expect(try await cluster.kubectl(["delete", "bpfapplication", "app", "--wait=false"]).ok)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !(try await cluster.bpfPrograms(ownedBy: "app").isEmpty) { try await Task.sleep(for: .milliseconds(200)) }
-        #expect(try await cluster.bpfPrograms(ownedBy: "app").isEmpty)
+        #expect(try await eventually { try await cluster.bpfPrograms(ownedBy: "app").isEmpty })
     }
 
     @Test("signed bytecode: an XdpProgram whose image is unsigned under enforce is NotLoaded with the reason and nothing loads; signed, it loads; under warn a TracepointProgram loads with the warning on its status")
@@ -412,12 +405,8 @@ extension AgentClusterTests {
         // Someone unloads the tracepoint by hand: the next resync loads it again and annotates the new id.
         let old = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-idle" })
         #expect(try cluster.box.cli(["unload", "\(old.kernel.id)"]).ok)
-        let deadline = Date().addingTimeInterval(30)
-        var back: ProgramEntry?
-        while Date() < deadline, back == nil {
-            try await Task.sleep(for: .milliseconds(500))
-            back = try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-idle" }
-        }
+        let back = try await eventually(every: .milliseconds(500), { try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-idle" } },
+                                        until: { $0 != nil })
         let now = try #require(back, "the program did not come back")
         let bp = try #require(try await cluster.bpfPrograms(ownedBy: "tp-idle").first)
         let ann = ((bp["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["bpfman.io/ProgramId"]
@@ -533,13 +522,8 @@ extension AgentClusterTests {
                 "\((bp["metadata"] as? [String: Any])?["namespace"] as? String ?? "?")=\(ClusterNode.condition(bp)?.type ?? "-")"
             }.sorted()
         }
-        let deadline = Date().addingTimeInterval(60)
-        var seen: [[String]] = []
-        while Date() < deadline {
-            seen = [try await byNamespace("xdp-ns"), try await byNamespace("ns-app")]
-            if seen == [["other=Loaded", "third=NoContainersOnNode"], ["other=Loaded"]] { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let seen = try await eventually(within: .seconds(60), { [try await byNamespace("xdp-ns"), try await byNamespace("ns-app")] },
+                                        until: { $0 == [["other=Loaded", "third=NoContainersOnNode"], ["other=Loaded"]] })
         #expect(seen == [["other=Loaded", "third=NoContainersOnNode"], ["other=Loaded"]], "\(cluster.log.suffix(2000))")
         let inOther = try loaded(cluster).filter { $0.record?.metadata["bpfman.io/ProgramName"] != "xdp-web" && $0.record?.metadata["bpfman.io/ProgramName"] != "tc-web" }
         #expect(inOther.count == 2 && inOther.allSatisfy { $0.record?.attach.netns == "/proc/\(web2.pid)/ns/net" },

@@ -169,8 +169,7 @@ struct OperatorClusterTests {
             try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman", "-o", "jsonpath=\(path)"]).stdout
         }
         func until(_ what: String, _ check: () async throws -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline { if try await check() { return }; try await Task.sleep(for: .milliseconds(200)) }
+            if try await eventually(check) { return }
             Issue.record("timed out waiting: \(what)\n\(op.log.suffix(2000))")
         }
         try await until("the DaemonSet") { try await ds("{.metadata.name}") == "bpfman-daemon" }
@@ -298,11 +297,7 @@ extension OperatorClusterTests {
         }
         // A change of the one ConfigMap the operator reads still arrives.
         try await cluster.applyConfig()
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !(try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman"]).ok) {
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        #expect(try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman"]).ok)
+        #expect(try await eventually { try await cluster.kubectl(["get", "daemonset", "bpfman-daemon", "-n", "bpfman"]).ok })
         try await Task.sleep(for: .seconds(2))
         let after = op.rssMiB
         print(String(format: "operator RSS: %.1f MiB before, %.1f MiB after 400 × 500 KB ConfigMaps (200 MB) elsewhere", before, after))

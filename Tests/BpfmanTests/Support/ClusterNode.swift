@@ -104,13 +104,9 @@ final class ClusterNode: @unchecked Sendable {
     /// `settled` accepts: status messages are coalesced, so a passing one may show first).
     func waitForObject(_ resource: String, _ name: String, condition type: String, namespace: String? = nil, timeout: Double = 60,
                        settled: (String) -> Bool = { _ in true }) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last: (type: String, message: String)?
-        while Date() < deadline {
-            last = try await objectCondition(resource, name, namespace: namespace)
-            if let last, last.type == type, settled(last.message) { return last.message }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        let last = try await eventually(within: .seconds(timeout), { try await objectCondition(resource, name, namespace: namespace) },
+                                        until: { $0.map { $0.type == type && settled($0.message) } ?? false })
+        if let last, last.type == type, settled(last.message) { return last.message }
         throw Failure("\(resource)/\(name): wanted \(type), have \(last.map { "\($0.type): \($0.message)" } ?? "no condition")")
     }
 
@@ -154,13 +150,10 @@ final class ClusterNode: @unchecked Sendable {
     @discardableResult
     func waitFor(_ owner: String, node: String? = nil, resource: String = "bpfprograms", count: Int = 1, condition type: String,
                  timeout: Double = 60) async throws -> [[String: Any]] {
-        let deadline = Date().addingTimeInterval(timeout)
-        var last: [[String: Any]] = []
-        while Date() < deadline {
-            last = try await bpfPrograms(ownedBy: owner, node: node, resource: resource)
-            if last.count == count, last.allSatisfy({ Self.condition($0)?.type == type }) { return last }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        func done(_ bps: [[String: Any]]) -> Bool { bps.count == count && bps.allSatisfy { Self.condition($0)?.type == type } }
+        let last = try await eventually(within: .seconds(timeout), { try await bpfPrograms(ownedBy: owner, node: node, resource: resource) },
+                                        until: done)
+        if done(last) { return last }
         throw Failure("\(owner): wanted \(count) BpfProgram(s) \(type); have \(last.map { Self.condition($0).map { "\($0.type): \($0.message)" } ?? "no condition" }); agent log:\n\(log.suffix(3000))")
     }
 }
