@@ -246,6 +246,8 @@ let package = Package(
             name: "BpfmanAgentTests",
             dependencies: ["BpfmanAgent", "BpfmanModel", "BpfmanAPI", "KubeClient"]
         ),
+        // bpfman.v1 on the wire and the model (pure).
+        .testTarget(name: "BpfmanProtoTests", dependencies: ["BpfmanProto", "BpfmanModel"]),
         .testTarget(
             name: "BpfmanOperatorTests",
             dependencies: ["BpfmanOperator", "BpfmanAPI", "KubeClient"]
