@@ -31,7 +31,9 @@ struct ContainerImageTests {
             let r = try Shell.run("/usr/bin/make", ["-C", TestPaths.root, "--no-print-directory", "build-images", "OCI_BIN=podman",
                                                     "IMAGES_DIR=\(dir)/archives"],
                                // `swift test` holds the build directory's lock, and its build is current.
-                               env: ["CONTAINERS_STORAGE_CONF": dir + "/storage.conf", "REUSE_BUILD": "1"])
+                               env: ["CONTAINERS_STORAGE_CONF": dir + "/storage.conf", "REUSE_BUILD": "1",
+                                     // The debug build this test run made, never a release build left from earlier.
+                                     "BUILD_CONF": "debug"])
             log = r.stdout + r.stderr
             print(log.split(separator: "\n").filter { $0.hasPrefix("build-images:") }.joined(separator: "\n"))
             guard r.ok else { throw Shell.ShellError(command: "make build-images", result: r) }
