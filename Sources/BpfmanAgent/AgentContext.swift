@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 import BpfmanProto
 import Foundation
 import GRPCCore

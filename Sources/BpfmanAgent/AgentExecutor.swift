@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 import Foundation
 
 /// Carries out an `AgentPlan`: each step's actions in order, writes only

@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
 /// The agent's decisions for one owner on this node, without I/O (operator
 /// spec §3.3, §3.7, §3.8): which BpfPrograms to create, what to ask bpfman

@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
 /// bpfman as the agent's executor sees it: the programs it has and one call
 /// at a time. `AgentContext` speaks gRPC; tests use an in-memory kernel.

@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
 /// The attach points a program object has on this node (operator spec §3.4),
 /// from its spec and what selection found here: the interfaces, and the

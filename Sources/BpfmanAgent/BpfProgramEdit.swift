@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
 /// The agent's three edits of a BpfProgram, each returning the changed
 /// object or nil when it already shows what is asked (no write then). Pure.

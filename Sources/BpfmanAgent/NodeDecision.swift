@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 
 /// What one BpfProgram needs from bpfman on this node (operator spec §3.3's
 /// decision table, with in-place updates): the calls to make, in order, and

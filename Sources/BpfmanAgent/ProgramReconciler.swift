@@ -1,5 +1,5 @@
-import BpfmanModel
 import BpfmanAPI
+import BpfmanModel
 import Foundation
 import KubeClient
 import KubeController

@@ -1,6 +1,6 @@
-import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
+import BpfmanModel
 import Foundation
 import KubeClient
 import Testing

@@ -1,8 +1,8 @@
-import BpfmanModel
 @testable import BpfmanAgent
 import BpfmanAPI
-import KubeClient
+import BpfmanModel
 import Foundation
+import KubeClient
 import Testing
 
 /// The agent's pass as a pure plan, row by row of operator spec §3.3 (the
