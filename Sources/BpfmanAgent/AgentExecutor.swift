@@ -59,7 +59,7 @@ struct AgentExecutor<Bpfman: BpfmanCalls, Store: BpfProgramStore>: Sendable {
             case .setProgramID:
                 bp = try await write(BpfProgramEdit.programID(bp, id), bp)
             case .setCondition(let type, var cause):
-                if type == .loaded, cause == nil, let signature, signature.verdict == .warning { cause = signature.statusCause }
+                if type == .loaded, cause == nil { cause = ImageSignature.loadedCause(signature) }
                 bp = try await write(BpfProgramEdit.condition(bp, type, cause: cause, at: now()), bp, status: true)
             case .removeFinalizer(let finalizer):
                 bp = try await write(BpfProgramEdit.withoutFinalizer(bp, finalizer), bp)

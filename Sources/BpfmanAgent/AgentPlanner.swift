@@ -108,9 +108,8 @@ enum AgentPlanner {
                 }
                 let decision = NodeDecision.decide(loaded: loaded, desired: desired)
                 // Loaded under signing mode warn: why the image was not verified stays on the status.
-                if decision.calls.isEmpty, decision.condition == .loaded, cause == nil,
-                   let signature = loaded?.request.signature, signature.verdict == .warning {
-                    cause = signature.statusCause
+                if decision.calls.isEmpty, decision.condition == .loaded, cause == nil {
+                    cause = ImageSignature.loadedCause(loaded?.request.signature)
                 }
                 step.actions += decision.calls.map(AgentAction.call) + [.setProgramID, .setCondition(decision.condition, cause: cause)]
                 plan.steps.append(step)

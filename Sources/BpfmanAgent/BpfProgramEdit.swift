@@ -35,4 +35,10 @@ enum BpfProgramEdit {
 extension ImageSignature {
     /// A warn-mode verdict as the tail of a Loaded condition.
     var statusCause: String { "image signature \(summary)" }
+
+    /// What a Loaded condition says of the image bpfman loaded: the warning, if the verdict is one.
+    static func loadedCause(_ signature: ImageSignature?) -> String? {
+        guard let signature, signature.verdict == .warning else { return nil }
+        return signature.statusCause
+    }
 }
