@@ -192,9 +192,11 @@ public final class KubeSim: Sendable {
             if let n = body["size"]?.int { store.setHistoryCapacity(Int(n)) }
             return .json(200, ["size": .int(Int64(store.historyCapacity))])
         case "state":
+            let counts = requests.snapshot
             return .json(200, ["resourceVersion": .string(String(store.currentResourceVersion)),
                                "watchers": .int(Int64(store.watcherCount)),
-                               "requests": .object(requests.snapshot.mapValues { .int($0) })])
+                               "requests": .object(counts.byMethod.mapValues { .int($0) }),
+                               "writes": .object(counts.writes.mapValues { .int($0) })])
         default: return nil
         }
     }

@@ -17,6 +17,22 @@ struct UnitTests {
         }
     }
 
+    @Test func writesCountedByResource() {
+        #expect(RequestCounter.resource("/api/v1/namespaces/default/events") == "events")
+        #expect(RequestCounter.resource("/apis/bpfman.io/v1alpha1/tracepointprograms/tp-1/status") == "tracepointprograms/status")
+        #expect(RequestCounter.resource("/apis/bpfman.io/v1alpha1/namespaces/ns/bpfnsprograms/p") == "bpfnsprograms")
+        #expect(RequestCounter.resource("/api/v1/namespaces") == "namespaces")
+        #expect(RequestCounter.resource("/api/v1/namespaces/ns") == "namespaces")
+        let counter = RequestCounter()
+        counter.count(method: "PATCH", path: "/apis/bpfman.io/v1alpha1/tracepointprograms/a/status", isWatch: false)
+        counter.count(method: "PATCH", path: "/apis/bpfman.io/v1alpha1/tracepointprograms/b/status", isWatch: false)
+        counter.count(method: "GET", path: "/apis/bpfman.io/v1alpha1/tracepointprograms", isWatch: false)
+        counter.count(method: "GET", path: "/apis/bpfman.io/v1alpha1/tracepointprograms", isWatch: true)
+        let s = counter.snapshot
+        #expect(s.writes == ["PATCH tracepointprograms/status": 2], "reads and watches are not writes")
+        #expect(s.byMethod == ["PATCH": 2, "GET": 1, "WATCH": 1])
+    }
+
     @Test func labelSelectorForms() throws {
         let l = ["app": "web", "tier": "front"]
         #expect(try LabelSelector(parsing: "app=web,tier in (front, back)").matches(l))

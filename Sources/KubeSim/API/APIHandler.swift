@@ -12,7 +12,7 @@ struct APIHandler: Sendable {
     var requests = RequestCounter()
 
     func handle(_ req: APIRequest) async -> APIReply {
-        if !req.path.hasPrefix("/kubesim/") { requests.count(method: "\(req.method)", isWatch: req.isWatch) }
+        if !req.path.hasPrefix("/kubesim/") { requests.count(method: "\(req.method)", path: req.path, isWatch: req.isWatch) }
         if let r = faults.match(method: req.method, path: req.path, isWatch: req.isWatch), !req.path.hasPrefix("/kubesim/") {
             if let d = r.delayMilliseconds { try? await Task.sleep(for: .milliseconds(d)) }
             if let s = r.status { return .error(FaultInjector.error(for: r, status: s)) }
