@@ -16,8 +16,11 @@ public struct ClusterConfig: Sendable {
     /// A credential plugin (`users[].user.exec`) run to get a token.
     public var exec: ExecCredential?
     public var namespace = "default"
-    public var qps: Double = 20
-    public var burst = 30
+    /// Client-side rate limit (client-go's QPS and burst); a QPS of 0 or less
+    /// means none, as controller-runtime now defaults to: the API server's
+    /// priority and fairness does the limiting.
+    public var qps: Double = 0
+    public var burst = 0
     /// Reads the same source again (the kubeconfig files and context this
     /// config came from): a client calls it after a 401.
     public var reload: (@Sendable () throws -> ClusterConfig)?

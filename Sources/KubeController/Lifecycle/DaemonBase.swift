@@ -23,9 +23,11 @@ public final class DaemonBase: Sendable {
     }
 
     /// Loads the kubeconfig (in-cluster without one), makes the client, binds the endpoints.
-    public static func start(kubeconfig: String?, health: String, metrics: String, registry: PrometheusCollectorRegistry,
-                             logger: Logger) async throws -> DaemonBase {
-        let config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+    public static func start(kubeconfig: String?, qps: Double = 0, burst: Int = 0, health: String, metrics: String,
+                             registry: PrometheusCollectorRegistry, logger: Logger) async throws -> DaemonBase {
+        var config = try kubeconfig.map { try KubeConfigLoader.load(path: $0) } ?? (try KubeConfigLoader.inCluster())
+        config.qps = qps
+        config.burst = burst
         let client = try KubeClient(config: config, logger: logger)
         let ready = Flag()
         let probes = HealthServer(registry: registry, ready: { ready.isSet && client.health.isServing })

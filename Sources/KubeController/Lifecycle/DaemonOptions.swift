@@ -11,6 +11,10 @@ public struct DaemonOptions: ParsableArguments {
     @Flag(name: .customLong("enable-http2"), help: "Accepted for compatibility; the endpoints speak HTTP/1.1.") public var http2 = false
     @Option(name: .customLong("kubeconfig"), help: "Kubeconfig for running outside the cluster.") public var kubeconfig: String?
     @Option(name: .customLong("log-level"), help: "info, debug or trace (default: GO_LOG, else info).") public var logLevel: String?
+    @Option(name: .customLong("kube-api-qps"),
+            help: "Client-side limit on API requests per second; 0 or less: none, the API server's priority and fairness limits (controller-runtime's default).")
+    public var kubeAPIQPS: Double = 0
+    @Option(name: .customLong("kube-api-burst"), help: "Requests allowed at once above --kube-api-qps.") public var kubeAPIBurst = 30
 
     public init() {}
 
@@ -19,7 +23,7 @@ public struct DaemonOptions: ParsableArguments {
     public func start(label: String) async throws -> (Logger, DaemonBase) {
         let (logger, registry) = DaemonBootstrap.start(label: label, logLevel: logLevel, environment: ProcessInfo.processInfo.environment)
         do {
-            return (logger, try await DaemonBase.start(kubeconfig: kubeconfig, health: health, metrics: metrics, registry: registry, logger: logger))
+            return (logger, try await DaemonBase.start(kubeconfig: kubeconfig, qps: kubeAPIQPS, burst: kubeAPIBurst, health: health, metrics: metrics, registry: registry, logger: logger))
         } catch {
             throw ValidationError("\(error)")
         }
