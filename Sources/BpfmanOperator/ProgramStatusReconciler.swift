@@ -8,7 +8,8 @@ import Synchronization
 /// finalizer, then one condition from its per-node BpfPrograms
 /// (`StatusDecision`), written only when type or message change (a new
 /// message under the same type at most once per `StatusWritePolicy`
-/// interval), with an Event when the type changes. A deleted object keeps its finalizer until
+/// interval, NotYetLoaded only after its grace), with an Event for a failure
+/// and for the end of one. A deleted object keeps its finalizer until
 /// no node holds on to a BpfProgram of it.
 final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     typealias Object = BpfmanObject<K>
@@ -18,8 +19,10 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     /// The conditions this operator wrote that the cache may not show yet: a
     /// pass that runs before the cache shows a write does not write it again.
     private let written = OwnWrites<Shown>()
-    /// When this operator last wrote each object's condition (the pace of `StatusWritePolicy`).
+    /// When this operator last wrote each object's condition, and when it
+    /// first saw each object (the pace and grace of `StatusWritePolicy`).
     private let lastWrite = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let firstSeen = Mutex<[String: ContinuousClock.Instant]>([:])
 
     struct Shown: Sendable { var type: String; var message: String }
 
@@ -38,7 +41,14 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
             written.forget(cacheKey)
             _ = lastWrite.withLock { $0.removeValue(forKey: cacheKey) }
+            _ = firstSeen.withLock { $0.removeValue(forKey: cacheKey) }
             return .done
+        }
+        let seen = firstSeen.withLock { seen in
+            if let first = seen[cacheKey] { return first }
+            let now = ContinuousClock.now
+            seen[cacheKey] = now
+            return now
         }
         let deleting = object.metadata.deletionTimestamp != nil
         var finalizers = object.metadata.finalizers ?? []
@@ -64,7 +74,7 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
                 shown = (mine.type, mine.message)
             }
             switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: lastWrite.withLock { $0[cacheKey] },
-                                           now: .now) {
+                                           firstSeen: seen, now: .now) {
             case .unchanged: return .done
             case .later(let wait): return .requeueAfter(wait)
             case .write: break
@@ -75,7 +85,7 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
             written.wrote(cacheKey, version: Int(version ?? "") ?? 0, Shown(type: type.rawValue, message: message))
             lastWrite.withLock { $0[cacheKey] = .now }
-            if old.first?.type != type.rawValue {
+            if StatusWritePolicy.isEventWorthy(from: shown?.type, to: type) {
                 let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,
                                               uid: object.metadata.uid),

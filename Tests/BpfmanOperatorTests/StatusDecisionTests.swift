@@ -189,4 +189,34 @@ struct StatusWritePolicyTests {
         // And the end state, a new type, goes at once however recent the last write.
         #expect(policy.decide(shown: shown, desired: ("ReconcileSuccess", "ok"), lastWrite: lastWrite, now: lastWrite!) == .write)
     }
+
+    /// A fresh object whose agents report within the grace gets one condition write, the end
+    /// state; one whose agents are slower gets NotYetLoaded when the grace is over, not before.
+    @Test("NotYetLoaded waits for the first-report grace; an end state does not")
+    func firstReportGrace() {
+        let soon = t0.advanced(by: .milliseconds(300))
+        #expect(policy.decide(shown: nil, desired: ("NotYetLoaded", "0 of 1"), lastWrite: nil, firstSeen: t0, now: soon)
+                == .later(.milliseconds(1700)))
+        #expect(policy.decide(shown: nil, desired: ("ReconcileSuccess", "ok"), lastWrite: nil, firstSeen: t0, now: soon) == .write)
+        #expect(policy.decide(shown: nil, desired: ("ReconcileError", "x"), lastWrite: nil, firstSeen: t0, now: soon) == .write)
+        #expect(policy.decide(shown: nil, desired: ("NotYetLoaded", "0 of 1"), lastWrite: nil, firstSeen: t0,
+                              now: t0.advanced(by: .seconds(2))) == .write)
+        // Once a condition shows, NotYetLoaded again (a node added) is an ordinary change of type.
+        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("NotYetLoaded", "1 of 2"), lastWrite: t0, firstSeen: t0,
+                              now: soon) == .write)
+    }
+
+    @Test("an Event for a failure and for its end, none for the ordinary way in")
+    func events() {
+        #expect(!StatusWritePolicy.isEventWorthy(from: nil, to: .notYetLoaded))
+        #expect(!StatusWritePolicy.isEventWorthy(from: nil, to: .reconcileSuccess))
+        #expect(!StatusWritePolicy.isEventWorthy(from: "NotYetLoaded", to: .reconcileSuccess))
+        #expect(!StatusWritePolicy.isEventWorthy(from: "ReconcileSuccess", to: .notYetLoaded))
+        #expect(!StatusWritePolicy.isEventWorthy(from: "ReconcileError", to: .reconcileError), "no change, no event")
+        #expect(StatusWritePolicy.isEventWorthy(from: nil, to: .reconcileError))
+        #expect(StatusWritePolicy.isEventWorthy(from: "ReconcileSuccess", to: .reconcileError))
+        #expect(StatusWritePolicy.isEventWorthy(from: "ReconcileSuccess", to: .deleteError))
+        #expect(StatusWritePolicy.isEventWorthy(from: "ReconcileError", to: .reconcileSuccess), "recovered")
+        #expect(StatusWritePolicy.isEventWorthy(from: "DeleteError", to: .notYetLoaded))
+    }
 }
