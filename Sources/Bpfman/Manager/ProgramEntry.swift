@@ -13,6 +13,13 @@ public struct ProgramEntry: Codable, Sendable, Equatable {
 }
 
 extension ListFilter {
+    /// What the record alone decides: kind and metadata (the kernel is not asked).
+    func matches(record r: ProgramRecord) -> Bool {
+        if let t = programType, t != r.kind.bpfmanKind { return false }
+        for (k, v) in metadata where r.metadata[k] != v { return false }
+        return true
+    }
+
     func matches(_ e: ProgramEntry) -> Bool {
         if let t = programType, t != (e.record?.kind.bpfmanKind ?? e.kernel.programType) { return false }
         if bpfmanOnly && e.record == nil { return false }

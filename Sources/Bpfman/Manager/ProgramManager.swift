@@ -302,6 +302,11 @@ public final class ProgramManager: Sendable {
 
     public func list(_ filter: ListFilter = ListFilter()) throws -> [ProgramEntry] {
         let records = try store.records()
+        if filter.bpfmanOnly {
+            // Only records can match: the kernel is asked about the ones the filter keeps, not about every program.
+            return records.filter { filter.matches(record: $0) }.map { entry($0, all: records) }
+                .filter(filter.matches).sorted { $0.kernel.id < $1.kernel.id }
+        }
         var byID: [UInt32: ProgramRecord] = [:]
         for r in records { byID[r.id] = r }
         var entries: [ProgramEntry] = []

@@ -13,8 +13,9 @@ public struct ProgramStore: Sendable {
     var programsDirectory: String { directory + "/programs" }
     private var lockPath: String { directory + "/lock" }
     var quarantineDirectory: String { directory + "/quarantine" }
+    private let cache = RecordCache<ProgramRecord>()
     private var files: RecordFiles<ProgramRecord> {
-        RecordFiles(directory: programsDirectory, quarantineDirectory: quarantineDirectory)
+        RecordFiles(directory: programsDirectory, quarantineDirectory: quarantineDirectory, cache: cache)
     }
 
     public init(directory: String) {

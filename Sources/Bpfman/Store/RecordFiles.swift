@@ -5,18 +5,23 @@ import Glibc
 /// read is set aside instead of failing every reader: `scan` returns the
 /// readable records and the unreadable files separately, and `quarantine`
 /// moves an unreadable file out of the directory, keeping it for a person.
-struct RecordFiles<Record: Codable> {
+struct RecordFiles<Record: Codable & Sendable> {
     let directory: String
     /// Where unreadable files go, under a name that says where they came from.
     let quarantineDirectory: String
+    /// Records already decoded, reused while their file is unchanged.
+    var cache: RecordCache<Record>? = nil
 
     /// The records that decode, by file name, and the files that do not.
     func scan() -> (records: [(name: String, record: Record)], unreadable: [CorruptRecord]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return ([], []) }
         var records: [(String, Record)] = []
         var unreadable: [CorruptRecord] = []
+        var seen = Set<String>()
+        defer { cache?.keepOnly(seen) }
         for name in names.sorted() where name.hasSuffix(".json") && !name.hasPrefix(".") {
             let path = "\(directory)/\(name)"
+            seen.insert(path)
             do {
                 records.append((name, try read(path)))
             } catch let e as BpfmanError {
@@ -44,7 +49,10 @@ struct RecordFiles<Record: Codable> {
             throw BpfmanError(.internal, "record \(path) is \(st.st_size) bytes, more than any record can be (\(Self.sizeLimit))")
         }
         let data = try handle.readToEnd() ?? Data()
-        return try RecordCoding.decode(Record.self, data, at: path)
+        if let known = cache?.record(path, bytes: data) { return known }
+        let record = try RecordCoding.decode(Record.self, data, at: path)
+        cache?.keep(path, bytes: data, record)
+        return record
     }
 
     /// No record bpfman writes comes near this; a bigger file is not one of ours.

@@ -34,6 +34,32 @@ struct ProgramStoreTests {
         #expect(files == ["30.json", "4.json"])
     }
 
+    /// Reads reuse what they decoded while a file holds the same bytes; another writer (the CLI,
+    /// another process) changing a record, even in place and to the same size, is seen at once.
+    @Test("decoded records are reused only while their file is unchanged")
+    func decodeCache() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = ProgramStore(directory: dir), other = ProgramStore(directory: dir)
+        try store.withLock { for id in [4, 5] as [UInt32] { try store.save(Self.record(id)) } }
+        #expect(try store.records().map(\.metadata) == [["k": "v"], ["k": "v"]])
+        var changed = Self.record(4)
+        changed.metadata = ["k": "w"]
+        try other.withLock { try other.save(changed) }
+        #expect(try store.record(4)?.metadata == ["k": "w"], "replaced by another writer")
+        // Rewritten in place: same inode, same size, other bytes.
+        let path = dir + "/programs/4.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        let edited = text.replacingOccurrences(of: #""w""#, with: #""x""#)
+        #expect(edited != text && edited.utf8.count == text.utf8.count)
+        try handle.write(contentsOf: Data(edited.utf8))
+        try handle.close()
+        #expect(try store.records().first { $0.id == 4 }?.metadata == ["k": "x"])
+        try other.delete(5)
+        #expect(try store.records().map(\.id) == [4])
+    }
+
     @Test("an unreadable record is named with its path and set aside; the others stay readable")
     func corrupt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID())").path
