@@ -14,6 +14,11 @@ public final class Agent: Sendable {
     /// object, its BpfPrograms, the node or its pods still reconciles at once.
     public static let retryBackoff = Backoff(base: .milliseconds(500), cap: .seconds(300))
 
+    /// Objects of one kind reconciled at once. bpfman serializes what must
+    /// be (its store lock); the API reads and writes of different objects
+    /// overlap. A key is never handed to two workers.
+    public static let workers = 4
+
     public let ctx: AgentContext
     let manager: ControllerManager
 
@@ -28,6 +33,15 @@ public final class Agent: Sendable {
             || o.ownerReferences != n.ownerReferences || old.spec != new.spec
     }
 
+    /// Whether a change to a user object concerns the agent: its spec, its
+    /// deletion starting, or a resync (the same version handed again). The
+    /// operator's finalizer and status writes do not; each of them used to
+    /// start a second pass, and a second bpfman List, for every new object.
+    @Sendable static func concernsAgent<K: BpfmanKind>(_ old: BpfmanObject<K>, _ new: BpfmanObject<K>) -> Bool {
+        old.metadata.resourceVersion == new.metadata.resourceVersion || old.spec != new.spec
+            || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp || old.metadata.uid != new.metadata.uid
+    }
+
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
         var manager = ControllerManager()
@@ -35,10 +49,11 @@ public final class Agent: Sendable {
         manager.cache(ctx.bpfPrograms)
         manager.cache(ctx.pods)
         manager.cache(ctx.bpfNsPrograms)
-        func wire<T: KubeResource>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<T>, ownerKind: String,
-                                   watchesPods: Bool = true) {
-            let controller = Controller(name: name, reconciler: reconciler, logger: ctx.logger, backoff: Agent.retryBackoff)
-            controller.watches(informer)
+        func wire<K: BpfmanKind>(_ name: String, _ reconciler: any Reconciler, _ informer: Informer<BpfmanObject<K>>, ownerKind: String,
+                                 watchesPods: Bool = true) {
+            let controller = Controller(name: name, reconciler: reconciler, workers: Agent.workers, logger: ctx.logger,
+                                        backoff: Agent.retryBackoff)
+            controller.watches(informer, updated: Agent.concernsAgent) { [ObjectKey(namespace: $0.metadata.namespace, name: $0.metadata.name ?? "")] }
             controller.owns(ctx.bpfPrograms, ownerKind: ownerKind, ownerNamespaced: false, added: { _ in false }, updated: Agent.notOwnWrite)
             controller.owns(ctx.bpfNsPrograms, ownerKind: ownerKind, ownerNamespaced: true, added: { _ in false }, updated: Agent.notOwnWrite)
             // This node's labels decide selection: a change re-checks every object of the kind.

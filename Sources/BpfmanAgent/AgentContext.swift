@@ -88,10 +88,14 @@ public final class AgentContext: BpfmanCalls {
         }
     }
 
-    /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID.
-    func loadedPrograms() async throws -> AgentPlanner.Loaded {
+    /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID; with
+    /// `owner`, only those loaded for that owner (bpfman filters by metadata
+    /// before asking the kernel, so a pass costs what its owner has, not what
+    /// the node has).
+    func loadedPrograms(owner: String?) async throws -> AgentPlanner.Loaded {
         var req = Bpfman_V1_ListRequest()
         req.bpfmanProgramsOnly = true
+        if let owner { req.matchMetadata = [MetadataKey.programName: owner] }
         rpcCalls("list").increment()
         let start = ContinuousClock.now
         defer { rpcDuration("list").recordNanoseconds(nanoseconds(ContinuousClock.now - start)) }
@@ -179,8 +183,10 @@ public final class AgentContext: BpfmanCalls {
     /// One pass over an owner's BpfPrograms on this node: read what bpfman
     /// has (and the pull secret), plan, carry the plan out. `common` nil: the
     /// owner is gone or being deleted, and its BpfPrograms are retired.
-    func pass(units: [AgentUnit], common: AppCommon?, node: NodeObject, owned: [BpfProgram], finalizer: String) async throws -> ReconcileResult {
-        let loaded = try await loadedPrograms()
+    func pass(owner: String, units: [AgentUnit], common: AppCommon?, node: NodeObject, owned: [BpfProgram],
+              finalizer: String) async throws -> ReconcileResult {
+        // A map owner is another owner's program: then everything bpfman has is needed.
+        let loaded = try await loadedPrograms(owner: units.contains { $0.mapOwner != nil } ? nil : owner)
         var credentials = RegistryCredentials.Credentials.none
         var credentialsError: String?
         if let common {

@@ -22,10 +22,12 @@ final class InMemoryBpfman: BpfmanCalls {
     var calls: [String] { state.withLock { $0.calls } }
     var programs: [UInt32: LoadRequest] { state.withLock { $0.programs } }
 
-    func loadedPrograms() async throws -> AgentPlanner.Loaded {
+    func loadedPrograms(owner: String? = nil) async throws -> AgentPlanner.Loaded {
         state.withLock { s in
             var out: AgentPlanner.Loaded = [:]
-            for (id, r) in s.programs { out[r.metadata[MetadataKey.uuid] ?? ""] = (id, r) }
+            for (id, r) in s.programs where owner == nil || r.metadata[MetadataKey.programName] == owner {
+                out[r.metadata[MetadataKey.uuid] ?? ""] = (id, r)
+            }
             return out
         }
     }
