@@ -353,12 +353,13 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; kubesim, client cache and work-queue figures.
+bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; the CLI against bpftool; apply -> ReconcileSuccess against its floor; kubesim, client cache and work-queue figures.
 	$(SWIFT) build -c release --product bpfman-bench
 	$(SWIFT) build -c release --product bpfman
 	$(SWIFT) build -c release --product bpfman-rpc
 	$(SWIFT) build -c release --product kube-bench
-	.build/release/bpfman-bench
+	REUSE_BUILD=1 hack/link-static release bpfman .build/release/static/bpfman
+	BPFMAN_BIN=.build/release/static/bpfman .build/release/bpfman-bench
 	$(MAKE) --no-print-directory bench-vm
 	.build/release/kube-bench
 	$(SWIFT) build -c release --product bpfman-agent
@@ -366,6 +367,7 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	hack/agent-bench
 	$(SWIFT) build -c release --product bpfman-operator
 	hack/operator-bench
+	hack/convergence-bench
 	hack/image-sizes
 
 .PHONY: bench-scale

@@ -12,6 +12,17 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging
 
+// A mode of its own for hack/convergence-bench: N Loads through bpfman-rpc, timed.
+if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "rpc-loads" {
+    do {
+        try await RPCLoads.run(Array(CommandLine.arguments.dropFirst(2)))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("bpfman-bench rpc-loads: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 let runs = Int(ProcessInfo.processInfo.environment["BENCH_RUNS"] ?? "") ?? 15
 let root = FileManager.default.currentDirectoryPath
 let bpf = root + "/.build/bpf"
@@ -181,6 +192,58 @@ for c in cases {
     }
     let cells = [c.label] + [libLoad, libUnload, cliLoad, cliUnload, floorLoad, floorUnload].map { String(format: "%.2f", median($0)) }
     say(cells.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
+}
+
+// ---- The CLI beside bpftool, as processes (xdp: load + attach, then detach + unload) ----
+// bpfman: `load file … xdp` and `unload` (two processes); bpftool: `prog load`,
+// `net attach xdpdrv`, `net detach`, and `rm` of the pin (four). Wall and CPU
+// are the sums over a round's processes, peak is the largest of them.
+do {
+    var env = ProcessInfo.processInfo.environment
+    env["BPFMAN_BPFFS_ROOT"] = paths.bpffsRoot
+    env["BPFMAN_STATE_DIR"] = paths.stateDir
+    let pin = "\(paths.bpffsRoot)/floor-cli"
+    let rounds: [(label: String, round: (_ peak: Bool) -> [ProcessRun]?)] = [
+        ("bpfman (2 processes)", { peak in
+            let load = ProcessRun.run([cliPath, "load", "file", "-o", "json", "-p", xdp, "-n", "xdp_stats", "xdp", "-i", "bbh", "-p", "50"],
+                                      environment: env, peak: peak)
+            let id = (try? JSONSerialization.jsonObject(with: Data(load.stdout.utf8)) as? [String: Any])
+                .flatMap { ($0["kernel"] as? [String: Any])?["id"] as? Int }
+            guard load.exitCode == 0, let id else { return nil }
+            let unload = ProcessRun.run([cliPath, "unload", "\(id)"], environment: env, peak: peak)
+            return unload.exitCode == 0 ? [load, unload] : nil
+        }),
+        ("bpftool (4 processes)", { peak in
+            let steps = [["bpftool", "prog", "load", xdp, pin], ["bpftool", "net", "attach", "xdpdrv", "pinned", pin, "dev", "bbh"],
+                         ["bpftool", "net", "detach", "xdpdrv", "dev", "bbh"], ["rm", "-f", pin]]
+            var done: [ProcessRun] = []
+            for argv in steps {
+                let r = ProcessRun.run(argv, environment: env, peak: peak)
+                guard r.exitCode == 0 else { return nil }
+                done.append(r)
+            }
+            sh("rm -f /sys/fs/bpf/xdp_stats_map")
+            return done
+        }),
+    ]
+    var figures: [String: (wall: Double, cpu: Double, peak: Int)] = [:]
+    say("\nthe CLI beside bpftool, xdp load+attach then detach+unload as processes, median of \(runs) rounds (\(cliPath)):")
+    for (label, round) in rounds {
+        var walls: [Double] = [], cpus: [Double] = []
+        for _ in 0..<runs {
+            guard let r = round(false) else { break }
+            walls.append(r.map(\.wallMs).reduce(0, +))
+            cpus.append(r.map(\.cpuMs).reduce(0, +))
+        }
+        // One more round under GNU time, for the peak only.
+        guard walls.count == runs, let peak = round(true)?.map(\.peakKiB).max() else { say("  \(label): failed"); continue }
+        figures[label] = (median(walls), median(cpus), peak)
+        say(String(format: "  %-22@ wall %6.1f ms   CPU %6.1f ms   peak RSS %5.1f MiB", label, median(walls), median(cpus),
+                   Double(peak) / 1024))
+    }
+    if let b = figures["bpfman (2 processes)"], let t = figures["bpftool (4 processes)"] {
+        say(String(format: "  bpfman / bpftool: wall %.2fx (goal <= 1.3x)   CPU %.2fx (goal <= 2x)", b.wall / t.wall, b.cpu / t.cpu))
+    }
 }
 
 // ---- Dispatcher cost per packet (BPF_PROG_TEST_RUN on the host kernel) ----
