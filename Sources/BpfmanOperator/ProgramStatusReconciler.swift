@@ -21,7 +21,7 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     private let written = OwnWrites<Shown>()
     /// When this operator last wrote each object's condition, and when it
     /// first saw each object (the pace and grace of `StatusWritePolicy`).
-    private let lastWrite = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let lastWrite = Mutex<[String: StatusWritePolicy.LastWrite]>([:])
     private let firstSeen = Mutex<[String: ContinuousClock.Instant]>([:])
 
     struct Shown: Sendable { var type: String; var message: String }
@@ -84,7 +84,9 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
                                       "message": .string(message), "lastTransitionTime": .string(now)]
             let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
             written.wrote(cacheKey, version: Int(version ?? "") ?? 0, Shown(type: type.rawValue, message: message))
-            lastWrite.withLock { $0[cacheKey] = .now }
+            lastWrite.withLock { w in
+                w[cacheKey] = w[cacheKey]?.next(type.rawValue, at: .now) ?? .init(at: .now, type: type.rawValue)
+            }
             if StatusWritePolicy.isEventWorthy(from: shown?.type, to: type) {
                 let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,

@@ -150,44 +150,68 @@ struct StatusWritePolicyTests {
     @Test("a new type is written at once; the same type and message not at all")
     func typeChanges() {
         let later = t0.advanced(by: .milliseconds(10))
+        let wrote = StatusWritePolicy.LastWrite(at: t0, type: "NotYetLoaded")
         #expect(policy.decide(shown: nil, desired: ("NotYetLoaded", "a"), lastWrite: nil, now: t0) == .write)
-        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileSuccess", "ok"), lastWrite: t0, now: later) == .write)
-        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileError", "x"), lastWrite: t0, now: later) == .write)
-        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("ReconcileSuccess", "ok"), lastWrite: t0, now: later) == .unchanged)
-        // Written by someone else (no write of ours on record): at once.
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileSuccess", "ok"), lastWrite: wrote, now: later) == .write)
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("ReconcileError", "x"), lastWrite: wrote, now: later) == .write)
+        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("ReconcileSuccess", "ok"),
+                              lastWrite: .init(at: t0, type: "ReconcileSuccess"), now: later) == .unchanged)
+        // Written by someone else (no write of ours on record, or ours was of another type): at once.
         #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("NotYetLoaded", "b"), lastWrite: nil, now: later) == .write)
+        #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("NotYetLoaded", "b"),
+                              lastWrite: .init(at: t0, type: "ReconcileSuccess"), now: later) == .write)
     }
 
-    /// 1,000 nodes report over 20 s, one every 20 ms, each changing the progress message; the
+    @Test("progress under one type waits 2 s, then 4, 8, 16, 32 and no longer")
+    func doublingInterval() {
+        var last = StatusWritePolicy.LastWrite(at: t0, type: "NotYetLoaded")
+        for (count, seconds) in [(1, 2), (2, 4), (3, 8), (4, 16), (5, 32), (6, 32), (40, 32)] {
+            last.count = count
+            let just = t0.advanced(by: .seconds(seconds) - .milliseconds(1))
+            #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("NotYetLoaded", "b"), lastWrite: last, now: just) == .later(.milliseconds(1)),
+                    "after \(count) writes")
+            #expect(policy.decide(shown: ("NotYetLoaded", "a"), desired: ("NotYetLoaded", "b"), lastWrite: last,
+                                  now: t0.advanced(by: .seconds(seconds))) == .write)
+        }
+        #expect(last.next("NotYetLoaded", at: t0).count == 41 && last.next("ReconcileError", at: t0).count == 1)
+    }
+
+    /// N nodes report over a spread, one at a time, each changing the progress message; the
     /// reconciler runs on every report and when told to come back. The last message is written,
-    /// and the writes are one per interval, not one per node.
-    @Test("progress under one type is coalesced to one write per interval and the last one is always written")
-    func coalesces() {
+    /// and the writes grow with the logarithm of the spread, not with the nodes.
+    @Test("progress under one type is coalesced, the last one is always written, and the writes stay <= 10 at any size",
+          arguments: [(1000, 20), (5000, 30), (5000, 120)])
+    func coalesces(nodes: Int, spreadSeconds: Int) {
         var shown: (type: String, message: String)? = nil
-        var lastWrite: ContinuousClock.Instant?
+        var lastWrite: StatusWritePolicy.LastWrite?
         var writes = 0
         var comeBack: ContinuousClock.Instant?
         func reconcile(_ desired: (String, String), at now: ContinuousClock.Instant) {
             switch policy.decide(shown: shown, desired: desired, lastWrite: lastWrite, now: now) {
             case .unchanged: comeBack = nil
-            case .write: shown = desired; lastWrite = now; writes += 1; comeBack = nil
+            case .write:
+                shown = desired
+                lastWrite = lastWrite?.next(desired.0, at: now) ?? .init(at: now, type: desired.0)
+                writes += 1
+                comeBack = nil
             case .later(let d): comeBack = now.advanced(by: d)
             }
         }
         var now = t0
         var desired = ("NotYetLoaded", "")
-        for reported in 1...1000 {
-            now = t0.advanced(by: .milliseconds(20 * reported))
+        let step = Duration.seconds(spreadSeconds) / nodes
+        for reported in 1...nodes {
+            now = t0 + step * reported
             if let due = comeBack, due <= now { reconcile(desired, at: due) }
-            desired = ("NotYetLoaded", "\(reported) of 1000 nodes reported")
+            desired = ("NotYetLoaded", "\(reported) of \(nodes) nodes reported")
             reconcile(desired, at: now)
         }
         // Nothing more happens but the requeue coming due.
         if let due = comeBack { reconcile(desired, at: due) }
-        #expect(shown?.message == "1000 of 1000 nodes reported", "the last change is written")
-        #expect(writes <= 12, "\(writes) writes for 1,000 reports over 20 s")
+        #expect(shown?.message == "\(nodes) of \(nodes) nodes reported", "the last change is written")
+        #expect(writes <= 9, "\(writes) writes for \(nodes) reports over \(spreadSeconds) s")
         // And the end state, a new type, goes at once however recent the last write.
-        #expect(policy.decide(shown: shown, desired: ("ReconcileSuccess", "ok"), lastWrite: lastWrite, now: lastWrite!) == .write)
+        #expect(policy.decide(shown: shown, desired: ("ReconcileSuccess", "ok"), lastWrite: lastWrite, now: lastWrite!.at) == .write)
     }
 
     /// A fresh object whose agents report within the grace gets one condition write, the end
@@ -202,7 +226,8 @@ struct StatusWritePolicyTests {
         #expect(policy.decide(shown: nil, desired: ("NotYetLoaded", "0 of 1"), lastWrite: nil, firstSeen: t0,
                               now: t0.advanced(by: .seconds(2))) == .write)
         // Once a condition shows, NotYetLoaded again (a node added) is an ordinary change of type.
-        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("NotYetLoaded", "1 of 2"), lastWrite: t0, firstSeen: t0,
+        #expect(policy.decide(shown: ("ReconcileSuccess", "ok"), desired: ("NotYetLoaded", "1 of 2"),
+                              lastWrite: .init(at: t0, type: "ReconcileSuccess"), firstSeen: t0,
                               now: soon) == .write)
     }
 
