@@ -371,7 +371,7 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	hack/image-sizes
 
 .PHONY: bench-scale
-bench-scale: ## The operator's status of one object on 100, 1,000 and 5,000 simulated nodes: writes, message size, RSS (NODES="..." to choose).
+bench-scale: ## The operator's status of M = 1, 10, 100 objects on N = 100, 1,000, 5,000 simulated nodes: writes, message size, RSS, CPU; a PNG (NODES=, PROGRAMS= to choose).
 	$(SWIFT) build -c release --product kubesim
 	$(SWIFT) build -c release --product bpfman-operator
 	hack/status-scale-bench
