@@ -13,17 +13,15 @@ TEST_BINS := $(BPF_OUT)/testdata/uprobe_target
 # The guest kernel for the VM tier (DESIGN.md §4): Debian's linux-image-amd64.
 VM_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
 SWIFT_TEST_FLAGS ?= --no-parallel
-# Extra flags for release builds (the images add STATIC_SWIFT_FLAGS).
+# Extra flags for release builds.
 SWIFT_BUILD_FLAGS ?=
-# The Swift runtime and Foundation linked into the binary, for the images:
-# Foundation's static libraries go in one link group, since their autolink
-# order leaves symbols of some binaries (bpfman-rpc, bpfman-operator) unresolved.
-# (Only for a build of its own: swiftc records -Xlinker libraries in the
-# objects it compiles, so hack/link-static relinks an existing build instead.)
+# The images' binaries are an ordinary build linked again by hack/link-static
+# with the Swift runtime and Foundation static: Foundation's static libraries
+# go in one link group, since their autolink order leaves symbols of some
+# binaries (bpfman-rpc, bpfman-operator) unresolved.
 STATIC_FOUNDATION_GROUP := -Xlinker --start-group $(foreach l,Foundation FoundationInternationalization \
   FoundationEssentials _FoundationCollections CoreFoundation _FoundationICU _FoundationCShims,-Xlinker -l$(l)) -Xlinker --end-group
-STATIC_SWIFT_FLAGS := --static-swift-stdlib $(STATIC_FOUNDATION_GROUP)
-export STATIC_SWIFT_FLAGS STATIC_FOUNDATION_GROUP
+export STATIC_FOUNDATION_GROUP
 # `make release PRODUCT=bpfman-agent` builds one product; empty builds all.
 PRODUCT ?=
 

@@ -281,9 +281,9 @@ struct DeploymentTests {
                     #expect(words.first == "image-rootfs", "\(file): the rootfs stage is hack/image-rootfs, not: RUN \(args)")
                     links += args.matches(of: /--link (\S+)=/).map { String($0.1) }
                     #expect(words.contains("ca-certificates"))
-                    // Only bpfman-rpc and the CLI touch the kernel; every binary's HTTP client inflates with zlib.
-                    #expect(words.contains("zlib1g"), "\(file) puts zlib1g in its rootfs")
-                    for lib in ["libbpf1", "libelf1"] {
+                    // Only bpfman-rpc and the CLI touch the kernel; libbpf needs the shared zlib, while the agent's and the
+                    // operator's HTTP client has it linked in (hack/link-static).
+                    for lib in ["libbpf1", "libelf1", "zlib1g"] {
                         #expect(words.contains(lib) == (file == "Dockerfile.bpfman"), "\(file): \(lib) only where the kernel is touched")
                     }
                 }
@@ -318,6 +318,28 @@ struct DeploymentTests {
         // The same check passes for the right reason: bpfman-rpc does link them.
         let rpc = try Shell.run("/usr/bin/ldd", [TestPaths.binary("bpfman-rpc")])
         #expect(rpc.stdout.contains("libbpf") && rpc.stdout.contains("libelf"))
+    }
+
+    /// What the images carry is the build relinked by hack/link-static: the Swift runtime and zlib
+    /// inside, so the agent's and operator's images install neither libbpf, libelf nor zlib1g.
+    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime")
+    func shippedDaemonsLoadNoKernelOrZlib() throws {
+        let dir = NSTemporaryDirectory() + "link-static-\(UUID())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for product in ["bpfman-agent", "bpfman-operator"] {
+            let out = dir + "/" + product
+            let link = try Shell.run(root + "/hack/link-static", ["debug", product, out], env: ["REUSE_BUILD": "1"])
+            #expect(link.ok, "\(link.stderr)")
+            let ldd = try Shell.run("/usr/bin/ldd", [out])
+            #expect(ldd.ok && ldd.stdout.contains("libc.so.6"), "\(ldd.stdout)\(ldd.stderr)")
+            for lib in ["libbpf", "libelf", "libz.so", "libswift", "libFoundation"] {
+                #expect(!ldd.stdout.contains(lib), "\(product) as shipped loads \(lib):\n\(ldd.stdout)")
+            }
+        }
+        // bpfman's image keeps the shared zlib: its libbpf loads it.
+        let rpc = dir + "/bpfman-rpc"
+        #expect(try Shell.run(root + "/hack/link-static", ["debug", "bpfman-rpc", rpc], env: ["REUSE_BUILD": "1"]).ok)
+        #expect(try Shell.run("/usr/bin/ldd", [rpc]).stdout.contains("libz.so"))
     }
 
     @Test("make help lists every target of upstream's make help (and run-local, stop-local), grouped under upstream's headings")
