@@ -2,7 +2,8 @@ import BpfKernel
 import Glibc
 
 /// Legacy TC: each program is its own cls_bpf direct-action filter on the
-/// clsact hook, at tc priority (pref) = its priority, so the kernel runs them
+/// clsact hook, at tc priority (pref) = its priority + 1 (`filterPriority`:
+/// bpfman's 0…1000 onto tc's 1…1001, which has no 0), so the kernel runs them
 /// in priority order; a program returning TC_ACT_UNSPEC (-1) lets the next run.
 /// (The dispatcher replaces this behind the same `ProgramHook` seam where the
 /// kernel allows freplace.)
@@ -16,18 +17,18 @@ struct TcHook: ProgramHook {
 
     func attach(_ p: LoadedProgram, _ info: AttachInfo, peers: [ProgramRecord]) throws -> HookChange {
         guard case .tc(let t) = info else { preconditionFailure("TcHook given \(info.kind)") }
-        try Self.checkFilterPriority(t.priority)
+        let pref = try Self.filterPriority(t.priority)
         let ifindex = try InterfaceResolver.ifindex(t.iface, netns: t.netns)
         let key = NetworkHookKey(netnsInode: InterfaceResolver.netnsInode(t.netns), ifindex: ifindex, direction: t.direction)
         let egress = t.direction == .egress
         try claims.save(TcFilterClaim(programID: p.id, netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex,
-                                      egress: egress, priorities: [UInt32(t.priority)]))
+                                      egress: egress, priorities: [pref]))
         let qdisc = ClsactQdiscs.Claim(netns: t.netns, netnsInode: key.netnsInode, ifindex: ifindex)
         let handle: UInt32
         do {
             handle = try NetworkNamespace.run(t.netns) {
                 do {
-                    return try qdiscs.attachFilter(qdisc, programFD: p.fd, egress: egress, priority: UInt32(t.priority), handle: p.id)
+                    return try qdiscs.attachFilter(qdisc, programFD: p.fd, egress: egress, priority: pref, handle: p.id)
                 } catch let e as KernelError {
                     let hint = egress && (e.errno == EINVAL || e.errno == EEXIST)
                         ? " (if the interface has an `ingress` qdisc, it has no egress hook: replace it with clsact)" : ""
@@ -42,16 +43,18 @@ struct TcHook: ProgramHook {
         FaultPoint.hit(.tcFilterAttached)
         let placed = key.insert(priority: t.priority, peers: peers)
         var a = try p.networkAttachment(key, position: placed.position)
-        a.tcPriority = UInt32(t.priority)
+        a.tcPriority = pref
         a.tcHandle = handle
         return HookChange(attachment: a, updatedPeers: placed.moved)
     }
 
-    /// Without the dispatcher the priority is the filter's tc priority, which 0 cannot be.
-    static func checkFilterPriority(_ p: Int32) throws {
-        guard (1...65535).contains(p) else {
-            throw BpfmanError.invalid("TC priority \(p) cannot be a tc filter priority (1 to 65535): without the dispatcher each TC program is a filter at its priority")
+    /// The tc filter priority (pref) of a program at bpfman priority `p`: one
+    /// more, since tc priorities start at 1 and bpfman's at 0; the order is kept.
+    static func filterPriority(_ p: Int32) throws -> UInt32 {
+        guard (0...65534).contains(p) else {
+            throw BpfmanError.invalid("TC priority \(p) cannot be placed as a tc filter (0 to 65534): without the dispatcher each TC program is a filter at its priority + 1")
         }
+        return UInt32(p) + 1
     }
 
     func detach(_ record: ProgramRecord, peers: [ProgramRecord]) throws -> [ProgramRecord] {
@@ -82,19 +85,19 @@ struct TcHook: ProgramHook {
         var r = record
         r.attach = info
         guard new.priority != old.priority else { return [r] }
-        try Self.checkFilterPriority(new.priority)
+        let newPref = try Self.filterPriority(new.priority)
         let egress = new.direction == .egress
         let program = try Pins.open(record.attachment.programPin)
         let claim = TcFilterClaim(programID: record.id, netns: new.netns, netnsInode: key.netnsInode, ifindex: key.ifindex,
                                   egress: egress, priorities: [oldPrio])
         var both = claim
-        both.priorities.append(UInt32(new.priority))
+        both.priorities.append(newPref)
         try claims.save(both)
         let handle: UInt32
         do {
             handle = try NetworkNamespace.run(new.netns) {
                 try program.withRaw {
-                    try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: UInt32(new.priority), handle: record.id)
+                    try NetworkLinks.attachTc(programFD: $0, ifindex: key.ifindex, egress: egress, priority: newPref, handle: record.id)
                 }
             }
         } catch let e as KernelError {
@@ -106,10 +109,10 @@ struct TcHook: ProgramHook {
         }
         FaultPoint.hit(.tcFilterDetached)
         var moved = claim
-        moved.priorities = [UInt32(new.priority)]
+        moved.priorities = [newPref]
         try claims.save(moved)
         let placed = key.move(record.id, to: new.priority, peers: peers)
-        r.attachment.tcPriority = UInt32(new.priority)
+        r.attachment.tcPriority = newPref
         r.attachment.tcHandle = handle
         r.attachment.position = placed.position
         return placed.moved + [r]

@@ -72,11 +72,17 @@ struct ChainOrderTests {
         // Tag 1 moves from priority 10 to 40: now last.
         let moved = try box.cliJSON(ProgramEntry.self, ["update", "\(p[1]!.kernel.id)", "--priority", "40"])
         #expect(moved.kernel.id == p[1]!.kernel.id && moved.kernel.mapIDs == p[1]!.kernel.mapIDs)
-        #expect(moved.record?.attachment.position == 2 && moved.record?.attachment.tcPriority == 40)
+        #expect(moved.record?.attachment.position == 2 && moved.record?.attachment.tcPriority == 41, "filter priority = priority + 1")
         try Self.expectOrder([2, 3, 1], turns: turns, veth: veth, receiver: receiver)
         let filters = try Shell.sh("tc filter show dev \(veth.host) ingress")
-        #expect(filters.contains("pref 40") && !filters.contains("pref 10 "), "\(filters)")
+        #expect(filters.contains("pref 41 ") && !filters.contains("pref 11 "), "\(filters)")
         #expect(try Self.positions(box) == [p[2]!.kernel.id: 0, p[3]!.kernel.id: 1, p[1]!.kernel.id: 2])
+
+        // Priority 0, which no tc filter can have: it runs first, as filter priority 1.
+        let zero = try box.cliJSON(ProgramEntry.self, ["update", "\(p[3]!.kernel.id)", "--priority", "0"])
+        #expect(zero.record?.attachment.position == 0 && zero.record?.attachment.tcPriority == 1)
+        try Self.expectOrder([3, 2, 1], turns: turns, veth: veth, receiver: receiver)
+        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").contains("pref 1 "))
     }
 
     @Test("three TCX programs run in priority order on real packets; update reorders in place")

@@ -85,12 +85,12 @@ struct CrashRepairTests {
         let box = try Sandbox()
         let veth = try VethPair()
         let (a, b) = try Self.tcPairCrashed(box, veth) { ["update", "\($0)", "-p", "20"] }
-        #expect(try KernelTruth.filters(dev: veth.host, direction: "ingress").map(\.pref) == [20, 30], "the crash left the new filter, not the old")
+        #expect(try KernelTruth.filters(dev: veth.host, direction: "ingress").map(\.pref) == [21, 31], "the crash left the new filter (tc priority = priority + 1), not the old")
 
         let server = try RPCServerProcess(box)
         defer { server.terminate() }
         let filters = try KernelTruth.filters(dev: veth.host, direction: "ingress")
-        #expect(filters.map(\.pref) == [10, 30], "back at priority 10, before the program at 30: \(filters)")
+        #expect(filters.map(\.pref) == [11, 31], "back at priority 10 (tc 11), before the program at 30: \(filters)")
         #expect(filters.compactMap { $0.options?.prog?.id } == [a, b])
         let claims = try FileManager.default.contentsOfDirectory(atPath: "\(box.paths.stateDir)/claims")
         #expect(Set(claims) == ["\(a).json", "\(b).json"], "each filter claimed, nothing else: \(claims)")

@@ -13,7 +13,8 @@ struct TcTests {
         let obj = TestPaths.example("tc_counter")
         let ingress = try box.load(obj, "stats", ["tc", "-d", "ingress", "-i", veth.host, "-p", "10"])
         let egress = try box.load(obj, "stats", ["tc", "-d", "egress", "-i", veth.host, "-p", "10"])
-        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").contains("pref 10"))
+        // Without the dispatcher each program is a filter at tc priority (pref) = its priority + 1.
+        #expect(try Shell.sh("tc filter show dev \(veth.host) ingress").contains("pref 11 "))
         let (i0, e0) = (try box.counter(ingress, map: "tc_stats_map", key: 0), try box.counter(egress, map: "tc_stats_map", key: 0))
         try veth.sendToHost(12)
         try veth.sendToPeer(9)
