@@ -36,14 +36,13 @@ struct ProcessRun {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let wall = ContinuousClock.now - start
-        func ms(_ t: timeval) -> Double { Double(t.tv_sec) * 1e3 + Double(t.tv_usec) / 1e3 }
+        func cpuMs(_ t: timeval) -> Double { Double(t.tv_sec) * 1e3 + Double(t.tv_usec) / 1e3 }
         let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let peakKiB = peak ? Int(((try? String(contentsOfFile: peakPath, encoding: .utf8)) ?? "")
             .split(separator: "\n").last.map(String.init) ?? "") ?? 0 : 0
         unlink(outPath)
         unlink(peakPath)
-        return ProcessRun(wallMs: Double(wall.components.seconds) * 1e3 + Double(wall.components.attoseconds) / 1e15,
-                          cpuMs: ms(usage.ru_utime) + ms(usage.ru_stime), peakKiB: peakKiB,
+        return ProcessRun(wallMs: ms(wall), cpuMs: cpuMs(usage.ru_utime) + cpuMs(usage.ru_stime), peakKiB: peakKiB,
                           exitCode: (status >> 8) & 0xff, stdout: out)
     }
 }

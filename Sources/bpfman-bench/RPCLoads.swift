@@ -17,15 +17,15 @@ enum RPCLoads {
         attach.tracepoint = "syscalls/sys_enter_openat"
         request.attach.tracepointAttachInfo = attach
         let load = request
-        let ms = try await BpfmanClient.withClient(socketPath: args[0]) { client -> Double in
+        let total = try await BpfmanClient.withClient(socketPath: args[0]) { client -> Double in
             var ids: [UInt32] = []
             let start = ContinuousClock.now
             for _ in 0..<n { ids.append(try await client.load(load).kernelInfo.id) }
-            let d = ContinuousClock.now - start
+            let took = ms(ContinuousClock.now - start)
             for id in ids { try await client.unload(id: id) }
-            return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+            return took
         }
-        print(String(format: "%.0f", ms))
+        print(String(format: "%.0f", total))
     }
 
     struct ValidationFailure: Error, CustomStringConvertible {

@@ -60,8 +60,7 @@ func say(_ s: String = "") {
 func time(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
     try body()
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+    return ms(ContinuousClock.now - start)
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -389,8 +388,6 @@ do {
 }
 server.terminate()
 server.waitUntilExit()
-
-func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
 
 // ---- Bytecode images: cold pull + load, cached load, beside a file load ----
 let registryDir = base + "/registry"
