@@ -19,10 +19,9 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
     /// The conditions this operator wrote that the cache may not show yet: a
     /// pass that runs before the cache shows a write does not write it again.
     private let written = OwnWrites<Shown>()
-    /// When this operator last wrote each object's condition, and when it
-    /// first saw each object (the pace and grace of `StatusWritePolicy`).
-    private let lastWrite = Mutex<[String: StatusWritePolicy.LastWrite]>([:])
-    private let firstSeen = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// When this operator first saw each object and last wrote its condition
+    /// (the grace and pace of `StatusWritePolicy`).
+    private let paces = Mutex<[String: StatusWritePolicy.Pace]>([:])
 
     struct Shown: Sendable { var type: String; var message: String }
 
@@ -40,15 +39,13 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
         guard let object = objects.get(namespace: namespace, name: key.name) else {
             ctx.recordCondition(kind: resource.kind, key: cacheKey, condition: nil)
             written.forget(cacheKey)
-            _ = lastWrite.withLock { $0.removeValue(forKey: cacheKey) }
-            _ = firstSeen.withLock { $0.removeValue(forKey: cacheKey) }
+            _ = paces.withLock { $0.removeValue(forKey: cacheKey) }
             return .done
         }
-        let seen = firstSeen.withLock { seen in
-            if let first = seen[cacheKey] { return first }
-            let now = ContinuousClock.now
-            seen[cacheKey] = now
-            return now
+        let pace = paces.withLock { p in
+            let pace = p[cacheKey] ?? .init(firstSeen: .now)
+            p[cacheKey] = pace
+            return pace
         }
         let deleting = object.metadata.deletionTimestamp != nil
         var finalizers = object.metadata.finalizers ?? []
@@ -73,8 +70,8 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
             if let mine = written.newer(cacheKey, cachedVersion: Int(object.metadata.resourceVersion ?? "") ?? 0) {
                 shown = (mine.type, mine.message)
             }
-            switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: lastWrite.withLock { $0[cacheKey] },
-                                           firstSeen: seen, now: .now) {
+            switch ctx.statusWrites.decide(shown: shown, desired: (type.rawValue, message), lastWrite: pace.lastWrite,
+                                           firstSeen: pace.firstSeen, now: .now) {
             case .unchanged: return .done
             case .later(let wait): return .requeueAfter(wait)
             case .write: break
@@ -84,14 +81,11 @@ final class ProgramStatusReconciler<K: BpfmanKind>: Reconciler {
                                       "message": .string(message), "lastTransitionTime": .string(now)]
             let version = try await ctx.patch(resource, namespace: namespace, name: key.name, ["status": ["conditions": [condition]]], status: true)
             written.wrote(cacheKey, version: Int(version ?? "") ?? 0, Shown(type: type.rawValue, message: message))
-            lastWrite.withLock { w in
-                w[cacheKey] = w[cacheKey]?.next(type.rawValue, at: .now) ?? .init(at: .now, type: type.rawValue)
-            }
+            paces.withLock { $0[cacheKey]?.wrote(type.rawValue, at: .now) }
             if StatusWritePolicy.isEventWorthy(from: shown?.type, to: type) {
-                let warning = type == .reconcileError || type == .deleteError
                 await ctx.events.record(.init(apiVersion: resource.apiVersion, kind: resource.kind, name: key.name, namespace: namespace,
                                               uid: object.metadata.uid),
-                                        warning ? .warning : .normal, reason: type.reason, message: message)
+                                        type.isFailure ? .warning : .normal, reason: type.reason, message: message)
             }
         }
         return .done

@@ -19,6 +19,22 @@ public struct StatusWritePolicy: Sendable, Equatable {
         case later(Duration)
     }
 
+    /// What the policy remembers of one object: when this operator first saw
+    /// it, and its last write of the object's condition.
+    public struct Pace: Sendable, Equatable {
+        public var firstSeen: ContinuousClock.Instant
+        public var lastWrite: LastWrite?
+
+        public init(firstSeen: ContinuousClock.Instant, lastWrite: LastWrite? = nil) {
+            self.firstSeen = firstSeen; self.lastWrite = lastWrite
+        }
+
+        /// After writing `type` at `now`.
+        public mutating func wrote(_ type: String, at now: ContinuousClock.Instant) {
+            lastWrite = lastWrite?.next(type, at: now) ?? LastWrite(at: now, type: type)
+        }
+    }
+
     /// This operator's last write of an object's condition.
     public struct LastWrite: Sendable, Equatable {
         public var at: ContinuousClock.Instant
@@ -73,7 +89,6 @@ public struct StatusWritePolicy: Sendable, Equatable {
     /// ReconcileSuccess) is told by the condition alone.
     public static func isEventWorthy(from old: String?, to new: ProgramConditionType) -> Bool {
         guard old != new.rawValue else { return false }
-        let failures: Set<String> = [ProgramConditionType.reconcileError.rawValue, ProgramConditionType.deleteError.rawValue]
-        return failures.contains(new.rawValue) || old.map(failures.contains) == true
+        return new.isFailure || old.flatMap(ProgramConditionType.init(rawValue:))?.isFailure == true
     }
 }

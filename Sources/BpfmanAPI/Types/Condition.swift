@@ -49,6 +49,9 @@ public enum ProgramConditionType: String, Sendable, CaseIterable {
         case .deleteError: return "Program Deletion failed"
         }
     }
+
+    /// A failure on some node (loading, or unloading on deletion): a Warning Event.
+    public var isFailure: Bool { self == .reconcileError || self == .deleteError }
 }
 
 /// Conditions the agent writes on BpfProgram / BpfNsProgram (status always "True").
