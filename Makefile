@@ -124,8 +124,8 @@ fmt: ## Format Swift sources with swift-format (ships with the toolchain).
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 # Each protocol's generated code lives with the side that uses it: bpfman.v1 in
-# the protocol target (server and clients), CRI with the agent, CSI with the server.
-PROTO_TARGETS := bpfman:BpfmanProto cri/runtime:BpfmanAgent csi/csi:BpfmanRPC
+# the protocol target (server and clients), CRI in its own target (agent and kubelet stand-in), CSI with the server.
+PROTO_TARGETS := bpfman:BpfmanProto cri/runtime:CRI csi/csi:BpfmanRPC
 .PHONY: generate-proto
 generate-proto: ## Regenerate the committed Swift code from proto/ (bpfman.v1, CRI, CSI) with Debian's protoc.
 	$(MAKE) --no-print-directory gen-proto-into OUT=Sources

@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "bpfman-agent", targets: ["bpfman-agent"]),
         .executable(name: "bpfman-operator", targets: ["bpfman-operator"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
+        .executable(name: "kubesim-kubelet", targets: ["kubesim-kubelet"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "BpfmanAPI", targets: ["BpfmanAPI"]),
@@ -179,10 +180,17 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // The Kubernetes CRI (runtime.v1) on the wire: generated protobuf + gRPC code, the part the
+        // agent (finding containers) and the kubelet stand-in (running pods) call.
+        .target(name: "CRI", dependencies: [
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         // The agent: pure plans (attach points, BpfProgram objects, what to ask bpfman), their executor,
-        // the reconcilers, and the CRI client (generated runtime.v1 code). bpfman only over the wire.
+        // the reconcilers, and the CRI client. bpfman only over the wire.
         .target(name: "BpfmanAgent", dependencies: [
-            "BpfmanModel", "BpfmanProto", "BpfmanAPI", "KubeClient", "KubeController",
+            "BpfmanModel", "BpfmanProto", "BpfmanAPI", "KubeClient", "KubeController", "CRI",
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -229,6 +237,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The kubelet stand-in of local nodes: runs pods bound to one node under its containerd (CRI).
+        // Development and test tooling beside kubesim; never in an image.
+        .target(
+            name: "KubeletStandIn",
+            dependencies: [
+                "CRI", "KubeClient", "KubeController",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kubesim-kubelet",
+            dependencies: [
+                "KubeletStandIn", "KubeClient", "KubeController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "kube-bench",
             dependencies: [
@@ -246,6 +275,8 @@ let package = Package(
             name: "BpfmanAgentTests",
             dependencies: ["BpfmanAgent", "BpfmanModel", "BpfmanAPI", "KubeClient"]
         ),
+        // The kubelet stand-in's plans and status (pure) and its pod syncer against an in-memory runtime.
+        .testTarget(name: "KubeletStandInTests", dependencies: ["KubeletStandIn", "CRI", "KubeClient"]),
         // bpfman.v1 on the wire and the model (pure).
         .testTarget(name: "BpfmanProtoTests", dependencies: ["BpfmanProto", "BpfmanModel"]),
         .testTarget(
@@ -284,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "BpfmanTests",
             dependencies: [
-                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "BpfmanAgent", "TestHelpers",
+                "Bpfman", "BpfKernel", "BpfmanCLI", "BpfmanRPC", "BpfmanImages", "BpfmanAgent", "CRI", "TestHelpers",
                 .product(name: "Yams", package: "Yams"),
                 // Signing tests make their own CA, keys and signatures.
                 .product(name: "X509", package: "swift-certificates"),

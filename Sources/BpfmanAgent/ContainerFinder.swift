@@ -1,5 +1,6 @@
 import BpfmanAPI
 import BpfmanProto
+import CRI
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix

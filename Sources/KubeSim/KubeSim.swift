@@ -87,7 +87,12 @@ public final class KubeSim: Sendable {
         if options.tls {
             let caDir = options.caDirectory ?? options.dataDir.map { $0 + "/pki" }
             let authority = try caDir.map { try CertificateAuthority.loadOrCreate(directory: $0) } ?? CertificateAuthority()
-            let serving = try authority.issueServer(dnsNames: ["localhost", "kubesim"], ipAddresses: [[127, 0, 0, 1]])
+            // The address it listens on is in the certificate too: local nodes'
+            // kubelets and pods reach kubesim at the bridge's address, not loopback.
+            var ips: [[UInt8]] = [[127, 0, 0, 1]]
+            let octets = options.host.split(separator: ".").compactMap { UInt8($0) }
+            if octets.count == 4, octets != [127, 0, 0, 1], octets != [0, 0, 0, 0] { ips.append(octets) }
+            let serving = try authority.issueServer(dnsNames: ["localhost", "kubesim"], ipAddresses: ips)
             var config = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(serving.certificatePEM.utf8)).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serving.keyPEM.utf8), format: .pem)))

@@ -1,4 +1,5 @@
 import BpfmanAgent
+import CRI
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -7,7 +8,8 @@ import Synchronization
 /// The one fake at the CRI boundary (no container runtime runs here): a
 /// runtime.v1 server on a unix socket answering the three calls the agent
 /// makes, about "containers" that are test processes in their own network
-/// namespaces.
+/// namespaces. Pod lifecycle calls (the kubelet's, not the agent's) are
+/// refused as unimplemented.
 final class FakeCRI: Runtime_V1_RuntimeService.SimpleServiceProtocol, @unchecked Sendable {
     struct Entry: Sendable {
         var podUID: String
@@ -76,5 +78,53 @@ final class FakeCRI: Runtime_V1_RuntimeService.SimpleServiceProtocol, @unchecked
         r.status.state = .containerRunning
         if request.verbose { r.info["info"] = #"{"pid": \#(e.pid)}"# }
         return r
+    }
+
+    private func unimplemented(_ call: String) -> RPCError {
+        RPCError(code: .unimplemented, message: "FakeCRI answers only the agent's calls, not \(call)")
+    }
+
+    func version(request: Runtime_V1_VersionRequest, context: ServerContext) async throws -> Runtime_V1_VersionResponse {
+        var r = Runtime_V1_VersionResponse()
+        r.runtimeName = "fake-cri"
+        r.runtimeVersion = "0"
+        r.runtimeApiVersion = "v1"
+        return r
+    }
+
+    func runPodSandbox(request: Runtime_V1_RunPodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_RunPodSandboxResponse {
+        throw unimplemented("RunPodSandbox")
+    }
+
+    func stopPodSandbox(request: Runtime_V1_StopPodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_StopPodSandboxResponse {
+        throw unimplemented("StopPodSandbox")
+    }
+
+    func removePodSandbox(request: Runtime_V1_RemovePodSandboxRequest, context: ServerContext) async throws -> Runtime_V1_RemovePodSandboxResponse {
+        throw unimplemented("RemovePodSandbox")
+    }
+
+    func podSandboxStatus(request: Runtime_V1_PodSandboxStatusRequest, context: ServerContext) async throws -> Runtime_V1_PodSandboxStatusResponse {
+        throw unimplemented("PodSandboxStatus")
+    }
+
+    func createContainer(request: Runtime_V1_CreateContainerRequest, context: ServerContext) async throws -> Runtime_V1_CreateContainerResponse {
+        throw unimplemented("CreateContainer")
+    }
+
+    func startContainer(request: Runtime_V1_StartContainerRequest, context: ServerContext) async throws -> Runtime_V1_StartContainerResponse {
+        throw unimplemented("StartContainer")
+    }
+
+    func stopContainer(request: Runtime_V1_StopContainerRequest, context: ServerContext) async throws -> Runtime_V1_StopContainerResponse {
+        throw unimplemented("StopContainer")
+    }
+
+    func removeContainer(request: Runtime_V1_RemoveContainerRequest, context: ServerContext) async throws -> Runtime_V1_RemoveContainerResponse {
+        throw unimplemented("RemoveContainer")
+    }
+
+    func execSync(request: Runtime_V1_ExecSyncRequest, context: ServerContext) async throws -> Runtime_V1_ExecSyncResponse {
+        throw unimplemented("ExecSync")
     }
 }

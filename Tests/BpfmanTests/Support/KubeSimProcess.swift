@@ -8,13 +8,16 @@ final class KubeSimProcess: @unchecked Sendable {
     let kubeconfig: String
     private var process = Process()
     private let arguments: [String]
+    /// The address it listens on (local nodes reach it at their bridge's).
+    let host: String
 
-    init(prefix: String = "kubesim", arguments: [String] = []) async throws {
+    init(prefix: String = "kubesim", arguments: [String] = [], host: String = "127.0.0.1") async throws {
+        self.host = host
         dir = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         kubeconfig = dir + "/kubeconfig"
         self.arguments = arguments
-        try await launch(listen: "127.0.0.1:0")
+        try await launch(listen: "\(host):0")
     }
 
     private func launch(listen: String) async throws {
@@ -31,7 +34,7 @@ final class KubeSimProcess: @unchecked Sendable {
     /// The port it serves on, from the kubeconfig it wrote.
     var port: Int? {
         let text = (try? String(contentsOfFile: kubeconfig, encoding: .utf8)) ?? ""
-        guard let r = text.range(of: #"https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { return nil }
+        guard let r = text.range(of: #"https?://[0-9.]+:[0-9]+"#, options: .regularExpression) else { return nil }
         return Int(text[r].split(separator: ":").last ?? "")
     }
 
@@ -41,7 +44,7 @@ final class KubeSimProcess: @unchecked Sendable {
     }
 
     /// Back on the same port with the same data (and so the same CA and token).
-    func start(port: Int) async throws { try await launch(listen: "127.0.0.1:\(port)") }
+    func start(port: Int) async throws { try await launch(listen: "\(host):\(port)") }
 
     func kubectl(_ args: [String], stdin: String? = nil) async throws -> Shell.Result {
         try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig] + args, stdin: stdin)

@@ -1,8 +1,10 @@
-/// The part of the Kubernetes CRI (runtime.v1, k8s.io/cri-api) that
-/// bpfman-agent calls to find the containers of a node's pods and their
-/// pids. Package, service, method and field names and numbers are the
-/// CRI's, so any CRI runtime (containerd, CRI-O) answers it; fields the agent
-/// does not read are left out (protobuf skips them on the wire).
+/// The part of the Kubernetes CRI (runtime.v1, k8s.io/cri-api) this project
+/// calls: bpfman-agent lists a node's pods and containers and reads their
+/// pids; kubesim-kubelet (the kubelet stand-in of local nodes) runs pods:
+/// sandboxes, containers, exec probes, image checks. Package, service, method
+/// and field names and numbers are the CRI's, so any CRI runtime (containerd,
+/// CRI-O) answers it; fields neither side sets or reads are left out
+/// (protobuf skips them on the wire).
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -26,6 +28,71 @@ public enum Runtime_V1_RuntimeService: Sendable {
     public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService")
     /// Namespace for method metadata.
     public enum Method: Sendable {
+        /// Namespace for "Version" metadata.
+        public enum Version: Sendable {
+            /// Request type for "Version".
+            public typealias Input = Runtime_V1_VersionRequest
+            /// Response type for "Version".
+            public typealias Output = Runtime_V1_VersionResponse
+            /// Descriptor for "Version".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "Version",
+                type: .unary
+            )
+        }
+        /// Namespace for "RunPodSandbox" metadata.
+        public enum RunPodSandbox: Sendable {
+            /// Request type for "RunPodSandbox".
+            public typealias Input = Runtime_V1_RunPodSandboxRequest
+            /// Response type for "RunPodSandbox".
+            public typealias Output = Runtime_V1_RunPodSandboxResponse
+            /// Descriptor for "RunPodSandbox".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "RunPodSandbox",
+                type: .unary
+            )
+        }
+        /// Namespace for "StopPodSandbox" metadata.
+        public enum StopPodSandbox: Sendable {
+            /// Request type for "StopPodSandbox".
+            public typealias Input = Runtime_V1_StopPodSandboxRequest
+            /// Response type for "StopPodSandbox".
+            public typealias Output = Runtime_V1_StopPodSandboxResponse
+            /// Descriptor for "StopPodSandbox".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "StopPodSandbox",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemovePodSandbox" metadata.
+        public enum RemovePodSandbox: Sendable {
+            /// Request type for "RemovePodSandbox".
+            public typealias Input = Runtime_V1_RemovePodSandboxRequest
+            /// Response type for "RemovePodSandbox".
+            public typealias Output = Runtime_V1_RemovePodSandboxResponse
+            /// Descriptor for "RemovePodSandbox".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "RemovePodSandbox",
+                type: .unary
+            )
+        }
+        /// Namespace for "PodSandboxStatus" metadata.
+        public enum PodSandboxStatus: Sendable {
+            /// Request type for "PodSandboxStatus".
+            public typealias Input = Runtime_V1_PodSandboxStatusRequest
+            /// Response type for "PodSandboxStatus".
+            public typealias Output = Runtime_V1_PodSandboxStatusResponse
+            /// Descriptor for "PodSandboxStatus".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "PodSandboxStatus",
+                type: .unary
+            )
+        }
         /// Namespace for "ListPodSandbox" metadata.
         public enum ListPodSandbox: Sendable {
             /// Request type for "ListPodSandbox".
@@ -36,6 +103,58 @@ public enum Runtime_V1_RuntimeService: Sendable {
             public static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
                 method: "ListPodSandbox",
+                type: .unary
+            )
+        }
+        /// Namespace for "CreateContainer" metadata.
+        public enum CreateContainer: Sendable {
+            /// Request type for "CreateContainer".
+            public typealias Input = Runtime_V1_CreateContainerRequest
+            /// Response type for "CreateContainer".
+            public typealias Output = Runtime_V1_CreateContainerResponse
+            /// Descriptor for "CreateContainer".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "CreateContainer",
+                type: .unary
+            )
+        }
+        /// Namespace for "StartContainer" metadata.
+        public enum StartContainer: Sendable {
+            /// Request type for "StartContainer".
+            public typealias Input = Runtime_V1_StartContainerRequest
+            /// Response type for "StartContainer".
+            public typealias Output = Runtime_V1_StartContainerResponse
+            /// Descriptor for "StartContainer".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "StartContainer",
+                type: .unary
+            )
+        }
+        /// Namespace for "StopContainer" metadata.
+        public enum StopContainer: Sendable {
+            /// Request type for "StopContainer".
+            public typealias Input = Runtime_V1_StopContainerRequest
+            /// Response type for "StopContainer".
+            public typealias Output = Runtime_V1_StopContainerResponse
+            /// Descriptor for "StopContainer".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "StopContainer",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveContainer" metadata.
+        public enum RemoveContainer: Sendable {
+            /// Request type for "RemoveContainer".
+            public typealias Input = Runtime_V1_RemoveContainerRequest
+            /// Response type for "RemoveContainer".
+            public typealias Output = Runtime_V1_RemoveContainerResponse
+            /// Descriptor for "RemoveContainer".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "RemoveContainer",
                 type: .unary
             )
         }
@@ -65,11 +184,34 @@ public enum Runtime_V1_RuntimeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ExecSync" metadata.
+        public enum ExecSync: Sendable {
+            /// Request type for "ExecSync".
+            public typealias Input = Runtime_V1_ExecSyncRequest
+            /// Response type for "ExecSync".
+            public typealias Output = Runtime_V1_ExecSyncResponse
+            /// Descriptor for "ExecSync".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.RuntimeService"),
+                method: "ExecSync",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "runtime.v1.RuntimeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Version.descriptor,
+            RunPodSandbox.descriptor,
+            StopPodSandbox.descriptor,
+            RemovePodSandbox.descriptor,
+            PodSandboxStatus.descriptor,
             ListPodSandbox.descriptor,
+            CreateContainer.descriptor,
+            StartContainer.descriptor,
+            StopContainer.descriptor,
+            RemoveContainer.descriptor,
             ListContainers.descriptor,
-            ContainerStatus.descriptor
+            ContainerStatus.descriptor,
+            ExecSync.descriptor
         ]
     }
 }
@@ -96,6 +238,76 @@ extension Runtime_V1_RuntimeService {
     /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
     /// or ``SimpleServiceProtocol`` instead.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Version" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_VersionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_VersionResponse` messages.
+        func version(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_VersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_VersionResponse>
+
+        /// Handle the "RunPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_RunPodSandboxRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_RunPodSandboxResponse` messages.
+        func runPodSandbox(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_RunPodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RunPodSandboxResponse>
+
+        /// Handle the "StopPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_StopPodSandboxRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_StopPodSandboxResponse` messages.
+        func stopPodSandbox(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_StopPodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StopPodSandboxResponse>
+
+        /// Handle the "RemovePodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_RemovePodSandboxRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_RemovePodSandboxResponse` messages.
+        func removePodSandbox(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_RemovePodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RemovePodSandboxResponse>
+
+        /// Handle the "PodSandboxStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_PodSandboxStatusRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_PodSandboxStatusResponse` messages.
+        func podSandboxStatus(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_PodSandboxStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_PodSandboxStatusResponse>
+
         /// Handle the "ListPodSandbox" method.
         ///
         /// - Parameters:
@@ -109,6 +321,62 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.StreamingServerRequest<Runtime_V1_ListPodSandboxRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ListPodSandboxResponse>
+
+        /// Handle the "CreateContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_CreateContainerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_CreateContainerResponse` messages.
+        func createContainer(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_CreateContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_CreateContainerResponse>
+
+        /// Handle the "StartContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_StartContainerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_StartContainerResponse` messages.
+        func startContainer(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_StartContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StartContainerResponse>
+
+        /// Handle the "StopContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_StopContainerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_StopContainerResponse` messages.
+        func stopContainer(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_StopContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StopContainerResponse>
+
+        /// Handle the "RemoveContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_RemoveContainerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_RemoveContainerResponse` messages.
+        func removeContainer(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_RemoveContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RemoveContainerResponse>
 
         /// Handle the "ListContainers" method.
         ///
@@ -137,6 +405,20 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.StreamingServerRequest<Runtime_V1_ContainerStatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ContainerStatusResponse>
+
+        /// Handle the "ExecSync" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_ExecSyncRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_ExecSyncResponse` messages.
+        func execSync(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_ExecSyncRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ExecSyncResponse>
     }
 
     /// Service protocol for the "runtime.v1.RuntimeService" service.
@@ -147,6 +429,76 @@ extension Runtime_V1_RuntimeService {
     /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
     /// use ``StreamingServiceProtocol``.
     public protocol ServiceProtocol: Runtime_V1_RuntimeService.StreamingServiceProtocol {
+        /// Handle the "Version" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_VersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_VersionResponse` message.
+        func version(
+            request: GRPCCore.ServerRequest<Runtime_V1_VersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_VersionResponse>
+
+        /// Handle the "RunPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RunPodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_RunPodSandboxResponse` message.
+        func runPodSandbox(
+            request: GRPCCore.ServerRequest<Runtime_V1_RunPodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RunPodSandboxResponse>
+
+        /// Handle the "StopPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopPodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_StopPodSandboxResponse` message.
+        func stopPodSandbox(
+            request: GRPCCore.ServerRequest<Runtime_V1_StopPodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StopPodSandboxResponse>
+
+        /// Handle the "RemovePodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemovePodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_RemovePodSandboxResponse` message.
+        func removePodSandbox(
+            request: GRPCCore.ServerRequest<Runtime_V1_RemovePodSandboxRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RemovePodSandboxResponse>
+
+        /// Handle the "PodSandboxStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_PodSandboxStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_PodSandboxStatusResponse` message.
+        func podSandboxStatus(
+            request: GRPCCore.ServerRequest<Runtime_V1_PodSandboxStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_PodSandboxStatusResponse>
+
         /// Handle the "ListPodSandbox" method.
         ///
         /// - Parameters:
@@ -160,6 +512,62 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.ServerRequest<Runtime_V1_ListPodSandboxRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ListPodSandboxResponse>
+
+        /// Handle the "CreateContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_CreateContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_CreateContainerResponse` message.
+        func createContainer(
+            request: GRPCCore.ServerRequest<Runtime_V1_CreateContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_CreateContainerResponse>
+
+        /// Handle the "StartContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StartContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_StartContainerResponse` message.
+        func startContainer(
+            request: GRPCCore.ServerRequest<Runtime_V1_StartContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StartContainerResponse>
+
+        /// Handle the "StopContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_StopContainerResponse` message.
+        func stopContainer(
+            request: GRPCCore.ServerRequest<Runtime_V1_StopContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StopContainerResponse>
+
+        /// Handle the "RemoveContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemoveContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_RemoveContainerResponse` message.
+        func removeContainer(
+            request: GRPCCore.ServerRequest<Runtime_V1_RemoveContainerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RemoveContainerResponse>
 
         /// Handle the "ListContainers" method.
         ///
@@ -188,6 +596,20 @@ extension Runtime_V1_RuntimeService {
             request: GRPCCore.ServerRequest<Runtime_V1_ContainerStatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ContainerStatusResponse>
+
+        /// Handle the "ExecSync" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ExecSyncRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_ExecSyncResponse` message.
+        func execSync(
+            request: GRPCCore.ServerRequest<Runtime_V1_ExecSyncRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ExecSyncResponse>
     }
 
     /// Simple service protocol for the "runtime.v1.RuntimeService" service.
@@ -196,6 +618,76 @@ extension Runtime_V1_RuntimeService {
     /// doesn't provide access to request or response metadata. If you need access to these
     /// then use ``ServiceProtocol`` instead.
     public protocol SimpleServiceProtocol: Runtime_V1_RuntimeService.ServiceProtocol {
+        /// Handle the "Version" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_VersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_VersionResponse` to respond with.
+        func version(
+            request: Runtime_V1_VersionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_VersionResponse
+
+        /// Handle the "RunPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_RunPodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_RunPodSandboxResponse` to respond with.
+        func runPodSandbox(
+            request: Runtime_V1_RunPodSandboxRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_RunPodSandboxResponse
+
+        /// Handle the "StopPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_StopPodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_StopPodSandboxResponse` to respond with.
+        func stopPodSandbox(
+            request: Runtime_V1_StopPodSandboxRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_StopPodSandboxResponse
+
+        /// Handle the "RemovePodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_RemovePodSandboxRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_RemovePodSandboxResponse` to respond with.
+        func removePodSandbox(
+            request: Runtime_V1_RemovePodSandboxRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_RemovePodSandboxResponse
+
+        /// Handle the "PodSandboxStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_PodSandboxStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_PodSandboxStatusResponse` to respond with.
+        func podSandboxStatus(
+            request: Runtime_V1_PodSandboxStatusRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_PodSandboxStatusResponse
+
         /// Handle the "ListPodSandbox" method.
         ///
         /// - Parameters:
@@ -209,6 +701,62 @@ extension Runtime_V1_RuntimeService {
             request: Runtime_V1_ListPodSandboxRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Runtime_V1_ListPodSandboxResponse
+
+        /// Handle the "CreateContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_CreateContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_CreateContainerResponse` to respond with.
+        func createContainer(
+            request: Runtime_V1_CreateContainerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_CreateContainerResponse
+
+        /// Handle the "StartContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_StartContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_StartContainerResponse` to respond with.
+        func startContainer(
+            request: Runtime_V1_StartContainerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_StartContainerResponse
+
+        /// Handle the "StopContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_StopContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_StopContainerResponse` to respond with.
+        func stopContainer(
+            request: Runtime_V1_StopContainerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_StopContainerResponse
+
+        /// Handle the "RemoveContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_RemoveContainerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_RemoveContainerResponse` to respond with.
+        func removeContainer(
+            request: Runtime_V1_RemoveContainerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_RemoveContainerResponse
 
         /// Handle the "ListContainers" method.
         ///
@@ -237,6 +785,20 @@ extension Runtime_V1_RuntimeService {
             request: Runtime_V1_ContainerStatusRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Runtime_V1_ContainerStatusResponse
+
+        /// Handle the "ExecSync" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_ExecSyncRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_ExecSyncResponse` to respond with.
+        func execSync(
+            request: Runtime_V1_ExecSyncRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_ExecSyncResponse
     }
 }
 
@@ -245,11 +807,110 @@ extension Runtime_V1_RuntimeService {
 extension Runtime_V1_RuntimeService.StreamingServiceProtocol {
     public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
         router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.Version.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_VersionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_VersionResponse>(),
+            handler: { request, context in
+                try await self.version(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.RunPodSandbox.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RunPodSandboxRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RunPodSandboxResponse>(),
+            handler: { request, context in
+                try await self.runPodSandbox(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.StopPodSandbox.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StopPodSandboxRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StopPodSandboxResponse>(),
+            handler: { request, context in
+                try await self.stopPodSandbox(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.RemovePodSandbox.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RemovePodSandboxRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RemovePodSandboxResponse>(),
+            handler: { request, context in
+                try await self.removePodSandbox(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.PodSandboxStatus.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_PodSandboxStatusRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_PodSandboxStatusResponse>(),
+            handler: { request, context in
+                try await self.podSandboxStatus(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Runtime_V1_RuntimeService.Method.ListPodSandbox.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ListPodSandboxRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ListPodSandboxResponse>(),
             handler: { request, context in
                 try await self.listPodSandbox(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.CreateContainer.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_CreateContainerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_CreateContainerResponse>(),
+            handler: { request, context in
+                try await self.createContainer(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.StartContainer.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StartContainerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StartContainerResponse>(),
+            handler: { request, context in
+                try await self.startContainer(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.StopContainer.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StopContainerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StopContainerResponse>(),
+            handler: { request, context in
+                try await self.stopContainer(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.RemoveContainer.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RemoveContainerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RemoveContainerResponse>(),
+            handler: { request, context in
+                try await self.removeContainer(
                     request: request,
                     context: context
                 )
@@ -277,17 +938,127 @@ extension Runtime_V1_RuntimeService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Runtime_V1_RuntimeService.Method.ExecSync.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ExecSyncRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ExecSyncResponse>(),
+            handler: { request, context in
+                try await self.execSync(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Runtime_V1_RuntimeService.ServiceProtocol {
+    public func version(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_VersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_VersionResponse> {
+        let response = try await self.version(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func runPodSandbox(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_RunPodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RunPodSandboxResponse> {
+        let response = try await self.runPodSandbox(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func stopPodSandbox(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_StopPodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StopPodSandboxResponse> {
+        let response = try await self.stopPodSandbox(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removePodSandbox(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_RemovePodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RemovePodSandboxResponse> {
+        let response = try await self.removePodSandbox(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func podSandboxStatus(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_PodSandboxStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_PodSandboxStatusResponse> {
+        let response = try await self.podSandboxStatus(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func listPodSandbox(
         request: GRPCCore.StreamingServerRequest<Runtime_V1_ListPodSandboxRequest>,
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ListPodSandboxResponse> {
         let response = try await self.listPodSandbox(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createContainer(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_CreateContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_CreateContainerResponse> {
+        let response = try await self.createContainer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func startContainer(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_StartContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StartContainerResponse> {
+        let response = try await self.startContainer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func stopContainer(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_StopContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_StopContainerResponse> {
+        let response = try await self.stopContainer(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeContainer(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_RemoveContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_RemoveContainerResponse> {
+        let response = try await self.removeContainer(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -315,17 +1086,145 @@ extension Runtime_V1_RuntimeService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func execSync(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_ExecSyncRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ExecSyncResponse> {
+        let response = try await self.execSync(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Runtime_V1_RuntimeService.SimpleServiceProtocol {
+    public func version(
+        request: GRPCCore.ServerRequest<Runtime_V1_VersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_VersionResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_VersionResponse>(
+            message: try await self.version(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func runPodSandbox(
+        request: GRPCCore.ServerRequest<Runtime_V1_RunPodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RunPodSandboxResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_RunPodSandboxResponse>(
+            message: try await self.runPodSandbox(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func stopPodSandbox(
+        request: GRPCCore.ServerRequest<Runtime_V1_StopPodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StopPodSandboxResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_StopPodSandboxResponse>(
+            message: try await self.stopPodSandbox(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removePodSandbox(
+        request: GRPCCore.ServerRequest<Runtime_V1_RemovePodSandboxRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RemovePodSandboxResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_RemovePodSandboxResponse>(
+            message: try await self.removePodSandbox(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func podSandboxStatus(
+        request: GRPCCore.ServerRequest<Runtime_V1_PodSandboxStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_PodSandboxStatusResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_PodSandboxStatusResponse>(
+            message: try await self.podSandboxStatus(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func listPodSandbox(
         request: GRPCCore.ServerRequest<Runtime_V1_ListPodSandboxRequest>,
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ListPodSandboxResponse> {
         return GRPCCore.ServerResponse<Runtime_V1_ListPodSandboxResponse>(
             message: try await self.listPodSandbox(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createContainer(
+        request: GRPCCore.ServerRequest<Runtime_V1_CreateContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_CreateContainerResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_CreateContainerResponse>(
+            message: try await self.createContainer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func startContainer(
+        request: GRPCCore.ServerRequest<Runtime_V1_StartContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StartContainerResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_StartContainerResponse>(
+            message: try await self.startContainer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func stopContainer(
+        request: GRPCCore.ServerRequest<Runtime_V1_StopContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_StopContainerResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_StopContainerResponse>(
+            message: try await self.stopContainer(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeContainer(
+        request: GRPCCore.ServerRequest<Runtime_V1_RemoveContainerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_RemoveContainerResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_RemoveContainerResponse>(
+            message: try await self.removeContainer(
                 request: request.message,
                 context: context
             ),
@@ -358,6 +1257,19 @@ extension Runtime_V1_RuntimeService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func execSync(
+        request: GRPCCore.ServerRequest<Runtime_V1_ExecSyncRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ExecSyncResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_ExecSyncResponse>(
+            message: try await self.execSync(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: runtime.v1.RuntimeService (client)
@@ -369,6 +1281,101 @@ extension Runtime_V1_RuntimeService {
     /// You don't need to implement this protocol directly, use the generated
     /// implementation, ``Client``.
     public protocol ClientProtocol: Sendable {
+        /// Call the "Version" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_VersionRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_VersionRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_VersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func version<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_VersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_VersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_VersionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_VersionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RunPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RunPodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RunPodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RunPodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func runPodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RunPodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RunPodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RunPodSandboxResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RunPodSandboxResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "StopPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopPodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StopPodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StopPodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func stopPodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StopPodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StopPodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StopPodSandboxResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopPodSandboxResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemovePodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemovePodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RemovePodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RemovePodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removePodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RemovePodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RemovePodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RemovePodSandboxResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemovePodSandboxResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PodSandboxStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_PodSandboxStatusRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_PodSandboxStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_PodSandboxStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func podSandboxStatus<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_PodSandboxStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_PodSandboxStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_PodSandboxStatusResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_PodSandboxStatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "ListPodSandbox" method.
         ///
         /// - Parameters:
@@ -386,6 +1393,82 @@ extension Runtime_V1_RuntimeService {
             deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_ListPodSandboxResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ListPodSandboxResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_CreateContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_CreateContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_CreateContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_CreateContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_CreateContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_CreateContainerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_CreateContainerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "StartContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StartContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StartContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StartContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func startContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StartContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StartContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StartContainerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StartContainerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "StopContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StopContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StopContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func stopContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StopContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StopContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StopContainerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopContainerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemoveContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RemoveContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RemoveContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RemoveContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RemoveContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RemoveContainerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemoveContainerResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListContainers" method.
@@ -425,6 +1508,25 @@ extension Runtime_V1_RuntimeService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ContainerStatusResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExecSync" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ExecSyncRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_ExecSyncRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_ExecSyncResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func execSync<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_ExecSyncRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_ExecSyncRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_ExecSyncResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ExecSyncResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "runtime.v1.RuntimeService" service.
@@ -441,6 +1543,156 @@ extension Runtime_V1_RuntimeService {
         ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
         public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
             self.client = client
+        }
+
+        /// Call the "Version" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_VersionRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_VersionRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_VersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func version<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_VersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_VersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_VersionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_VersionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.Version.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RunPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RunPodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RunPodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RunPodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func runPodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RunPodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RunPodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RunPodSandboxResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RunPodSandboxResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.RunPodSandbox.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "StopPodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopPodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StopPodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StopPodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func stopPodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StopPodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StopPodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StopPodSandboxResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopPodSandboxResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.StopPodSandbox.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemovePodSandbox" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemovePodSandboxRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RemovePodSandboxRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RemovePodSandboxResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removePodSandbox<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RemovePodSandboxRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RemovePodSandboxRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RemovePodSandboxResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemovePodSandboxResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.RemovePodSandbox.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "PodSandboxStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_PodSandboxStatusRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_PodSandboxStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_PodSandboxStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func podSandboxStatus<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_PodSandboxStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_PodSandboxStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_PodSandboxStatusResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_PodSandboxStatusResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.PodSandboxStatus.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
         }
 
         /// Call the "ListPodSandbox" method.
@@ -466,6 +1718,126 @@ extension Runtime_V1_RuntimeService {
             try await self.client.unary(
                 request: request,
                 descriptor: Runtime_V1_RuntimeService.Method.ListPodSandbox.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CreateContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_CreateContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_CreateContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_CreateContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_CreateContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_CreateContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_CreateContainerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_CreateContainerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.CreateContainer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "StartContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StartContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StartContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StartContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func startContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StartContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StartContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StartContainerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StartContainerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.StartContainer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "StopContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_StopContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_StopContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_StopContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func stopContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_StopContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_StopContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_StopContainerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopContainerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.StopContainer.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveContainer" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_RemoveContainerRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_RemoveContainerRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_RemoveContainerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeContainer<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_RemoveContainerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_RemoveContainerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_RemoveContainerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemoveContainerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.RemoveContainer.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -532,12 +1904,167 @@ extension Runtime_V1_RuntimeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ExecSync" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ExecSyncRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_ExecSyncRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_ExecSyncResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func execSync<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_ExecSyncRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_ExecSyncRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_ExecSyncResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ExecSyncResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_RuntimeService.Method.ExecSync.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
 // Helpers providing default arguments to 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Runtime_V1_RuntimeService.ClientProtocol {
+    /// Call the "Version" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_VersionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func version<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_VersionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_VersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.version(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_VersionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_VersionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RunPodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_RunPodSandboxRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func runPodSandbox<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_RunPodSandboxRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RunPodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.runPodSandbox(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RunPodSandboxRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RunPodSandboxResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StopPodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_StopPodSandboxRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func stopPodSandbox<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_StopPodSandboxRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopPodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.stopPodSandbox(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StopPodSandboxRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StopPodSandboxResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemovePodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_RemovePodSandboxRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removePodSandbox<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_RemovePodSandboxRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemovePodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removePodSandbox(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RemovePodSandboxRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RemovePodSandboxResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PodSandboxStatus" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_PodSandboxStatusRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func podSandboxStatus<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_PodSandboxStatusRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_PodSandboxStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.podSandboxStatus(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_PodSandboxStatusRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_PodSandboxStatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ListPodSandbox" method.
     ///
     /// - Parameters:
@@ -558,6 +2085,106 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ListPodSandboxRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ListPodSandboxResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateContainer" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_CreateContainerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createContainer<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_CreateContainerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_CreateContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createContainer(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_CreateContainerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_CreateContainerResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartContainer" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_StartContainerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startContainer<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_StartContainerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StartContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.startContainer(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StartContainerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StartContainerResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StopContainer" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_StopContainerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func stopContainer<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_StopContainerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.stopContainer(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_StopContainerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_StopContainerResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveContainer" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_RemoveContainerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeContainer<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_RemoveContainerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemoveContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeContainer(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_RemoveContainerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_RemoveContainerResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -612,11 +2239,181 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             onResponse: handleResponse
         )
     }
+
+    /// Call the "ExecSync" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_ExecSyncRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func execSync<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_ExecSyncRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ExecSyncResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.execSync(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ExecSyncRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ExecSyncResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
 }
 
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Runtime_V1_RuntimeService.ClientProtocol {
+    /// Call the "Version" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func version<Result>(
+        _ message: Runtime_V1_VersionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_VersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_VersionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.version(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RunPodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func runPodSandbox<Result>(
+        _ message: Runtime_V1_RunPodSandboxRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RunPodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_RunPodSandboxRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.runPodSandbox(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StopPodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func stopPodSandbox<Result>(
+        _ message: Runtime_V1_StopPodSandboxRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopPodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_StopPodSandboxRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.stopPodSandbox(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemovePodSandbox" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removePodSandbox<Result>(
+        _ message: Runtime_V1_RemovePodSandboxRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemovePodSandboxResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_RemovePodSandboxRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removePodSandbox(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PodSandboxStatus" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func podSandboxStatus<Result>(
+        _ message: Runtime_V1_PodSandboxStatusRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_PodSandboxStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_PodSandboxStatusRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.podSandboxStatus(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ListPodSandbox" method.
     ///
     /// - Parameters:
@@ -640,6 +2437,122 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listPodSandbox(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateContainer" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createContainer<Result>(
+        _ message: Runtime_V1_CreateContainerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_CreateContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_CreateContainerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createContainer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartContainer" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startContainer<Result>(
+        _ message: Runtime_V1_StartContainerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StartContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_StartContainerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.startContainer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StopContainer" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func stopContainer<Result>(
+        _ message: Runtime_V1_StopContainerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_StopContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_StopContainerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.stopContainer(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveContainer" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeContainer<Result>(
+        _ message: Runtime_V1_RemoveContainerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_RemoveContainerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_RemoveContainerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeContainer(
             request: request,
             options: options,
             onResponse: handleResponse
@@ -698,6 +2611,335 @@ extension Runtime_V1_RuntimeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.containerStatus(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExecSync" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func execSync<Result>(
+        _ message: Runtime_V1_ExecSyncRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ExecSyncResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_ExecSyncRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.execSync(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// MARK: - runtime.v1.ImageService
+
+/// Namespace containing generated types for the "runtime.v1.ImageService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Runtime_V1_ImageService: Sendable {
+    /// Service descriptor for the "runtime.v1.ImageService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.ImageService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "ImageStatus" metadata.
+        public enum ImageStatus: Sendable {
+            /// Request type for "ImageStatus".
+            public typealias Input = Runtime_V1_ImageStatusRequest
+            /// Response type for "ImageStatus".
+            public typealias Output = Runtime_V1_ImageStatusResponse
+            /// Descriptor for "ImageStatus".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.ImageService"),
+                method: "ImageStatus",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "runtime.v1.ImageService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            ImageStatus.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "runtime.v1.ImageService" service.
+    public static let runtime_v1_ImageService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "runtime.v1.ImageService")
+}
+
+// MARK: runtime.v1.ImageService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService {
+    /// Streaming variant of the service protocol for the "runtime.v1.ImageService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "ImageStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Runtime_V1_ImageStatusRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Runtime_V1_ImageStatusResponse` messages.
+        func imageStatus(
+            request: GRPCCore.StreamingServerRequest<Runtime_V1_ImageStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ImageStatusResponse>
+    }
+
+    /// Service protocol for the "runtime.v1.ImageService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    public protocol ServiceProtocol: Runtime_V1_ImageService.StreamingServiceProtocol {
+        /// Handle the "ImageStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ImageStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Runtime_V1_ImageStatusResponse` message.
+        func imageStatus(
+            request: GRPCCore.ServerRequest<Runtime_V1_ImageStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ImageStatusResponse>
+    }
+
+    /// Simple service protocol for the "runtime.v1.ImageService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    public protocol SimpleServiceProtocol: Runtime_V1_ImageService.ServiceProtocol {
+        /// Handle the "ImageStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Runtime_V1_ImageStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Runtime_V1_ImageStatusResponse` to respond with.
+        func imageStatus(
+            request: Runtime_V1_ImageStatusRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Runtime_V1_ImageStatusResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Runtime_V1_ImageService.Method.ImageStatus.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ImageStatusRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ImageStatusResponse>(),
+            handler: { request, context in
+                try await self.imageStatus(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService.ServiceProtocol {
+    public func imageStatus(
+        request: GRPCCore.StreamingServerRequest<Runtime_V1_ImageStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Runtime_V1_ImageStatusResponse> {
+        let response = try await self.imageStatus(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService.SimpleServiceProtocol {
+    public func imageStatus(
+        request: GRPCCore.ServerRequest<Runtime_V1_ImageStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Runtime_V1_ImageStatusResponse> {
+        return GRPCCore.ServerResponse<Runtime_V1_ImageStatusResponse>(
+            message: try await self.imageStatus(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: runtime.v1.ImageService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService {
+    /// Generated client protocol for the "runtime.v1.ImageService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "ImageStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ImageStatusRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_ImageStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_ImageStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func imageStatus<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_ImageStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_ImageStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_ImageStatusResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ImageStatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "runtime.v1.ImageService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "ImageStatus" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Runtime_V1_ImageStatusRequest` message.
+        ///   - serializer: A serializer for `Runtime_V1_ImageStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Runtime_V1_ImageStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func imageStatus<Result>(
+            request: GRPCCore.ClientRequest<Runtime_V1_ImageStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Runtime_V1_ImageStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Runtime_V1_ImageStatusResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ImageStatusResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Runtime_V1_ImageService.Method.ImageStatus.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService.ClientProtocol {
+    /// Call the "ImageStatus" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Runtime_V1_ImageStatusRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func imageStatus<Result>(
+        request: GRPCCore.ClientRequest<Runtime_V1_ImageStatusRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ImageStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.imageStatus(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Runtime_V1_ImageStatusRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Runtime_V1_ImageStatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Runtime_V1_ImageService.ClientProtocol {
+    /// Call the "ImageStatus" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func imageStatus<Result>(
+        _ message: Runtime_V1_ImageStatusRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Runtime_V1_ImageStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Runtime_V1_ImageStatusRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.imageStatus(
             request: request,
             options: options,
             onResponse: handleResponse
