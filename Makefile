@@ -9,7 +9,7 @@ BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I/usr/includ
 BPF_OUT := .build/bpf
 BPF_SRCS := $(wildcard bpf/examples/*.bpf.c) $(wildcard bpf/samples/*.bpf.c) $(wildcard bpf/testdata/*.bpf.c) $(wildcard bpf/dispatchers/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
-TEST_BINS := $(BPF_OUT)/testdata/uprobe_target
+TEST_BINS := $(BPF_OUT)/testdata/uprobe_target $(BPF_OUT)/testdata/uprobe_target_static
 # The guest kernel for the VM tier (DESIGN.md §4): Debian's linux-image-amd64.
 VM_KERNEL ?= $(lastword $(sort $(wildcard /boot/vmlinuz-*)))
 SWIFT_TEST_FLAGS ?= --no-parallel
@@ -106,6 +106,11 @@ $(BPF_OUT)/%.bpf.o: bpf/%.bpf.c bpf/examples/common.h bpf/samples/sample.h bpf/d
 $(BPF_OUT)/testdata/uprobe_target: bpf/testdata/uprobe_target.c
 	@mkdir -p $(dir $@)
 	cc -O0 -g -o $@ $<
+
+# The same, static: it runs in a busybox container of a local node (no libc there).
+$(BPF_OUT)/testdata/uprobe_target_static: bpf/testdata/uprobe_target.c
+	@mkdir -p $(dir $@)
+	cc -O0 -g -static -o $@ $<
 
 .PHONY: build
 build: bpf ## Build the binaries (debug).

@@ -24,9 +24,10 @@ final class ClusterNode: @unchecked Sendable {
     var log: String { nodes[0].log }
     func metric(_ name: String, _ label: String? = nil) throws -> Double { try nodes[0].metric(name, label) }
 
+    /// With `sim`, on that kubesim (local nodes' kubesim on their bridge), else on one of its own.
     init(node: String = "node-a", labels: [String: String] = [:], internalIP: String, agentArguments: [String] = [],
-         simArguments: [String] = []) async throws {
-        sim = try await KubeSimProcess(prefix: "cluster", arguments: simArguments)
+         simArguments: [String] = [], sim: KubeSimProcess? = nil) async throws {
+        if let sim { self.sim = sim } else { self.sim = try await KubeSimProcess(prefix: "cluster", arguments: simArguments) }
         let crds = try await kubectl(["apply", "-f", TestPaths.root + "/config/crd/bases"])
         guard crds.ok else { throw Failure("CRDs: \(crds.stderr)") }
         _ = try await kubectl(["create", "namespace", "bpfman"])

@@ -11,10 +11,11 @@ final class LocalNodes: @unchecked Sendable {
     static let script = TestPaths.root + "/hack/local-node"
     static var bin: String { (TestPaths.binary("kubesim-kubelet") as NSString).deletingLastPathComponent }
 
-    init() async throws {
+    /// kubesim on the nodes' bridge, with `arguments` (kubesim's own).
+    init(kubesimArguments: [String] = []) async throws {
         _ = try Shell.run(Self.script, ["bridge"])
-        kubesim = try await KubeSimProcess(prefix: "local-nodes", host: "10.212.0.1")
-        state = kubesim.dir + "/nodes-state"
+        kubesim = try await KubeSimProcess(prefix: "local-nodes", arguments: kubesimArguments, host: "10.212.0.1")
+        state = NSTemporaryDirectory() + "local-nodes-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
     }
 
@@ -66,5 +67,19 @@ final class LocalNodes: @unchecked Sendable {
     func stop() {
         for n in nodes { try? down(n) }
         kubesim.stop()
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    /// The node's containerd socket as the machine sees it (for an agent run outside the node).
+    func criSocket(_ node: String) -> String { "\(state)/nodes/\(node)/run-containerd/containerd.sock" }
+
+    /// The pid of a pod's container, from the node's containerd.
+    func containerPid(_ node: String, containerID: String) throws -> Int32 {
+        let out = try ctr(node, ["tasks", "ls"]).stdout
+        for line in out.split(separator: "\n") where line.hasPrefix(containerID) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count > 1, let pid = Int32(fields[1]) { return pid }
+        }
+        return 0
     }
 }
