@@ -13,7 +13,10 @@ public final class CRIContainerFinder: Sendable {
     private let grpc: GRPCClient<HTTP2ClientTransport.Posix>
     private let stub: Runtime_V1_RuntimeService.Client<HTTP2ClientTransport.Posix>
 
+    let socketPath: String
+
     public init(socketPath: String) throws {
+        self.socketPath = socketPath
         let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
         grpc = GRPCClient(transport: transport)
         stub = Runtime_V1_RuntimeService.Client(wrapping: grpc)
@@ -29,9 +32,18 @@ public final class CRIContainerFinder: Sendable {
         return o
     }
 
-    /// The running containers of `pods` (optionally only those named), with pids.
+    /// The running containers of `pods` (optionally only those named), with
+    /// pids. A runtime that does not answer is an error that says which.
     public func containers(of pods: [PodObject], names: [String]?) async throws -> [ContainerTarget] {
         guard !pods.isEmpty else { return [] }
+        do {
+            return try await listContainers(of: pods, names: names)
+        } catch let e as RPCError {
+            throw AgentError("the node's container runtime (CRI at \(socketPath)) did not answer: \(e.code): \(e.message)")
+        }
+    }
+
+    private func listContainers(of pods: [PodObject], names: [String]?) async throws -> [ContainerTarget] {
         var ready = Runtime_V1_ListPodSandboxRequest()
         ready.filter.state.state = .sandboxReady
         let sandboxes = try await stub.listPodSandbox(ready, options: options).items

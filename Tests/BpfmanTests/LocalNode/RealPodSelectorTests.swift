@@ -137,4 +137,37 @@ struct RealPodSelectorTests {
         #expect(try loaded(cluster).isEmpty)
         #expect(try HostNamespace.attachedPrograms().isEmpty, "the machine's own network namespace has programs attached")
     }
+
+    @Test("containerd killed on the node: a new object's BpfProgram says the runtime does not answer; containerd back, everything converges with no duplicate program")
+    func containerdRestart() async throws {
+        let nodes = try await LocalNodes()
+        defer { nodes.stop() }
+        try await nodes.up("node-a", index: 1)
+        let cluster = try await ClusterNode(internalIP: "10.212.0.11", agentArguments: ["--cri-socket", nodes.criSocket("node-a")],
+                                            sim: nodes.kubesim)
+        try await cluster.waitForAgent()
+        #expect(try await nodes.kubectl(["apply", "-f", "-"], stdin: Self.pod("web-1", app: "web")).ok)
+        let web1 = try await Self.running(nodes, "web-1")
+        let inWeb = ["interfaceselector: {interfaces: [eth0]}", "containers: {pods: {matchLabels: {app: web}}}", "priority: 10"]
+        #expect(try await nodes.kubectl(["apply", "-f", "-"],
+                                        stdin: AgentClusterTests.object("XdpProgram", "xdp-web", function: "xdp_stats", example: "xdp_counter", inWeb)).ok)
+        try await cluster.waitFor("xdp-web", condition: "Loaded")
+
+        #expect(try Shell.run(LocalNodes.script, ["kill-containerd", "node-a", nodes.state]).ok)
+        #expect(try await nodes.kubectl(["apply", "-f", "-"],
+                                        stdin: AgentClusterTests.object("TcxProgram", "tcx-late", function: "tcx_stats", example: "tcx_counter",
+                                                                        inWeb + ["direction: ingress"])).ok)
+        let down = try await cluster.waitFor("tcx-late", condition: "NotLoaded", timeout: 90)
+        let message = ClusterNode.condition(down[0])?.message ?? ""
+        #expect(message.contains("container runtime") && message.contains(nodes.criSocket("node-a")), "cause: \(message)")
+        #expect(try loaded(cluster).count == 1, "xdp-web stays loaded while the runtime is away")
+
+        #expect(try Shell.run(LocalNodes.script, ["start-containerd", "node-a", nodes.state]).ok)
+        try await cluster.waitFor("tcx-late", condition: "Loaded", timeout: 120)
+        try await cluster.waitFor("xdp-web", condition: "Loaded")
+        let programs = try loaded(cluster)
+        #expect(programs.count == 2, "one XDP and one TCX program, no duplicate: \(programs.map { "\($0.kernel.id) \(String(describing: $0.record?.kind))" })")
+        #expect(programs.allSatisfy { $0.record?.attach.netns == "/proc/\(web1.pid)/ns/net" })
+        #expect(try await Self.running(nodes, "web-1").containerID == web1.containerID, "the pod's container kept running through the restart")
+    }
 }
