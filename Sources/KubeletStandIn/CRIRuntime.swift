@@ -93,6 +93,13 @@ public final class CRIRuntime: PodRuntime {
         _ = try await runtime.startContainer(req, options: options(60))
     }
 
+    public func stopContainer(_ id: String, timeoutSeconds: Int64) async throws {
+        var req = Runtime_V1_StopContainerRequest()
+        req.containerID = id
+        req.timeout = timeoutSeconds
+        _ = try await runtime.stopContainer(req, options: options(timeoutSeconds + 30))
+    }
+
     public func removeContainer(_ id: String) async throws {
         var req = Runtime_V1_RemoveContainerRequest()
         req.containerID = id

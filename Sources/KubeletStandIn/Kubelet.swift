@@ -12,8 +12,8 @@ public final class Kubelet: Sendable {
     public struct Config: Sendable {
         public var node: NodeFacts
         public var labels: [String: String]
-        /// How often each pod's runtime state is read again (the kubelet's PLEG relist).
-        public var relist: Duration = .seconds(2)
+        /// The API server's CA, for the pods' ServiceAccount credentials (ca.crt).
+        public var caPEM: String?
 
         public init(node: NodeFacts, labels: [String: String] = [:]) {
             self.node = node
@@ -38,7 +38,9 @@ public final class Kubelet: Sendable {
         self.logger = logger
         pods = Informer<LocalPod>(client: client, fieldSelector: "spec.nodeName=\(config.node.nodeName)")
         daemonSets = Informer<DaemonSetTemplate>(client: client)
-        let ports = Self.ports(client: client, csi: csi)
+        var ports = Self.ports(client: client, csi: csi)
+        let token = ServiceAccountToken(client: client, caPEM: config.caPEM)
+        ports.serviceAccount = { pod, dir in try await token.write(for: pod, podDir: dir) }
         syncer = PodSyncer(runtime: runtime, node: config.node, ports: ports, logger: logger)
     }
 

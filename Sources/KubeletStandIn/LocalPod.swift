@@ -28,6 +28,9 @@ public struct LocalPod: KubeResource, Equatable {
         public var volumes: [Volume]?
         public var restartPolicy: String?
         public var terminationGracePeriodSeconds: Int64?
+        public var serviceAccountName: String?
+        public var automountServiceAccountToken: Bool?
+        public var securityContext: PodSecurityContext?
 
         public init(nodeName: String? = nil, containers: [Container], volumes: [Volume]? = nil, hostNetwork: Bool? = nil) {
             self.nodeName = nodeName
@@ -47,6 +50,7 @@ public struct LocalPod: KubeResource, Equatable {
         public var volumeMounts: [VolumeMount]?
         public var securityContext: SecurityContext?
         public var readinessProbe: Probe?
+        public var livenessProbe: Probe?
         public var imagePullPolicy: String?
 
         public init(name: String, image: String, command: [String]? = nil, args: [String]? = nil) {
@@ -63,12 +67,18 @@ public struct LocalPod: KubeResource, Equatable {
         public var valueFrom: EnvSource?
     }
 
-    /// `fieldRef` only (the downward API); other sources are refused by name.
+    /// `fieldRef` (the downward API) and `configMapKeyRef`; other sources are refused by name.
     public struct EnvSource: Codable, Sendable, Equatable {
         public var fieldRef: FieldRef?
-        public var configMapKeyRef: AnyJSON?
+        public var configMapKeyRef: ConfigMapKeyRef?
         public var secretKeyRef: AnyJSON?
         public var resourceFieldRef: AnyJSON?
+    }
+
+    public struct ConfigMapKeyRef: Codable, Sendable, Equatable {
+        public var name: String
+        public var key: String
+        public var optional: Bool?
     }
 
     public struct FieldRef: Codable, Sendable, Equatable {
@@ -86,6 +96,16 @@ public struct LocalPod: KubeResource, Equatable {
     public struct SecurityContext: Codable, Sendable, Equatable {
         public var privileged: Bool?
         public var capabilities: Capabilities?
+        public var runAsUser: Int64?
+        public var runAsGroup: Int64?
+    }
+
+    /// Pod-wide: the user and group its containers run as, and fsGroup (a supplemental group of every container).
+    public struct PodSecurityContext: Codable, Sendable, Equatable {
+        public var runAsUser: Int64?
+        public var runAsGroup: Int64?
+        public var fsGroup: Int64?
+        public var supplementalGroups: [Int64]?
     }
 
     public struct Capabilities: Codable, Sendable, Equatable {
@@ -100,6 +120,7 @@ public struct LocalPod: KubeResource, Equatable {
         public var grpc: AnyJSON?
         public var initialDelaySeconds: Int?
         public var periodSeconds: Int?
+        public var failureThreshold: Int?
     }
 
     public struct ExecAction: Codable, Sendable, Equatable {
@@ -160,4 +181,7 @@ public struct LocalPod: KubeResource, Equatable {
     }
 
     public var isDeleting: Bool { metadata.deletionTimestamp != nil }
+
+    /// Init containers, then containers: everything the pod runs.
+    public var allContainers: [Container] { (spec.initContainers ?? []) + spec.containers }
 }

@@ -37,6 +37,9 @@ public struct PodObservation: Sendable, Equatable {
     public var podIP: String?
     public var startTime: String?
     public var containers: [Container]
+    public var initContainers: [Container] = []
+    /// Every init container succeeded (true for a pod without any).
+    public var initialized = true
 
     public init(refusal: PodRefusal? = nil, sandboxError: String? = nil, sandboxReady: Bool = false, podIP: String? = nil,
                 startTime: String? = nil, containers: [Container] = [])

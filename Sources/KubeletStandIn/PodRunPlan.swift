@@ -10,8 +10,12 @@ public struct PodRunPlan: Sendable, Equatable {
     public var sandbox: Runtime_V1_PodSandboxConfig
     public var volumes: [NodeVolume]
     public var containers: [LocalPod.Container]
+    /// Run one after another, each to success, before `containers` start.
+    public var initContainers: [LocalPod.Container]
     /// Where the pod's own directories are on the node (volumes, logs).
     public var podDir: String
+    /// The directory with the ServiceAccount's token, ca.crt and namespace, when the pod gets one.
+    public var serviceAccountMount: String?
     private var pod: LocalPod
     private var node: NodeFacts
 
@@ -26,7 +30,6 @@ public struct PodRunPlan: Sendable, Equatable {
         let uid = pod.metadata.uid ?? ""
         if uid.isEmpty { reasons.append("the pod has no metadata.uid") }
         podDir = "\(node.podsRoot)/\(uid)"
-        if let ic = pod.spec.initContainers, !ic.isEmpty { reasons.append("initContainers are not run by this kubelet stand-in") }
         if pod.spec.containers.isEmpty { reasons.append("spec.containers is empty") }
 
         var volumes: [NodeVolume] = []
@@ -37,10 +40,12 @@ public struct PodRunPlan: Sendable, Equatable {
             }
         }
         let byName = Dictionary(volumes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for c in pod.spec.containers {
+        for c in pod.allContainers {
             for m in c.volumeMounts ?? [] {
                 if byName[m.name] == nil { reasons.append("container \"\(c.name)\": volumeMount \"\(m.name)\" names no volume of the pod") }
-                if let s = m.subPath, !s.isEmpty { reasons.append("container \"\(c.name)\": volumeMount \"\(m.name)\": subPath is not supported") }
+                if let s = m.subPath, s.hasPrefix("/") || s.split(separator: "/").contains("..") {
+                    reasons.append("container \"\(c.name)\": volumeMount \"\(m.name)\": subPath \(s) leaves the volume")
+                }
                 if let p = m.mountPropagation, Self.propagation(p) == nil {
                     reasons.append("container \"\(c.name)\": volumeMount \"\(m.name)\": unknown mountPropagation \"\(p)\"")
                 }
@@ -51,13 +56,16 @@ public struct PodRunPlan: Sendable, Equatable {
                         if !DownwardAPI.supports(f.fieldPath) {
                             reasons.append("container \"\(c.name)\": env \(e.name): fieldRef \(f.fieldPath) is not supported")
                         }
-                    } else {
-                        reasons.append("container \"\(c.name)\": env \(e.name): only value and valueFrom.fieldRef are supported")
+                    } else if from.configMapKeyRef == nil {
+                        reasons.append("container \"\(c.name)\": env \(e.name): only value, valueFrom.fieldRef and valueFrom.configMapKeyRef are supported")
                     }
                 }
             }
             if let probe = c.readinessProbe, let reason = Self.probeRefusal(probe) {
                 reasons.append("container \"\(c.name)\": readinessProbe: \(reason)")
+            }
+            if let probe = c.livenessProbe, let reason = Self.probeRefusal(probe) {
+                reasons.append("container \"\(c.name)\": livenessProbe: \(reason)")
             }
         }
         if !reasons.isEmpty { throw PodRefusal(reasons: reasons) }
@@ -65,6 +73,7 @@ public struct PodRunPlan: Sendable, Equatable {
         self.pod = pod
         self.node = node
         self.volumes = volumes
+        self.initContainers = pod.spec.initContainers ?? []
         self.containers = pod.spec.containers
         sandbox = Self.sandboxConfig(pod, podDir: podDir)
     }
@@ -121,9 +130,25 @@ public struct PodRunPlan: Sendable, Equatable {
         return c
     }
 
+    /// The ConfigMaps the containers' env reads (namespace is the pod's).
+    public var envConfigMaps: Set<String> {
+        Set(pod.allContainers.flatMap { ($0.env ?? []).compactMap { $0.valueFrom?.configMapKeyRef?.name } })
+    }
+
+    /// Env from ConfigMaps that is missing and not optional: why the container cannot be made yet.
+    public func missingEnv(_ container: LocalPod.Container, configMaps: [String: [String: String]]) -> String? {
+        for e in container.env ?? [] {
+            guard let ref = e.valueFrom?.configMapKeyRef, !(ref.optional ?? false) else { continue }
+            guard let data = configMaps[ref.name] else { return "configmap \"\(ref.name)\" not found (env \(e.name))" }
+            if data[ref.key] == nil { return "key \(ref.key) not in configmap \"\(ref.name)\" (env \(e.name))" }
+        }
+        return nil
+    }
+
     /// The CRI config of `container`, once the sandbox is up (the pod IP is
-    /// known, for env taken from status.podIP).
-    public func containerConfig(_ container: LocalPod.Container, podIP: String) -> Runtime_V1_ContainerConfig {
+    /// known, for env taken from status.podIP) and the ConfigMaps its env reads are.
+    public func containerConfig(_ container: LocalPod.Container, podIP: String,
+                                configMaps: [String: [String: String]] = [:]) -> Runtime_V1_ContainerConfig {
         var c = Runtime_V1_ContainerConfig()
         c.metadata.name = container.name
         c.metadata.attempt = 0
@@ -135,7 +160,11 @@ public struct PodRunPlan: Sendable, Equatable {
         c.envs = (container.env ?? []).map { e in
             var kv = Runtime_V1_KeyValue()
             kv.key = e.name
-            kv.value = e.valueFrom?.fieldRef.flatMap { facts.value($0.fieldPath) } ?? e.value ?? ""
+            if let ref = e.valueFrom?.configMapKeyRef {
+                kv.value = configMaps[ref.name]?[ref.key] ?? ""
+            } else {
+                kv.value = e.valueFrom?.fieldRef.flatMap { facts.value($0.fieldPath) } ?? e.value ?? ""
+            }
             return kv
         } + node.serviceEnv.sorted { $0.key < $1.key }.map { k, v in
             var kv = Runtime_V1_KeyValue()
@@ -144,14 +173,21 @@ public struct PodRunPlan: Sendable, Equatable {
             return kv
         }
         let byName = Dictionary(volumes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        c.mounts = (container.volumeMounts ?? []).compactMap { m in
+        c.mounts = (container.volumeMounts ?? []).compactMap { m -> Runtime_V1_Mount? in
             guard let v = byName[m.name] else { return nil }
             var mount = Runtime_V1_Mount()
             mount.containerPath = m.mountPath
-            mount.hostPath = v.hostPath
+            mount.hostPath = m.subPath.map { $0.isEmpty ? v.hostPath : v.hostPath + "/" + $0 } ?? v.hostPath
             mount.readonly = (m.readOnly ?? false) || v.readOnly
             mount.propagation = m.mountPropagation.flatMap(Self.propagation) ?? .propagationPrivate
             return mount
+        }
+        if let token = serviceAccountMount {
+            var mount = Runtime_V1_Mount()
+            mount.containerPath = ServiceAccountToken.mountPath
+            mount.hostPath = token
+            mount.readonly = true
+            c.mounts.append(mount)
         }
         c.labels = Self.labels(pod).merging([Self.containerNameLabel: container.name]) { _, b in b }
         c.logPath = "\(container.name)/0.log"
@@ -160,6 +196,9 @@ public struct PodRunPlan: Sendable, Equatable {
         sc.capabilities.addCapabilities = container.securityContext?.capabilities?.add ?? []
         sc.capabilities.dropCapabilities = container.securityContext?.capabilities?.drop ?? []
         sc.namespaceOptions = Self.namespaces(pod)
+        if let uid = container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser { sc.runAsUser.value = uid }
+        if let gid = container.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup { sc.runAsGroup.value = gid }
+        sc.supplementalGroups = (pod.spec.securityContext?.supplementalGroups ?? []) + (pod.spec.securityContext?.fsGroup.map { [$0] } ?? [])
         c.linux.securityContext = sc
         return c
     }

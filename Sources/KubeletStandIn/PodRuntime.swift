@@ -18,6 +18,8 @@ public protocol PodRuntime: Sendable {
     func createContainer(sandbox id: String, _ config: Runtime_V1_ContainerConfig, _ sandboxConfig: Runtime_V1_PodSandboxConfig)
         async throws -> String
     func startContainer(_ id: String) async throws
+    /// Stops it: SIGTERM, SIGKILL after `timeoutSeconds`.
+    func stopContainer(_ id: String, timeoutSeconds: Int64) async throws
     func removeContainer(_ id: String) async throws
     /// Runs `command` in the container; its exit code.
     func exec(_ id: String, _ command: [String], timeoutSeconds: Int64) async throws -> Int32

@@ -20,22 +20,33 @@ public enum PodStatusReport {
         let byName = Dictionary(o.containers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let containers = pod.spec.containers.map { c in
             byName[c.name] ?? .init(name: c.name, image: c.image,
-                                    state: .waiting(reason: o.sandboxError == nil ? "ContainerCreating" : "SandboxError",
+                                    state: .waiting(reason: o.sandboxError != nil ? "SandboxError" : o.initialized ? "ContainerCreating" : "PodInitializing",
                                                     message: o.sandboxError ?? ""))
         }
-        let phase = phase(pod, o, containers)
+        var phase = phase(pod, o, containers)
+        let initFailed = o.initContainers.contains { c in
+            if case .terminated(let code, _, _, _) = c.state { return code != 0 }
+            return false
+        }
+        if !o.initialized { phase = initFailed && pod.spec.restartPolicy == "Never" ? "Failed" : "Pending" }
         s["phase"] = .string(phase)
-        let allReady = o.sandboxReady && containers.allSatisfy { c in
+        let allReady = o.sandboxReady && o.initialized && containers.allSatisfy { c in
             if case .running = c.state { return c.ready }
             return false
         }
-        var conditions = [condition("PodScheduled", true, now), condition("Initialized", true, now),
+        var conditions = [condition("PodScheduled", true, now), condition("Initialized", o.initialized, now),
                           condition("ContainersReady", allReady, now), condition("Ready", allReady, now)]
         if let e = o.sandboxError {
             conditions[3] = condition("Ready", false, now, reason: "SandboxError", message: e)
         }
         s["conditions"] = .array(conditions)
         s["containerStatuses"] = .array(containers.map(containerStatus))
+        if let inits = pod.spec.initContainers, !inits.isEmpty {
+            let byInit = Dictionary(o.initContainers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            s["initContainerStatuses"] = .array(inits.map { c in
+                containerStatus(byInit[c.name] ?? .init(name: c.name, image: c.image, state: .waiting(reason: "PodInitializing", message: "")))
+            })
+        }
         return .object(s)
     }
 

@@ -18,6 +18,8 @@ public final class PodSyncer: Sendable {
         /// Mounts a CSI volume at its directory (NodePublishVolume), nil when no driver of that name is on the node.
         public var publishCSI: (@Sendable (_ pod: LocalPod, _ volume: NodeVolume) async throws -> Void)?
         public var unpublishCSI: (@Sendable (_ path: String) async throws -> Void)?
+        /// Writes the pod's ServiceAccount credentials under its directory; the directory, nil when it gets none.
+        public var serviceAccount: (@Sendable (_ pod: LocalPod, _ podDir: String) async throws -> String?)?
 
         public init(configMap: @escaping @Sendable (String, String) async throws -> [String: String]?,
                     writeStatus: @escaping @Sendable (LocalPod, AnyJSON) async throws -> Void,
@@ -49,7 +51,7 @@ public final class PodSyncer: Sendable {
 
     /// Brings one live Pod along; when to look again (container exits, probes).
     public func sync(_ pod: LocalPod) async throws -> Duration {
-        let plan: PodRunPlan
+        var plan: PodRunPlan
         do {
             plan = try PodRunPlan(pod: pod, node: node)
         } catch {
@@ -58,7 +60,7 @@ public final class PodSyncer: Sendable {
         }
         var observed = PodObservation()
         let sandbox: String
-        switch try await ensureSandbox(pod, plan) {
+        switch try await ensureSandbox(pod, &plan) {
         case .failure(let message):
             observed.sandboxError = message.description
             try await report(pod, observed)
@@ -72,21 +74,49 @@ public final class PodSyncer: Sendable {
         observed.startTime = Self.time(status.createdAt)
         var next: Duration = .seconds(2)
         let existing = try await runtime.containers(sandbox: sandbox)
-        for c in plan.containers {
-            let (obs, after) = try await ensureContainer(c, pod: pod, plan: plan, sandbox: sandbox, podIP: observed.podIP ?? "",
-                                                         existing: existing.filter { $0.metadata.name == c.name })
-            observed.containers.append(obs)
+        var configMaps: [String: [String: String]] = [:]
+        for name in plan.envConfigMaps {
+            if let data = try await ports.configMap(pod.metadata.namespace ?? "default", name) { configMaps[name] = data }
+        }
+        let run = ContainerRun(pod: pod, plan: plan, sandbox: sandbox, podIP: observed.podIP ?? "", configMaps: configMaps)
+        // Init containers one after another, each to success, before any container.
+        for c in plan.initContainers {
+            let (obs, after) = try await ensureContainer(c, run, existing: existing.filter { $0.metadata.name == c.name }, isInit: true)
+            observed.initContainers.append(obs)
             if let after { next = min(next, after) }
+            if case .terminated(0, _, _, _) = obs.state { continue }
+            observed.initialized = false
+            break
+        }
+        if observed.initialized {
+            for c in plan.containers {
+                let (obs, after) = try await ensureContainer(c, run, existing: existing.filter { $0.metadata.name == c.name }, isInit: false)
+                observed.containers.append(obs)
+                if let after { next = min(next, after) }
+            }
         }
         try await report(pod, observed)
         return next
     }
 
+    /// What every container of one pod's pass shares.
+    struct ContainerRun {
+        var pod: LocalPod
+        var plan: PodRunPlan
+        var sandbox: String
+        var podIP: String
+        var configMaps: [String: [String: String]]
+    }
+
     /// The pod's ready sandbox, made (volumes, images checked, then the sandbox) when it has none.
-    private func ensureSandbox(_ pod: LocalPod, _ plan: PodRunPlan) async throws -> Result<String, SandboxError> {
+    private func ensureSandbox(_ pod: LocalPod, _ plan: inout PodRunPlan) async throws -> Result<String, SandboxError> {
         let uid = pod.metadata.uid ?? ""
         let mine = try await runtime.sandboxes().filter { $0.metadata.uid == uid }
-        if let ready = mine.first(where: { $0.state == .sandboxReady }) { return .success(ready.id) }
+        let tokenDir = plan.podDir + "/volumes/kube-api-access"
+        if let ready = mine.first(where: { $0.state == .sandboxReady }) {
+            if FileManager.default.fileExists(atPath: tokenDir + "/token") { plan.serviceAccountMount = tokenDir }
+            return .success(ready.id)
+        }
         // A sandbox that stopped (its pause process died, a runtime restart) is replaced, as the kubelet does.
         for old in mine {
             try? await runtime.stopSandbox(old.id)
@@ -98,6 +128,7 @@ public final class PodSyncer: Sendable {
         }
         do {
             try await VolumeMaker(ports: ports).make(plan, pod: pod, node: node)
+            plan.serviceAccountMount = try await ports.serviceAccount?(pod, plan.podDir)
         } catch {
             return .failure(SandboxError("volumes: \(error)"))
         }
@@ -117,56 +148,68 @@ public final class PodSyncer: Sendable {
     }
 
     /// One container: made and started when missing, restarted when it exited
-    /// and the policy says so (after a back-off doubling from 10 s to 5 min).
-    private func ensureContainer(_ c: LocalPod.Container, pod: LocalPod, plan: PodRunPlan, sandbox: String, podIP: String,
-                                 existing: [Runtime_V1_Container]) async throws -> (PodObservation.Container, Duration?)
+    /// and the policy says so (after a back-off doubling from 10 s to 5 min),
+    /// or when its liveness probe failed its threshold. An init container
+    /// that succeeded stays as it is.
+    private func ensureContainer(_ c: LocalPod.Container, _ run: ContainerRun, existing: [Runtime_V1_Container],
+                                 isInit: Bool) async throws -> (PodObservation.Container, Duration?)
     {
         let latest = existing.max { $0.metadata.attempt < $1.metadata.attempt }
         var obs = PodObservation.Container(name: c.name, image: c.image, state: .waiting(reason: "ContainerCreating", message: ""))
-        if let latest {
-            let s = try await runtime.containerStatus(latest.id)
-            obs.id = latest.id
-            obs.imageRef = s.imageRef
-            obs.restartCount = Int(latest.metadata.attempt)
-            switch s.state {
-            case .containerRunning:
-                obs.state = .running(startedAt: Self.time(s.startedAt))
-                obs.ready = await probes.ready(c, containerID: latest.id, podIP: podIP)
-                return (obs, nil)
-            case .containerExited:
-                obs.state = .terminated(exitCode: s.exitCode, reason: s.reason.isEmpty ? "Error" : s.reason,
-                                        startedAt: Self.time(s.startedAt), finishedAt: Self.time(s.finishedAt))
-                let policy = pod.spec.restartPolicy ?? "Always"
-                guard policy == "Always" || (policy == "OnFailure" && s.exitCode != 0) else { return (obs, .seconds(30)) }
-                let backoff = Self.backoff(restarts: Int(latest.metadata.attempt))
-                let since = Duration.nanoseconds(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - s.finishedAt))
-                if since < backoff {
-                    obs.state = .waiting(reason: "CrashLoopBackOff",
-                                         message: "back-off \(backoff) restarting failed container \(c.name) (exit code \(s.exitCode))")
-                    return (obs, backoff - since)
-                }
-                for old in existing { try? await runtime.removeContainer(old.id) }
-                return try await start(c, plan: plan, sandbox: sandbox, podIP: podIP, attempt: latest.metadata.attempt + 1, obs)
-            default:
-                // Created but not started (the stand-in stopped between the two): start it again from scratch.
-                try? await runtime.removeContainer(latest.id)
-                return try await start(c, plan: plan, sandbox: sandbox, podIP: podIP, attempt: latest.metadata.attempt + 1, obs)
+        guard let latest else { return try await start(c, run, attempt: 0, obs) }
+        let s = try await runtime.containerStatus(latest.id)
+        obs.id = latest.id
+        obs.imageRef = s.imageRef
+        obs.restartCount = Int(latest.metadata.attempt)
+        switch s.state {
+        case .containerRunning:
+            obs.state = .running(startedAt: Self.time(s.startedAt))
+            if let probe = c.livenessProbe, await !probes.alive(c, probe: probe, containerID: latest.id, podIP: run.podIP, startedAt: s.startedAt) {
+                logger.info("liveness probe failed its threshold: restarting the container",
+                            metadata: ["pod": "\(run.pod.metadata.namespace ?? "")/\(run.pod.name)", "container": "\(c.name)"])
+                try await runtime.stopContainer(latest.id, timeoutSeconds: run.pod.spec.terminationGracePeriodSeconds ?? 30)
+                return (obs, .milliseconds(200))
             }
+            obs.ready = isInit ? false : await probes.ready(c, containerID: latest.id, podIP: run.podIP)
+            return (obs, nil)
+        case .containerExited:
+            obs.state = .terminated(exitCode: s.exitCode, reason: s.reason.isEmpty ? (s.exitCode == 0 ? "Completed" : "Error") : s.reason,
+                                    startedAt: Self.time(s.startedAt), finishedAt: Self.time(s.finishedAt))
+            let policy = run.pod.spec.restartPolicy ?? "Always"
+            if isInit && s.exitCode == 0 { return (obs, nil) }
+            let restarts = isInit ? policy != "Never" : (policy == "Always" || (policy == "OnFailure" && s.exitCode != 0))
+            guard restarts else { return (obs, .seconds(30)) }
+            let backoff = Self.backoff(restarts: Int(latest.metadata.attempt))
+            let since = Duration.nanoseconds(max(0, Int64(Date().timeIntervalSince1970 * 1e9) - s.finishedAt))
+            if since < backoff {
+                obs.state = .waiting(reason: "CrashLoopBackOff",
+                                     message: "back-off \(backoff) restarting failed container \(c.name) (exit code \(s.exitCode))")
+                return (obs, backoff - since)
+            }
+            for old in existing { try? await runtime.removeContainer(old.id) }
+            return try await start(c, run, attempt: latest.metadata.attempt + 1, obs)
+        default:
+            // Created but not started (the stand-in stopped between the two): start it again from scratch.
+            try? await runtime.removeContainer(latest.id)
+            return try await start(c, run, attempt: latest.metadata.attempt + 1, obs)
         }
-        return try await start(c, plan: plan, sandbox: sandbox, podIP: podIP, attempt: 0, obs)
     }
 
-    private func start(_ c: LocalPod.Container, plan: PodRunPlan, sandbox: String, podIP: String, attempt: UInt32,
+    private func start(_ c: LocalPod.Container, _ run: ContainerRun, attempt: UInt32,
                        _ base: PodObservation.Container) async throws -> (PodObservation.Container, Duration?)
     {
         var obs = base
         obs.restartCount = Int(attempt)
-        var config = plan.containerConfig(c, podIP: podIP)
+        if let missing = run.plan.missingEnv(c, configMaps: run.configMaps) {
+            obs.state = .waiting(reason: "CreateContainerConfigError", message: missing)
+            return (obs, .seconds(5))
+        }
+        var config = run.plan.containerConfig(c, podIP: run.podIP, configMaps: run.configMaps)
         config.metadata.attempt = attempt
         config.logPath = "\(c.name)/\(attempt).log"
         let id: String
         do {
-            id = try await runtime.createContainer(sandbox: sandbox, config, plan.sandbox)
+            id = try await runtime.createContainer(sandbox: run.sandbox, config, run.plan.sandbox)
         } catch {
             obs.state = .waiting(reason: "CreateContainerError", message: Self.describe(error))
             return (obs, .seconds(10))

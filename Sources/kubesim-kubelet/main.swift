@@ -67,10 +67,10 @@ struct RunNode: AsyncParsableCommand {
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }, uniquingKeysWith: { _, b in b })
         let runtime = try CRIRuntime(socketPath: criSocket)
-        let kubelet = Kubelet(client: client,
-                              config: .init(node: NodeFacts(nodeName: nodeName, nodeIP: nodeIP, podsRoot: podsRoot, serviceEnv: serviceEnv),
-                                            labels: labels),
-                              runtime: runtime, logger: logger)
+        var kubeletConfig = Kubelet.Config(node: NodeFacts(nodeName: nodeName, nodeIP: nodeIP, podsRoot: podsRoot, serviceEnv: serviceEnv),
+                                           labels: labels)
+        kubeletConfig.caPEM = config.caPEM
+        let kubelet = Kubelet(client: client, config: kubeletConfig, runtime: runtime, logger: logger)
         try await Daemon.run([
             .resource("kube-client") { try? await client.shutdown() },
             .connection("cri", run: { try await runtime.run() }, close: { runtime.close() }),

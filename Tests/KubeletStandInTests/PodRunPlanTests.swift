@@ -74,8 +74,8 @@ struct PodRunPlanTests {
     func refusals() throws {
         let pod = try Pods.decode(#"""
             {"containers":[{"name":"c","image":"i",
-              "volumeMounts":[{"name":"missing","mountPath":"/m"},{"name":"s","mountPath":"/s","subPath":"x"}],
-              "env":[{"name":"FROM_CM","valueFrom":{"configMapKeyRef":{"name":"cm","key":"k"}}}],
+              "volumeMounts":[{"name":"missing","mountPath":"/m"},{"name":"s","mountPath":"/s","subPath":"../x"}],
+              "env":[{"name":"FROM_SECRET","valueFrom":{"secretKeyRef":{"name":"cm","key":"k"}}}],
               "readinessProbe":{"tcpSocket":{"port":80}}}],
              "volumes":[{"name":"s","secret":{"secretName":"x"}}]}
             """#)
@@ -83,9 +83,36 @@ struct PodRunPlanTests {
         do {
             _ = try PodRunPlan(pod: pod, node: Self.node)
         } catch {
-            for part in ["secret volumes", "\"missing\" names no volume", "subPath", "FROM_CM", "readinessProbe"] {
+            for part in ["secret volumes", "\"missing\" names no volume", "subPath ../x leaves the volume", "FROM_SECRET", "readinessProbe"] {
                 #expect(error.description.contains(part), "\(part) missing in: \(error.description)")
             }
         }
+    }
+
+    @Test("the daemon template's needs: env from a ConfigMap key, a subPath into a ConfigMap volume, runAsUser, fsGroup as a supplemental group")
+    func daemonTemplateNeeds() throws {
+        let pod = try Pods.decode(#"""
+            {"securityContext":{"fsGroup":2000},
+             "initContainers":[{"name":"init","image":"i","command":["/bin/true"],"securityContext":{"runAsUser":0}}],
+             "containers":[{"name":"c","image":"i",
+              "env":[{"name":"LOG","valueFrom":{"configMapKeyRef":{"name":"bpfman-config","key":"bpfman.log.level"}}},
+                     {"name":"OPT","valueFrom":{"configMapKeyRef":{"name":"absent","key":"k","optional":true}}}],
+              "volumeMounts":[{"name":"config","mountPath":"/etc/bpfman/bpfman.toml","subPath":"bpfman.toml","readOnly":true}]}],
+             "volumes":[{"name":"config","configMap":{"name":"bpfman-config"}}]}
+            """#)
+        let plan = try PodRunPlan(pod: pod, node: Self.node)
+        #expect(plan.initContainers.map(\.name) == ["init"] && plan.containers.map(\.name) == ["c"])
+        #expect(plan.envConfigMaps == ["bpfman-config", "absent"])
+        let c = pod.spec.containers[0]
+        #expect(plan.missingEnv(c, configMaps: [:]) == "configmap \"bpfman-config\" not found (env LOG)")
+        #expect(plan.missingEnv(c, configMaps: ["bpfman-config": [:]]) == "key bpfman.log.level not in configmap \"bpfman-config\" (env LOG)")
+        let maps = ["bpfman-config": ["bpfman.log.level": "debug"]]
+        #expect(plan.missingEnv(c, configMaps: maps) == nil, "an optional ConfigMap may be missing")
+        let config = plan.containerConfig(c, podIP: "10.244.0.5", configMaps: maps)
+        #expect(config.envs.first { $0.key == "LOG" }?.value == "debug")
+        #expect(config.mounts[0].hostPath == "/var/lib/kubelet/pods/uid-1/volumes/config/bpfman.toml" && config.mounts[0].readonly)
+        #expect(config.linux.securityContext.supplementalGroups == [2000])
+        let initConfig = plan.containerConfig(pod.spec.initContainers![0], podIP: "10.244.0.5")
+        #expect(initConfig.linux.securityContext.hasRunAsUser && initConfig.linux.securityContext.runAsUser.value == 0)
     }
 }

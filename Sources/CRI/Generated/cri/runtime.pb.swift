@@ -785,6 +785,18 @@ public nonisolated struct Runtime_V1_Capability: Sendable {
   public init() {}
 }
 
+public nonisolated struct Runtime_V1_Int64Value: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var value: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -810,12 +822,34 @@ public nonisolated struct Runtime_V1_LinuxContainerSecurityContext: Sendable {
   /// Clears the value of `namespaceOptions`. Subsequent reads from it will return its default value.
   public mutating func clearNamespaceOptions() {self._namespaceOptions = nil}
 
+  public var runAsUser: Runtime_V1_Int64Value {
+    get {_runAsUser ?? Runtime_V1_Int64Value()}
+    set {_runAsUser = newValue}
+  }
+  /// Returns true if `runAsUser` has been explicitly set.
+  public var hasRunAsUser: Bool {self._runAsUser != nil}
+  /// Clears the value of `runAsUser`. Subsequent reads from it will return its default value.
+  public mutating func clearRunAsUser() {self._runAsUser = nil}
+
+  public var supplementalGroups: [Int64] = []
+
+  public var runAsGroup: Runtime_V1_Int64Value {
+    get {_runAsGroup ?? Runtime_V1_Int64Value()}
+    set {_runAsGroup = newValue}
+  }
+  /// Returns true if `runAsGroup` has been explicitly set.
+  public var hasRunAsGroup: Bool {self._runAsGroup != nil}
+  /// Clears the value of `runAsGroup`. Subsequent reads from it will return its default value.
+  public mutating func clearRunAsGroup() {self._runAsGroup = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _capabilities: Runtime_V1_Capability? = nil
   fileprivate var _namespaceOptions: Runtime_V1_NamespaceOption? = nil
+  fileprivate var _runAsUser: Runtime_V1_Int64Value? = nil
+  fileprivate var _runAsGroup: Runtime_V1_Int64Value? = nil
 }
 
 public nonisolated struct Runtime_V1_LinuxContainerConfig: Sendable {
@@ -2445,9 +2479,39 @@ nonisolated extension Runtime_V1_Capability: SwiftProtobuf.Message, SwiftProtobu
   }
 }
 
+nonisolated extension Runtime_V1_Int64Value: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Int64Value"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.value != 0 {
+      try visitor.visitSingularInt64Field(value: self.value, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Runtime_V1_Int64Value, rhs: Runtime_V1_Int64Value) -> Bool {
+    if lhs.value != rhs.value {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinuxContainerSecurityContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capabilities\0\u{1}privileged\0\u{3}namespace_options\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}capabilities\0\u{1}privileged\0\u{3}namespace_options\0\u{4}\u{2}run_as_user\0\u{4}\u{3}supplemental_groups\0\u{4}\u{4}run_as_group\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2458,6 +2522,9 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
       case 1: try { try decoder.decodeSingularMessageField(value: &self._capabilities) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.privileged) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._namespaceOptions) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._runAsUser) }()
+      case 8: try { try decoder.decodeRepeatedInt64Field(value: &self.supplementalGroups) }()
+      case 12: try { try decoder.decodeSingularMessageField(value: &self._runAsGroup) }()
       default: break
       }
     }
@@ -2477,6 +2544,15 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     try { if let v = self._namespaceOptions {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._runAsUser {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.supplementalGroups.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.supplementalGroups, fieldNumber: 8)
+    }
+    try { if let v = self._runAsGroup {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2484,6 +2560,9 @@ nonisolated extension Runtime_V1_LinuxContainerSecurityContext: SwiftProtobuf.Me
     if lhs._capabilities != rhs._capabilities {return false}
     if lhs.privileged != rhs.privileged {return false}
     if lhs._namespaceOptions != rhs._namespaceOptions {return false}
+    if lhs._runAsUser != rhs._runAsUser {return false}
+    if lhs.supplementalGroups != rhs.supplementalGroups {return false}
+    if lhs._runAsGroup != rhs._runAsGroup {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
