@@ -12,13 +12,13 @@ import TestHelpers
 struct RealPodSelectorTests {
     /// A pod on node-a whose container copies the static uprobe target into its
     /// own filesystem (another inode than the machine's copy) and sleeps.
-    static func pod(_ name: String, app: String) -> String {
+    static func pod(_ name: String, app: String, node: String = "node-a") -> String {
         """
         apiVersion: v1
         kind: Pod
         metadata: {name: \(name), namespace: default, labels: {app: \(app)}}
         spec:
-          nodeName: node-a
+          nodeName: \(node)
           containers:
           - name: app
             image: bpfman.local/busybox:1.35
@@ -37,14 +37,14 @@ struct RealPodSelectorTests {
         var pid: Int32
     }
 
-    static func running(_ nodes: LocalNodes, _ name: String) async throws -> RunningPod {
+    static func running(_ nodes: LocalNodes, _ name: String, node: String = "node-a") async throws -> RunningPod {
         var status: [String: Any] = [:]
         try await nodes.eventually("pod \(name) Ready") {
             status = try await nodes.podStatus(name)
             return (status["conditions"] as? [[String: Any]])?.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" } == true
         }
         let id = String(((status["containerStatuses"] as? [[String: Any]])?.first?["containerID"] as? String ?? "").dropFirst("containerd://".count))
-        return RunningPod(ip: status["podIP"] as? String ?? "", containerID: id, pid: try nodes.containerPid("node-a", containerID: id))
+        return RunningPod(ip: status["podIP"] as? String ?? "", containerID: id, pid: try nodes.containerPid(node, containerID: id))
     }
 
     func loaded(_ cluster: ClusterNode) throws -> [ProgramEntry] {
@@ -169,5 +169,40 @@ struct RealPodSelectorTests {
         #expect(programs.count == 2, "one XDP and one TCX program, no duplicate: \(programs.map { "\($0.kernel.id) \(String(describing: $0.record?.kind))" })")
         #expect(programs.allSatisfy { $0.record?.attach.netns == "/proc/\(web1.pid)/ns/net" })
         #expect(try await Self.running(nodes, "web-1").containerID == web1.containerID, "the pod's container kept running through the restart")
+    }
+
+    @Test("two local nodes: a program whose nodeSelector takes node-b loads only in node-b's pod and counts there; each node's bpfman holds only its own node's programs")
+    func twoNodes() async throws {
+        let nodes = try await LocalNodes()
+        defer { nodes.stop() }
+        try await nodes.up("node-a", index: 1)
+        try await nodes.up("node-b", index: 2)
+        let cluster = try await ClusterNode(internalIP: "10.212.0.11", agentArguments: ["--cri-socket", nodes.criSocket("node-a")],
+                                            sim: nodes.kubesim)
+        let b = try await cluster.addNode("node-b", internalIP: "10.212.0.12", agentArguments: ["--cri-socket", nodes.criSocket("node-b")])
+        try await cluster.waitForAgent()
+        #expect(try await nodes.kubectl(["apply", "-f", "-"],
+                                        stdin: Self.pod("web-a", app: "web", node: "node-a") + "\n---\n" + Self.pod("web-b", app: "web", node: "node-b")).ok)
+        let webA = try await Self.running(nodes, "web-a", node: "node-a")
+        let webB = try await Self.running(nodes, "web-b", node: "node-b")
+        #expect(webA.ip.hasPrefix("10.244.1.") && webB.ip.hasPrefix("10.244.2."), "each node's pod range: \(webA.ip) \(webB.ip)")
+        let yaml = AgentClusterTests.object("XdpProgram", "xdp-b", function: "xdp_stats", example: "xdp_counter",
+                                            nodeSelector: "{matchLabels: {kubernetes.io/hostname: node-b}}",
+                                            ["interfaceselector: {interfaces: [eth0]}", "containers: {pods: {matchLabels: {app: web}}}", "priority: 10"])
+        #expect(try await nodes.kubectl(["apply", "-f", "-"], stdin: yaml).ok)
+        try await cluster.waitFor("xdp-b", node: "node-b", condition: "Loaded")
+        try await cluster.waitFor("xdp-b", node: "node-a", condition: "NotSelected")
+        #expect(try loaded(cluster).isEmpty, "node-a's bpfman has a program for node-b")
+        let onB = try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(try b.box.cli(["list", "--output", "json"]).stdout.utf8))
+        #expect(onB.count == 1 && onB[0].record?.attach.netns == "/proc/\(webB.pid)/ns/net")
+        let entry = try #require(onB.first)
+        try Self.send(to: webB.ip, count: 10)
+        #expect(try b.box.counter(entry, map: "xdp_stats_map", key: 0) >= 10, "packets to web-b on node-b")
+        #expect(try HostNamespace.attachedPrograms().isEmpty, "attached in the machine's own network namespace")
+        #expect(try await nodes.kubectl(["delete", "xdpprogram", "xdp-b"]).ok)
+        let left = try await eventually(within: .seconds(30), {
+            try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(try b.box.cli(["list", "--output", "json"]).stdout.utf8))
+        }, until: { $0.isEmpty })
+        #expect(left.isEmpty, "node-b's program stays after the delete")
     }
 }
