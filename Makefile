@@ -356,7 +356,7 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; the CLI against bpftool; apply -> ReconcileSuccess against its floor; kubesim, client cache and work-queue figures.
+bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; the CLI against bpftool; apply -> ReconcileSuccess against its floor; kubesim, client cache and work-queue figures; pod start on a local node.
 	$(SWIFT) build -c release --product bpfman-bench
 	$(SWIFT) build -c release --product bpfman
 	$(SWIFT) build -c release --product bpfman-rpc
@@ -371,6 +371,8 @@ bench: bpf ## Median load+attach and unload latency per program type, beside bpf
 	$(SWIFT) build -c release --product bpfman-operator
 	hack/operator-bench
 	hack/convergence-bench
+	$(SWIFT) build -c release --product kubesim-kubelet
+	hack/pod-start-bench
 	hack/image-sizes
 
 .PHONY: bench-scale
