@@ -28,6 +28,7 @@ public final class Kubelet: Sendable {
     let syncer: PodSyncer
     let pods: Informer<LocalPod>
     let daemonSets: Informer<DaemonSetTemplate>
+    let deployments: Informer<DeploymentTemplate>
     /// Pod UID per key, to clean up after a pod the cache no longer has.
     private let known = Mutex<[ObjectKey: String]>([:])
 
@@ -38,6 +39,7 @@ public final class Kubelet: Sendable {
         self.logger = logger
         pods = Informer<LocalPod>(client: client, fieldSelector: "spec.nodeName=\(config.node.nodeName)")
         daemonSets = Informer<DaemonSetTemplate>(client: client)
+        deployments = Informer<DeploymentTemplate>(client: client)
         var ports = Self.ports(client: client, csi: csi)
         let token = ServiceAccountToken(client: client, caPEM: config.caPEM)
         ports.serviceAccount = { pod, dir in try await token.write(for: pod, podDir: dir) }
@@ -85,15 +87,26 @@ public final class Kubelet: Sendable {
         dsController.watches(pods) { p in
             (p.metadata.ownerReferences ?? []).filter { $0.kind == "DaemonSet" }.map { ObjectKey(namespace: p.metadata.namespace, name: $0.name) }
         }
+        let deployController = Controller(name: "kubelet-deployments",
+                                          reconciler: DeploymentPodReconciler(client: client, deployments: deployments, pods: pods,
+                                                                              node: config.node.nodeName, logger: logger),
+                                          logger: logger)
+        deployController.watches(deployments)
+        deployController.watches(pods) { p in
+            (p.metadata.ownerReferences ?? []).filter { $0.kind == "Deployment" }.map { ObjectKey(namespace: p.metadata.namespace, name: $0.name) }
+        }
         try await withThrowingTaskGroup(of: Void.self) { g in
             g.addTask { try await self.pods.run() }
             g.addTask { try await self.daemonSets.run() }
+            g.addTask { try await self.deployments.run() }
             await pods.waitForSync()
             await daemonSets.waitForSync()
+            await deployments.waitForSync()
             onReady()
             logger.info("kubelet stand-in serving", metadata: ["node": "\(config.node.nodeName)", "pods": "\(pods.count)"])
             g.addTask { await podController.run() }
             g.addTask { await dsController.run() }
+            g.addTask { await deployController.run() }
             g.addTask { await self.collectOrphans() }
             try await g.next()
             g.cancelAll()

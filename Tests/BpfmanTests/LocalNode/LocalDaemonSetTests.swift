@@ -98,4 +98,45 @@ struct LocalDaemonSetTests {
         try await nodes.eventually("the pod gone with its DaemonSet") { try await pod(nodes).isEmpty }
         try await nodes.eventually("its containers gone") { try nodes.ctr("node-a", ["containers", "ls", "-q"]).stdout.isEmpty }
     }
+
+    static func deployment(replicas: Int, note: String) -> String {
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: default}
+        spec:
+          replicas: \(replicas)
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}, annotations: {note: \(note)}}
+            spec:
+              containers: [{name: c, image: bpfman.local/busybox:1.35, command: [/bin/sleep, "3600"]}]
+        """
+    }
+
+    @Test("a Deployment's pods run on the first Ready node and its status counts them; a new template replaces them, replicas scale")
+    func deploymentPods() async throws {
+        let nodes = try await LocalNodes()
+        defer { nodes.stop() }
+        try await nodes.up("node-b", index: 2)
+        try await nodes.up("node-a", index: 1)
+        func status() async throws -> [String: Any] { (try await nodes.json(["deployment", "web"]))["status"] as? [String: Any] ?? [:] }
+        func pods() async throws -> [[String: Any]] { (try await nodes.json(["pods", "-l", "app=web"]))["items"] as? [[String: Any]] ?? [] }
+        #expect(try await nodes.kubectl(["apply", "-f", "-"], stdin: Self.deployment(replicas: 1, note: "one")).ok)
+        try await nodes.eventually("one ready replica") { (try await status())["readyReplicas"] as? Int == 1 }
+        let first = try await pods()
+        #expect(first.count == 1 && ((first[0]["spec"] as? [String: Any])?["nodeName"] as? String) == "node-a", "scheduled on the first node by name")
+        let available = ((try await status())["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == "Available" }
+        #expect(available?["status"] as? String == "True")
+        let firstName = (first[0]["metadata"] as? [String: Any])?["name"] as? String ?? ""
+
+        #expect(try await nodes.kubectl(["apply", "-f", "-"], stdin: Self.deployment(replicas: 2, note: "two")).ok)
+        try await nodes.eventually("two ready replicas of the new template") {
+            let p = try await pods()
+            let names = p.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
+            return (try await status())["readyReplicas"] as? Int == 2 && p.count == 2 && !names.contains(firstName)
+        }
+        #expect(try await nodes.kubectl(["delete", "deployment", "web"]).ok)
+        try await nodes.eventually("pods gone with the Deployment") { try await pods().isEmpty }
+    }
 }
