@@ -9,6 +9,14 @@ struct ControllerPods {
     let client: KubeClient
     let logger: Logger
 
+    /// The pods of `pods` whose controller is the `kind` named by `key`.
+    static func owned(by kind: String, _ key: ObjectKey, in pods: Informer<LocalPod>) -> [LocalPod] {
+        pods.list().filter { p in
+            p.metadata.namespace == key.namespace
+                && (p.metadata.ownerReferences ?? []).contains { $0.kind == kind && $0.name == key.name && $0.controller == true }
+        }
+    }
+
     func converge(desired: [PodManifest], current: [LocalPod]) async throws -> ReconcileResult {
         var keep = Set<String>()
         for d in desired {

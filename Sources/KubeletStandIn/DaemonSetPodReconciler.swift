@@ -30,10 +30,7 @@ struct DaemonSetPodReconciler: Reconciler {
 
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         let ds = daemonSets.get(namespace: key.namespace, name: key.name)
-        let mine = pods.list().filter { p in
-            p.metadata.namespace == key.namespace
-                && (p.metadata.ownerReferences ?? []).contains { $0.kind == "DaemonSet" && $0.name == key.name && $0.controller == true }
-        }
+        let mine = ControllerPods.owned(by: "DaemonSet", key, in: pods)
         guard let ds, ds.metadata.deletionTimestamp == nil, Self.selects(ds.spec.template, nodeLabels) else {
             return try await ControllerPods(client: client, logger: logger).converge(desired: [], current: mine)
         }

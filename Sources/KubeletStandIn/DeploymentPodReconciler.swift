@@ -33,10 +33,7 @@ struct DeploymentPodReconciler: Reconciler {
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         guard let d = deployments.get(namespace: key.namespace, name: key.name), d.metadata.deletionTimestamp == nil else { return .done }
         guard try await scheduledHere(d.spec.template) else { return .done }
-        let mine = pods.list().filter { p in
-            p.metadata.namespace == key.namespace
-                && (p.metadata.ownerReferences ?? []).contains { $0.kind == "Deployment" && $0.name == key.name && $0.controller == true }
-        }
+        let mine = ControllerPods.owned(by: "Deployment", key, in: pods)
         let replicas = max(0, d.spec.replicas ?? 1)
         let probe = try PodManifest(owner: d.metadata, kind: "Deployment", template: d.spec.template, name: d.name, node: node)
         let hash = probe.metadata.labels?[PodManifest.templateHashLabel] ?? ""
