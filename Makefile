@@ -327,9 +327,9 @@ catalog-undeploy: ## Remove that CatalogSource.
 ##@ Local (the whole system on this machine, against kubesim)
 
 .PHONY: run-local stop-local
-run-local: ## Install what is missing, build, start kubesim + bpfman-rpc + agent + operator here; print what to try.
+run-local: ## Install what is missing, build, start kubesim and NODES local nodes running the operator and node daemon pods from images built here (RUN_LOCAL_MODE=processes: as processes); print what to try.
 	@hack/run-local start
-stop-local: ## Stop everything run-local started and remove what it made (processes, netns, pins, state).
+stop-local: ## Stop everything run-local started and remove what it made (pods, containerd, namespaces, processes, pins, state).
 	@hack/run-local stop
 
 ##@ Test

@@ -77,6 +77,7 @@ public final class AgentContext: BpfmanCalls {
     func selection(_ node: NodeObject, namespace objectNamespace: String? = nil) -> Selection {
         let pods = self.pods
         let cri = self.cri
+        let procRoot = self.procRoot
         return Selection(node: node, objectNamespace: objectNamespace) { namespace, selector, names in
             guard let cri else {
                 throw AgentError("a container selector needs the node's CRI runtime, and this agent has no --cri-socket")
@@ -84,7 +85,12 @@ public final class AgentContext: BpfmanCalls {
             let matching = pods.list().filter {
                 $0.isRunning && (namespace == nil || $0.metadata.namespace == namespace) && selector.matches($0.metadata.labels ?? [:])
             }
-            return try await cri.containers(of: matching, names: names)
+            return try await cri.containers(of: matching, names: names).map { c in
+                var c = c
+                var st = stat()
+                if stat("\(procRoot)/\(c.pid)/ns/net", &st) == 0 { c.netnsInode = UInt64(st.st_ino) }
+                return c
+            }
         }
     }
 

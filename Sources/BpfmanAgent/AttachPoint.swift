@@ -5,9 +5,12 @@ public struct ContainerTarget: Sendable, Equatable {
     public var pod: String
     public var container: String
     public var pid: Int32
+    /// The inode of its network namespace, when known: containers of one pod
+    /// (and host-network pods) share one, and with it the same interfaces.
+    public var netnsInode: UInt64?
 
-    public init(pod: String, container: String, pid: Int32) {
-        self.pod = pod; self.container = container; self.pid = pid
+    public init(pod: String, container: String, pid: Int32, netnsInode: UInt64? = nil) {
+        self.pod = pod; self.container = container; self.pid = pid; self.netnsInode = netnsInode
     }
 }
 

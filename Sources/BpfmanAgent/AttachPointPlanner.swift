@@ -22,7 +22,10 @@ public struct AttachPointPlanner: Sendable {
 
     func netns(_ pid: Int32) -> String { "\(procRoot)/\(pid)/ns/net" }
 
-    /// Network hooks: one point per interface, or per interface and container.
+    /// Network hooks: one point per interface, or per interface and network
+    /// namespace of the selected containers (the first container of each, by
+    /// pod and name, names it): containers sharing a namespace share its
+    /// interfaces, and a hook takes a program once.
     func network(_ base: [String], interfaces: [String], containers: Containers,
                  attach: (String, String?) -> AttachInfo) -> [AttachPoint] {
         interfaces.flatMap { iface -> [AttachPoint] in
@@ -34,7 +37,9 @@ public struct AttachPointPlanner: Sendable {
             case .selected(let found) where found.isEmpty:
                 return [point("\(stem)-no-containers-on-node", ann.merging([kind.annotation("nocontainersonnode"): "true"]) { $1 }, nil)]
             case .selected(let found):
-                return found.map { c in
+                var seen = Set<UInt64>()
+                let distinct = found.filter { c in c.netnsInode.map { seen.insert($0).inserted } ?? true }
+                return distinct.map { c in
                     point("\(stem)-\(c.pod)-\(c.container)", ann.merging([kind.annotation("containerpid"): "\(c.pid)"]) { $1 },
                           attach(iface, netns(c.pid)))
                 }

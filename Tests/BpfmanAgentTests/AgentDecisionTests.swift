@@ -85,6 +85,14 @@ struct AgentDecisionTests {
         #expect(inPods[0].annotations["bpfman.io.xdpprogramcontroller/containerpid"] == "4242")
         #expect(inPods[0].attach == .xdp(.init(iface: "eth0", priority: 5, proceedOn: [.pass, .dispatcherReturn], netns: "/host/proc/4242/ns/net")))
 
+        // Containers sharing a network namespace (one pod's, host-network pods') share its interfaces: one point for them.
+        let shared = planner.xdp(xdp, interfaces: ["eth0"], containers: .selected([
+            ContainerTarget(pod: "daemon", container: "bpfman", pid: 10, netnsInode: 4026531840),
+            ContainerTarget(pod: "daemon", container: "bpfman-agent", pid: 11, netnsInode: 4026531840),
+            ContainerTarget(pod: "web-1", container: "nginx", pid: 12, netnsInode: 4026532001),
+            ContainerTarget(pod: "web-2", container: "nginx", pid: 13)]))
+        #expect(shared.map(\.key) == ["eth0-daemon-bpfman", "eth0-web-1-nginx", "eth0-web-2-nginx"])
+
         let nobody = planner.xdp(xdp, interfaces: ["eth0"], containers: .selected([]))
         #expect(nobody.map(\.key) == ["eth0-no-containers-on-node"] && nobody[0].noTargets)
         #expect(nobody[0].annotations["bpfman.io.xdpprogramcontroller/nocontainersonnode"] == "true")

@@ -18,7 +18,7 @@ struct ProbeHook: ProgramHook {
             case .kprobe(let k):
                 link = try p.program.attachKprobe(function: k.fnName, offset: k.offset, retprobe: k.retprobe)
             case .uprobe(let u):
-                let binary = try UprobeTarget.resolve(u.target, containerPid: u.containerPid)
+                let binary = try UprobeTarget.resolve(u.target, containerPid: u.containerPid, procRoot: UprobeTarget.hostProcRoot)
                 link = try p.program.attachUprobe(binary: binary, function: u.fnName, offset: u.offset, pid: u.pid, retprobe: u.retprobe)
             case .fentry, .fexit:
                 link = try p.program.attachTrace()
@@ -86,6 +86,14 @@ enum UprobeTarget {
         "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
         "/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
     ]
+
+    /// Where the host's processes are seen: $BPFMAN_PROC_ROOT, else
+    /// /host/proc where the node daemon's pod mounts the host's /proc (its own
+    /// /proc shows only its pid namespace), else /proc.
+    static var hostProcRoot: String {
+        if let r = ProcessInfo.processInfo.environment["BPFMAN_PROC_ROOT"], !r.isEmpty { return r }
+        return FileManager.default.fileExists(atPath: "/host/proc/1") ? "/host/proc" : "/proc"
+    }
 
     static func resolve(_ target: String, containerPid: Int32? = nil, procRoot: String = "/proc") throws -> String {
         var root = ""

@@ -7,7 +7,7 @@ import TestHelpers
 /// person to, then `make stop-local` and a look for anything left behind.
 @Suite("make run-local / stop-local in a clean clone", .serialized, .enabled(if: Tier.kernel, "needs root on the host kernel"))
 struct RunLocalTests {
-    @Test("run-local's printed commands: the XDP sample reaches ReconcileSuccess and counts packets; stop-local leaves no process, netns, pin or file")
+    @Test("RUN_LOCAL_MODE=processes: the printed commands: the XDP sample reaches ReconcileSuccess and counts packets; stop-local leaves no process, netns, pin or file")
     func runLocal() async throws {
         let root = TestPaths.root
         let work = NSTemporaryDirectory() + "run-local-" + UUID().uuidString.prefix(8)
@@ -18,7 +18,7 @@ struct RunLocalTests {
         // The binaries this test run was built with: the clone builds its BPF
         // programs itself, but not the Swift products again (minutes of CPU).
         let bin = (TestPaths.binary("kubesim") as NSString).deletingLastPathComponent
-        let env = ["BPFMAN_BIN_DIR": bin]
+        let env = ["BPFMAN_BIN_DIR": bin, "RUN_LOCAL_MODE": "processes"]
         defer {
             if FileManager.default.fileExists(atPath: clone + "/.run-local") { _ = system("make -C '\(clone)' --no-print-directory stop-local >/dev/null 2>&1") }
             try? FileManager.default.removeItem(atPath: work)
