@@ -15,18 +15,10 @@ struct RunLocalNodesTests {
     func nodes() async throws {
         // The images the container-image tests build from this test run's binaries (built once per run).
         let images = try ContainerImageTests.images()
-        let work = NSTemporaryDirectory() + "run-local-nodes-" + UUID().uuidString.prefix(8)
-        let clone = work + "/clone"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        try #require(try Shell.run(Which.path("git"), ["clone", "-q", TestPaths.root, clone]).ok)
-        let bin = (TestPaths.binary("kubesim") as NSString).deletingLastPathComponent
-        let env = ["BPFMAN_BIN_DIR": bin, "RUN_LOCAL_IMAGES": images.archives, "NODES": "1"]
-        defer {
-            if FileManager.default.fileExists(atPath: clone + "/.run-local") { _ = system("make -C '\(clone)' --no-print-directory stop-local >/dev/null 2>&1") }
-            try? FileManager.default.removeItem(atPath: work)
-        }
-        let started = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "run-local"], env: env,
-                                          outputFile: work + "/run-local.out")
+        let run = try RunLocalClone(prefix: "run-local-nodes")
+        let clone = run.clone
+        defer { run.finish() }
+        let started = try await run.make("run-local", env: ["BPFMAN_BIN_DIR": run.bin, "RUN_LOCAL_IMAGES": images.archives, "NODES": "1"])
         try #require(started.ok, "make run-local: \(started.output)")
         print(started.output)
         let kubeconfig = clone + "/.run-local/kubeconfig"
@@ -77,7 +69,7 @@ struct RunLocalNodesTests {
             #expect(try await kubectl(["delete", "-f", path, "--wait=true", "--timeout=60s"]).ok)
         }
 
-        let stopped = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "stop-local"], outputFile: work + "/stop-local.out")
+        let stopped = try await run.make("stop-local")
         #expect(stopped.ok, "make stop-local: \(stopped.output)")
         #expect(!FileManager.default.fileExists(atPath: clone + "/.run-local"), ".run-local/ is gone")
         #expect(try Shell.run("/usr/bin/pgrep", ["-af", clone + "/.run-local"]).stdout.isEmpty)

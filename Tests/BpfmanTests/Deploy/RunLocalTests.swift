@@ -9,23 +9,10 @@ import TestHelpers
 struct RunLocalTests {
     @Test("RUN_LOCAL_MODE=processes: the printed commands: the XDP sample reaches ReconcileSuccess and counts packets; stop-local leaves no process, netns, pin or file")
     func runLocal() async throws {
-        let root = TestPaths.root
-        let work = NSTemporaryDirectory() + "run-local-" + UUID().uuidString.prefix(8)
-        let clone = work + "/clone"
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let cloned = try Shell.run(Which.path("git"), ["clone", "-q", root, clone])
-        try #require(cloned.ok, "git clone: \(cloned.stderr)")
-        // The binaries this test run was built with: the clone builds its BPF
-        // programs itself, but not the Swift products again (minutes of CPU).
-        let bin = (TestPaths.binary("kubesim") as NSString).deletingLastPathComponent
-        let env = ["BPFMAN_BIN_DIR": bin, "RUN_LOCAL_MODE": "processes"]
-        defer {
-            if FileManager.default.fileExists(atPath: clone + "/.run-local") { _ = system("make -C '\(clone)' --no-print-directory stop-local >/dev/null 2>&1") }
-            try? FileManager.default.removeItem(atPath: work)
-        }
-
-        let started = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "run-local"], env: env,
-                                          outputFile: work + "/run-local.out")
+        let run = try RunLocalClone(prefix: "run-local")
+        let clone = run.clone
+        defer { run.finish() }
+        let started = try await run.make("run-local", env: ["BPFMAN_BIN_DIR": run.bin, "RUN_LOCAL_MODE": "processes"])
         try #require(started.ok, "make run-local: \(started.output)")
         print(started.output)
         let commands = started.output.split(separator: "\n").filter { $0.hasPrefix("$ ") }.map { String($0.dropFirst(2)) }
@@ -55,7 +42,7 @@ struct RunLocalTests {
         let deleted = try await Shell.runAsync("/bin/bash", ["-c", (["set -e", "cd '\(clone)'", commands[0], commands[delete]]).joined(separator: "\n")])
         #expect(deleted.ok, "\(deleted.stderr)")
 
-        let stopped = try await Spawn.run(["/usr/bin/make", "-C", clone, "--no-print-directory", "stop-local"], outputFile: work + "/stop-local.out")
+        let stopped = try await run.make("stop-local")
         #expect(stopped.ok, "make stop-local: \(stopped.output)")
         #expect(!FileManager.default.fileExists(atPath: clone + "/.run-local"), ".run-local/ is gone")
         let processes = try Shell.run("/usr/bin/pgrep", ["-af", clone + "/.run-local"])
