@@ -11,14 +11,14 @@ import TestHelpers
 struct RunLocalNodesTests {
     static let samples = "config/samples/bpfman.io_v1alpha1_"
 
-    @Test("pods Running and Ready from the images built here; the XDP sample counts packets; TC at priority 0, TCX, the tracepoint and the five container samples reach ReconcileSuccess; nothing attached in the machine's netns; stop-local leaves nothing")
+    @Test("two nodes: pods Running and Ready from the images built here; a program for node-2 only is on node-2's bpfman only; the XDP sample counts packets; TC at priority 0, TCX, the tracepoint and the five container samples reach ReconcileSuccess; nothing attached in the machine's netns; stop-local leaves nothing")
     func nodes() async throws {
         // The images the container-image tests build from this test run's binaries (built once per run).
         let images = try ContainerImageTests.images()
         let run = try RunLocalClone(prefix: "run-local-nodes")
         let clone = run.clone
         defer { run.finish() }
-        let started = try await run.make("run-local", env: ["BPFMAN_BIN_DIR": run.bin, "RUN_LOCAL_IMAGES": images.archives, "NODES": "1"])
+        let started = try await run.make("run-local", env: ["BPFMAN_BIN_DIR": run.bin, "RUN_LOCAL_IMAGES": images.archives, "NODES": "2"])
         try #require(started.ok, "make run-local: \(started.output)")
         print(started.output)
         let kubeconfig = clone + "/.run-local/kubeconfig"
@@ -30,7 +30,8 @@ struct RunLocalNodesTests {
         let pods = try JSONSerialization.jsonObject(with: Data(try await kubectl(["get", "pods", "-n", "bpfman", "-o", "json"]).stdout.utf8))
         let items = (pods as? [String: Any])?["items"] as? [[String: Any]] ?? []
         let names = items.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
-        #expect(names.contains("bpfman-daemon-node-1") && names.contains { $0.hasPrefix("bpfman-operator-") }, "pods: \(names)")
+        #expect(names.contains("bpfman-daemon-node-1") && names.contains("bpfman-daemon-node-2") && names.contains { $0.hasPrefix("bpfman-operator-") },
+                "pods: \(names)")
         for pod in items {
             let status = pod["status"] as? [String: Any] ?? [:]
             let ready = (status["conditions"] as? [[String: Any]])?.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }
@@ -46,9 +47,11 @@ struct RunLocalNodesTests {
         print(tried.stdout)
         #expect(tried.ok, "\(tried.stdout)\n\(tried.stderr)")
         #expect(tried.stdout.contains("xdpprogram.bpfman.io/xdp-pass-all-nodes condition met"))
-        let line = try #require(tried.stdout.split(separator: "\n").first { $0.contains("xdp_stats_map") }, "the counters show the XDP sample's map")
-        #expect((Int(line.firstMatch(of: /\[0\]=(\d+)/)?.1 ?? "") ?? 0) >= 5, "the XDP sample counted: \(line)")
+        let lines = tried.stdout.split(separator: "\n").filter { $0.contains("xdp_stats_map") }
+        #expect(lines.count == 2, "the counters show the XDP sample's map on each node: \(tried.stdout)")
+        for line in lines { #expect((Int(line.firstMatch(of: /\[0\]=(\d+)/)?.1 ?? "") ?? 0) >= 5, "the XDP sample counted: \(line)") }
         #expect(try HostNamespace.attachedPrograms().isEmpty, "attached in the machine's own network namespace")
+
         #expect(try await kubectl(["delete", "-f", clone + "/" + Self.samples + "xdp_pass_xdpprogram.yaml"]).ok)
 
         // Each sample alone (without the dispatcher an interface takes one XDP program).
@@ -68,6 +71,20 @@ struct RunLocalNodesTests {
             #expect(try HostNamespace.attachedPrograms().isEmpty, "\(file) attached in the machine's own network namespace")
             #expect(try await kubectl(["delete", "-f", path, "--wait=true", "--timeout=60s"]).ok)
         }
+
+        // A program for node-2 only: node-2's daemon pod loads it, node-1's bpfman never holds it.
+        let tracepoint = try String(contentsOfFile: clone + "/" + Self.samples + "tracepoint_tracepointprogram.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "nodeselector: {}", with: "nodeselector: {matchLabels: {kubernetes.io/hostname: node-2}}")
+            .replacingOccurrences(of: "name: tracepoint-example", with: "name: tracepoint-node-2")
+        let applied = try await Shell.runAsync(Which.path("kubectl"), ["--kubeconfig", kubeconfig, "apply", "-f", "-"], stdin: tracepoint)
+        #expect(applied.ok, "\(applied.stderr)")
+        #expect(try await kubectl(["wait", "--for=condition=ReconcileSuccess", "tracepointprogram/tracepoint-node-2", "--timeout=120s"]).ok)
+        func programs(on node: String) throws -> String {
+            try Shell.run(clone + "/hack/local-node", ["exec", node, clone + "/.run-local/nodes", "--", run.bin + "/bpfman", "list"]).stdout
+        }
+        let (onNode1, onNode2) = (try programs(on: "node-1"), try programs(on: "node-2"))
+        #expect(onNode2.contains("enter_openat"), "node-2's bpfman: \(onNode2)")
+        #expect(!onNode1.contains("enter_openat"), "node-1's bpfman holds node-2's program: \(onNode1)")
 
         let stopped = try await run.make("stop-local")
         #expect(stopped.ok, "make stop-local: \(stopped.output)")
