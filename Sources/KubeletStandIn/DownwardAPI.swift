@@ -23,7 +23,7 @@ struct DownwardAPI {
         case "metadata.namespace": return pod.metadata.namespace
         case "metadata.uid": return pod.metadata.uid
         case "spec.nodeName": return node.nodeName
-        case "spec.serviceAccountName": return "default"
+        case "spec.serviceAccountName": return pod.spec.serviceAccountName ?? "default"
         case "status.hostIP": return node.nodeIP
         case "status.podIP": return podIP
         default:

@@ -32,7 +32,7 @@ public final class Kubelet: Sendable {
     /// Pod UID per key, to clean up after a pod the cache no longer has.
     private let known = Mutex<[ObjectKey: String]>([:])
 
-    public init(client: KubeClient, config: Config, runtime: any PodRuntime, csi: CSIPublisher? = nil, logger: Logger) {
+    public init(client: KubeClient, config: Config, runtime: any PodRuntime, logger: Logger) {
         self.client = client
         self.config = config
         self.runtime = runtime
@@ -40,14 +40,11 @@ public final class Kubelet: Sendable {
         pods = Informer<LocalPod>(client: client, fieldSelector: "spec.nodeName=\(config.node.nodeName)")
         daemonSets = Informer<DaemonSetTemplate>(client: client)
         deployments = Informer<DeploymentTemplate>(client: client)
-        var ports = Self.ports(client: client, csi: csi)
-        let token = ServiceAccountToken(client: client, caPEM: config.caPEM)
-        ports.serviceAccount = { pod, dir in try await token.write(for: pod, podDir: dir) }
-        syncer = PodSyncer(runtime: runtime, node: config.node, ports: ports, logger: logger)
+        syncer = PodSyncer(runtime: runtime, node: config.node, ports: Self.ports(client: client, caPEM: config.caPEM), logger: logger)
     }
 
-    /// The syncer's API reads and writes, and the CSI plugin when the node has one.
-    static func ports(client: KubeClient, csi: CSIPublisher?) -> PodSyncer.Ports {
+    /// The syncer's API reads and writes.
+    static func ports(client: KubeClient, caPEM: String?) -> PodSyncer.Ports {
         let configMap: @Sendable (String, String) async throws -> [String: String]? = { ns, name in
             do {
                 let cm: DynamicObject = try await client.get(ConfigMapData.resource, namespace: ns, name: name)
@@ -66,10 +63,8 @@ public final class Kubelet: Sendable {
                                                           type: .merge, body: body, subresource: "status")
         }
         var ports = PodSyncer.Ports(configMap: configMap, writeStatus: writeStatus)
-        if let csi {
-            ports.publishCSI = { pod, volume in try await csi.publish(pod: pod, volume: volume) }
-            ports.unpublishCSI = { path in try await csi.unpublish(path: path) }
-        }
+        let token = ServiceAccountToken(client: client, caPEM: caPEM)
+        ports.serviceAccount = { pod, dir in try await token.write(for: pod, podDir: dir) }
         return ports
     }
 
@@ -84,17 +79,13 @@ public final class Kubelet: Sendable {
                                                                          node: config.node.nodeName, nodeLabels: nodeLabels, logger: logger),
                                       logger: logger)
         dsController.watches(daemonSets)
-        dsController.watches(pods) { p in
-            (p.metadata.ownerReferences ?? []).filter { $0.kind == "DaemonSet" }.map { ObjectKey(namespace: p.metadata.namespace, name: $0.name) }
-        }
+        dsController.owns(pods, ownerKind: "DaemonSet", ownerNamespaced: true)
         let deployController = Controller(name: "kubelet-deployments",
                                           reconciler: DeploymentPodReconciler(client: client, deployments: deployments, pods: pods,
                                                                               node: config.node.nodeName, logger: logger),
                                           logger: logger)
         deployController.watches(deployments)
-        deployController.watches(pods) { p in
-            (p.metadata.ownerReferences ?? []).filter { $0.kind == "Deployment" }.map { ObjectKey(namespace: p.metadata.namespace, name: $0.name) }
-        }
+        deployController.owns(pods, ownerKind: "Deployment", ownerNamespaced: true)
         try await withThrowingTaskGroup(of: Void.self) { g in
             g.addTask { try await self.pods.run() }
             g.addTask { try await self.daemonSets.run() }

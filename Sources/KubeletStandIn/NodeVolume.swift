@@ -8,8 +8,8 @@ public struct NodeVolume: Sendable, Equatable {
         case emptyDir
         case configMap(name: String, items: [LocalPod.KeyToPath]?, optional: Bool)
         case downwardAPI([LocalPod.DownwardAPIFile])
-        /// Published by the named CSI driver's node plugin (NodePublishVolume) at `hostPath`.
-        case csi(driver: String, attributes: [String: String])
+        /// The named CSI driver's (the stand-in has no CSI client yet: refused when the pod starts).
+        case csi(driver: String)
     }
 
     public var name: String
@@ -42,7 +42,7 @@ public struct NodeVolume: Sendable, Equatable {
             return .success(NodeVolume(name: v.name, source: .downwardAPI(d.items ?? []), hostPath: dir, readOnly: true))
         }
         if let c = v.csi {
-            return .success(NodeVolume(name: v.name, source: .csi(driver: c.driver, attributes: c.volumeAttributes ?? [:]),
+            return .success(NodeVolume(name: v.name, source: .csi(driver: c.driver),
                                        hostPath: dir, readOnly: c.readOnly ?? false))
         }
         return .failure(Refusal("volume \"\(v.name)\": no volume source this kubelet stand-in knows"))

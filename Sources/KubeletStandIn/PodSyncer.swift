@@ -15,21 +15,14 @@ public final class PodSyncer: Sendable {
         public var configMap: @Sendable (_ namespace: String, _ name: String) async throws -> [String: String]?
         /// Writes the Pod's status (only called when it changed).
         public var writeStatus: @Sendable (_ pod: LocalPod, _ status: AnyJSON) async throws -> Void
-        /// Mounts a CSI volume at its directory (NodePublishVolume), nil when no driver of that name is on the node.
-        public var publishCSI: (@Sendable (_ pod: LocalPod, _ volume: NodeVolume) async throws -> Void)?
-        public var unpublishCSI: (@Sendable (_ path: String) async throws -> Void)?
         /// Writes the pod's ServiceAccount credentials under its directory; the directory, nil when it gets none.
         public var serviceAccount: (@Sendable (_ pod: LocalPod, _ podDir: String) async throws -> String?)?
 
         public init(configMap: @escaping @Sendable (String, String) async throws -> [String: String]?,
-                    writeStatus: @escaping @Sendable (LocalPod, AnyJSON) async throws -> Void,
-                    publishCSI: (@Sendable (LocalPod, NodeVolume) async throws -> Void)? = nil,
-                    unpublishCSI: (@Sendable (String) async throws -> Void)? = nil)
+                    writeStatus: @escaping @Sendable (LocalPod, AnyJSON) async throws -> Void)
         {
             self.configMap = configMap
             self.writeStatus = writeStatus
-            self.publishCSI = publishCSI
-            self.unpublishCSI = unpublishCSI
         }
     }
 
@@ -226,7 +219,7 @@ public final class PodSyncer: Sendable {
     }
 
     /// Removes everything of the pod with this UID: containers, sandboxes
-    /// (their network namespaces and IPs go with them), CSI mounts, its directory.
+    /// (their network namespaces and IPs go with them), its directory.
     public func kill(uid: String) async throws {
         for s in try await runtime.sandboxes() where s.metadata.uid == uid {
             for c in try await runtime.containers(sandbox: s.id) { try await runtime.removeContainer(c.id) }
@@ -234,11 +227,7 @@ public final class PodSyncer: Sendable {
             try await runtime.removeSandbox(s.id)
             logger.info("pod sandbox removed", metadata: ["pod": "\(s.metadata.namespace)/\(s.metadata.name)", "sandbox": "\(s.id.prefix(12))"])
         }
-        let dir = "\(node.podsRoot)/\(uid)"
-        if let unpublish = ports.unpublishCSI, let names = try? FileManager.default.contentsOfDirectory(atPath: dir + "/volumes") {
-            for n in names where VolumeMaker.isMountPoint(dir + "/volumes/" + n) { try await unpublish(dir + "/volumes/" + n) }
-        }
-        try? FileManager.default.removeItem(atPath: dir)
+        try? FileManager.default.removeItem(atPath: "\(node.podsRoot)/\(uid)")
         _ = written.withLock { $0.removeValue(forKey: uid) }
     }
 

@@ -3,7 +3,7 @@ import KubeClient
 
 /// Makes a pod's volumes on the node before its sandbox starts: hostPath
 /// checked or created as its type says, emptyDir made, ConfigMap and
-/// downward-API files written, CSI volumes published by the node plugin.
+/// downward-API files written; a CSI volume is refused (no CSI client yet).
 struct VolumeMaker {
     let ports: PodSyncer.Ports
 
@@ -41,12 +41,9 @@ struct VolumeMaker {
             case .downwardAPI(let items):
                 let facts = DownwardAPI(pod: pod, node: node, podIP: "")
                 try write(items.map { ($0.path, $0.fieldRef.flatMap { facts.value($0.fieldPath) }) }, into: v.hostPath, volume: v.name)
-            case .csi(let driver, _):
-                guard let publish = ports.publishCSI else {
-                    throw Failure(description: "volume \"\(v.name)\": no CSI node plugin \(driver) on this node")
-                }
-                try fm.createDirectory(atPath: v.hostPath, withIntermediateDirectories: true)
-                if !Self.isMountPoint(v.hostPath) { try await publish(pod, v) }
+            case .csi(let driver):
+                // No CSI client here yet: the pod waits, saying so.
+                throw Failure(description: "volume \"\(v.name)\": no CSI node plugin \(driver) on this node")
             }
         }
     }
@@ -60,12 +57,5 @@ struct VolumeMaker {
             try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try value.write(toFile: target, atomically: true, encoding: .utf8)
         }
-    }
-
-    /// Whether `path` is a mount point (its device differs from its parent's).
-    static func isMountPoint(_ path: String) -> Bool {
-        var a = stat(), b = stat()
-        guard stat(path, &a) == 0, stat((path as NSString).deletingLastPathComponent, &b) == 0 else { return false }
-        return a.st_dev != b.st_dev
     }
 }
