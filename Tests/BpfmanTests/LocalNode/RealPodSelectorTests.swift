@@ -47,10 +47,7 @@ struct RealPodSelectorTests {
         return RunningPod(ip: status["podIP"] as? String ?? "", containerID: id, pid: try nodes.containerPid(node, containerID: id))
     }
 
-    func loaded(_ cluster: ClusterNode) throws -> [ProgramEntry] {
-        let r = try cluster.box.cli(["list", "--output", "json"])
-        return try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(r.stdout.utf8))
-    }
+    func loaded(_ cluster: ClusterNode) throws -> [ProgramEntry] { try cluster.box.cliJSON([ProgramEntry].self, ["list"]) }
 
     static func send(to ip: String, count: Int) throws {
         _ = try Shell.sh("for i in $(seq \(count)); do echo bpfman > /dev/udp/\(ip)/9; done 2>/dev/null; true")
@@ -193,7 +190,7 @@ struct RealPodSelectorTests {
         try await cluster.waitFor("xdp-b", node: "node-b", condition: "Loaded")
         try await cluster.waitFor("xdp-b", node: "node-a", condition: "NotSelected")
         #expect(try loaded(cluster).isEmpty, "node-a's bpfman has a program for node-b")
-        let onB = try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(try b.box.cli(["list", "--output", "json"]).stdout.utf8))
+        let onB = try b.box.cliJSON([ProgramEntry].self, ["list"])
         #expect(onB.count == 1 && onB[0].record?.attach.netns == "/proc/\(webB.pid)/ns/net")
         let entry = try #require(onB.first)
         try Self.send(to: webB.ip, count: 10)
@@ -201,7 +198,7 @@ struct RealPodSelectorTests {
         #expect(try HostNamespace.attachedPrograms().isEmpty, "attached in the machine's own network namespace")
         #expect(try await nodes.kubectl(["delete", "xdpprogram", "xdp-b"]).ok)
         let left = try await eventually(within: .seconds(30), {
-            try JSONDecoder.iso.decode([ProgramEntry].self, from: Data(try b.box.cli(["list", "--output", "json"]).stdout.utf8))
+            try b.box.cliJSON([ProgramEntry].self, ["list"])
         }, until: { $0.isEmpty })
         #expect(left.isEmpty, "node-b's program stays after the delete")
     }
