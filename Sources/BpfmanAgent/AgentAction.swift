@@ -4,12 +4,14 @@ import BpfmanAPI
 /// them; `AgentExecutor` carries them out. Writes happen only when they
 /// change the object.
 enum AgentAction: Sendable, Equatable {
-    /// The BpfProgram is new: create it (the step's program is its template).
+    /// The BpfProgram is new: create it (the step's program is its template),
+    /// with what the actions before it set (the kernel id annotation).
     case create
-    /// A bpfman call. A load is sent with the BpfProgram's UID as its
-    /// `bpfman.io/uuid`, which a new object only has once created.
+    /// A bpfman call. A load carries the BpfProgram's name (`bpfman.io/BpfProgram`),
+    /// so it can come before the object exists.
     case call(NodeDecision.Call)
-    /// The `bpfman.io/ProgramId` annotation: the kernel id the calls before leave (none after an unload).
+    /// The `bpfman.io/ProgramId` annotation: the kernel id the calls before
+    /// leave (none after an unload); part of the create when before it.
     case setProgramID
     /// The one condition, with its cause as the message's tail.
     case setCondition(BpfProgramConditionType, cause: String?)

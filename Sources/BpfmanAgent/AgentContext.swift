@@ -107,8 +107,8 @@ public final class AgentContext: BpfmanCalls {
         defer { rpcDuration("list").recordNanoseconds(nanoseconds(ContinuousClock.now - start)) }
         var out: [String: (UInt32, LoadRequest)] = [:]
         for r in try await bpfman.list(req, timeout: .seconds(30)) {
-            guard let uid = r.info.metadata[MetadataKey.uuid], let request = try? ProtoConversion.loadRequest(from: r.info) else { continue }
-            out[uid] = (r.kernelInfo.id, request)
+            guard let name = r.info.metadata[MetadataKey.bpfProgram], let request = try? ProtoConversion.loadRequest(from: r.info) else { continue }
+            out[name] = (r.kernelInfo.id, request)
         }
         return out
     }
@@ -231,6 +231,11 @@ extension AgentContext: BpfProgramStore {
 
 /// bpfman metadata keys the agent sets on every program.
 public enum MetadataKey {
-    public static let uuid = "bpfman.io/uuid"
+    /// The BpfProgram the program is loaded for, by name. (Upstream keys it
+    /// by the object's UID, `bpfman.io/uuid`, which exists only once the object
+    /// is created; the name is known before, so the load comes first and the
+    /// object is created with its kernel id in one write.)
+    public static let bpfProgram = "bpfman.io/BpfProgram"
+    /// The owner: the program object or the BpfApplication (CSI finds maps by it).
     public static let programName = "bpfman.io/ProgramName"
 }

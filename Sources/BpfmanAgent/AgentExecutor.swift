@@ -8,6 +8,9 @@ import Foundation
 /// (NotLoaded, or NotUnLoaded for an unload, with bpfman's words), the kernel
 /// id annotation showing the program bpfman still has (none after an unload
 /// or a refused load), and the pass is tried again.
+/// A new BpfProgram is created after its calls, with the kernel id in the
+/// create; if the create fails, the program this step loaded is unloaded
+/// again (nothing left behind for an object that does not exist).
 /// API errors end the pass (the controller backs off and retries).
 struct AgentExecutor<Bpfman: BpfmanCalls, Store: BpfProgramStore>: Sendable {
     let bpfman: Bpfman
@@ -38,26 +41,36 @@ struct AgentExecutor<Bpfman: BpfmanCalls, Store: BpfProgramStore>: Sendable {
         var bp = step.program
         var id = step.loadedID
         var signature: ImageSignature?
+        // Until its create, a new object is edited in memory only.
+        var exists = !step.actions.contains(.create)
+        var loadedHere: UInt32?
         for (index, action) in step.actions.enumerated() {
             switch action {
             case .create:
-                bp = try await store.create(bp)
+                do {
+                    bp = try await store.create(bp)
+                    exists = true
+                } catch {
+                    if let loadedHere { _ = try? await bpfman.run(.unload(id: loadedHere), current: loadedHere, credentials: credentials) }
+                    throw error
+                }
             case .call(let call):
                 do {
-                    let done = try await bpfman.run(stamped(call, bp), current: id, credentials: credentials)
+                    let done = try await bpfman.run(call, current: id, credentials: credentials)
                     id = done.id
-                    if case .load = call { signature = done.signature }
+                    if case .load = call { signature = done.signature; loadedHere = done.id }
                 } catch {
                     let cause = bpfman.describe(error)
                     let condition = NodeDecision.failureCondition(call)
                     if step.actions[index...].contains(.setProgramID) {
-                        bp = try await write(BpfProgramEdit.programID(bp, id), bp)
+                        bp = try await write(BpfProgramEdit.programID(bp, id), bp, exists: exists)
                     }
+                    if !exists { bp = try await store.create(bp) }
                     _ = try await write(BpfProgramEdit.condition(bp, condition, cause: cause, at: now()), bp, status: true)
                     return cause
                 }
             case .setProgramID:
-                bp = try await write(BpfProgramEdit.programID(bp, id), bp)
+                bp = try await write(BpfProgramEdit.programID(bp, id), bp, exists: exists)
             case .setCondition(let type, var cause):
                 if type == .loaded, cause == nil { cause = ImageSignature.loadedCause(signature) }
                 bp = try await write(BpfProgramEdit.condition(bp, type, cause: cause, at: now()), bp, status: true)
@@ -70,15 +83,9 @@ struct AgentExecutor<Bpfman: BpfmanCalls, Store: BpfProgramStore>: Sendable {
         return nil
     }
 
-    /// A load carries the BpfProgram's UID (a created one has it only now).
-    func stamped(_ call: NodeDecision.Call, _ bp: BpfProgram) -> NodeDecision.Call {
-        guard case .load(var request) = call else { return call }
-        request.metadata[MetadataKey.uuid] = bp.metadata.uid ?? ""
-        return .load(request)
-    }
-
-    func write(_ edited: BpfProgram?, _ current: BpfProgram, status: Bool = false) async throws -> BpfProgram {
+    /// Writes an edit (nil: nothing changed); one of an object not created yet stays in memory for its create.
+    func write(_ edited: BpfProgram?, _ current: BpfProgram, status: Bool = false, exists: Bool = true) async throws -> BpfProgram {
         guard let edited else { return current }
-        return try await store.update(edited, status: status)
+        return exists ? try await store.update(edited, status: status) : edited
     }
 }

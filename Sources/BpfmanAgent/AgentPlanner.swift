@@ -20,7 +20,7 @@ enum AgentPlanner {
         var owned: [BpfProgram]
         /// Every BpfProgram on this node (map owners are looked for among them).
         var nodePrograms: [BpfProgram]
-        /// bpfman's programs by BpfProgram UID.
+        /// bpfman's programs by BpfProgram name.
         var loaded: Loaded
         /// Why the bytecode's pull secret could not be used, if so.
         var credentialsError: String? = nil
@@ -83,9 +83,12 @@ enum AgentPlanner {
             }
             for point in unit.points {
                 let have = existing.removeValue(forKey: Key(app: app, point: point.key))
-                var step = AgentStep(program: have ?? unit.template.object(for: point), loadedID: nil, actions: have == nil ? [.create] : [])
-                let uid = have?.metadata.uid ?? ""
-                let loaded = have == nil ? nil : input.loaded[uid]
+                // A new object's name is known before it exists; a program loaded under it by a pass
+                // that ended before the create is this object's.
+                let program = have ?? unit.template.object(for: point)
+                let name = program.metadata.name ?? ""
+                var step = AgentStep(program: program, loadedID: nil, actions: [])
+                let loaded = input.loaded[name]
                 step.loadedID = loaded?.id
                 var cause: String?
                 let desired: Result<LoadRequest, NodeDecision.NotLoading>
@@ -101,8 +104,9 @@ enum AgentPlanner {
                     desired = .success(LoadRequest(
                         bytecode: bytecode(common.bytecode), name: unit.function, attach: attach,
                         globalData: (common.globaldata ?? [:]).mapValues(\.bytes),
-                        metadata: [MetadataKey.uuid: uid, MetadataKey.programName: owner], mapOwnerID: ownerID))
+                        metadata: [MetadataKey.bpfProgram: name, MetadataKey.programName: owner], mapOwnerID: ownerID))
                 } else {
+                    if have == nil { step.actions = [.create] }
                     plan.steps.append(step)
                     continue
                 }
@@ -111,7 +115,9 @@ enum AgentPlanner {
                 if decision.calls.isEmpty, decision.condition == .loaded, cause == nil {
                     cause = ImageSignature.loadedCause(loaded?.request.signature)
                 }
-                step.actions += decision.calls.map(AgentAction.call) + [.setProgramID, .setCondition(decision.condition, cause: cause)]
+                // A new object is created after the calls, with the kernel id they leave: one write, not two.
+                step.actions = decision.calls.map(AgentAction.call) + [.setProgramID] + (have == nil ? [.create] : [])
+                    + [.setCondition(decision.condition, cause: cause)]
                 plan.steps.append(step)
             }
         }
@@ -124,7 +130,7 @@ enum AgentPlanner {
     /// BpfProgram (`delete`) is deleted too, one of a deleted owner is left to
     /// garbage collection.
     static func retire(_ bp: BpfProgram, _ input: Input, delete: Bool) -> AgentStep {
-        let loaded = input.loaded[bp.metadata.uid ?? ""]
+        let loaded = input.loaded[bp.metadata.name ?? ""]
         var actions: [AgentAction] = loaded.map { [.call(.unload(id: $0.id))] } ?? []
         actions += [.setCondition(.unloaded, cause: nil), .removeFinalizer(input.finalizer)]
         if delete && bp.metadata.deletionTimestamp == nil { actions.append(.delete) }
@@ -140,7 +146,7 @@ enum AgentPlanner {
             return .failure(AgentError("mapownerselector matches \(owners.count) BpfPrograms on this node; it must match one"))
         }
         guard owner.status?.conditions?.last?.type == BpfProgramConditionType.loaded.rawValue,
-              let id = loaded[owner.metadata.uid ?? ""]?.id else { return .success(.notLoaded) }
+              let id = loaded[owner.metadata.name ?? ""]?.id else { return .success(.notLoaded) }
         return .success(.loaded(id: id))
     }
 

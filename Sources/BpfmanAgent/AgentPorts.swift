@@ -4,7 +4,7 @@ import BpfmanModel
 /// bpfman as the agent's executor sees it: the programs it has and one call
 /// at a time. `AgentContext` speaks gRPC; tests use an in-memory kernel.
 protocol BpfmanCalls: Sendable {
-    /// bpfman's programs that belong to BpfPrograms, by BpfProgram UID; with
+    /// bpfman's programs that belong to BpfPrograms, by BpfProgram name; with
     /// `owner`, those loaded for that owner only (metadata `bpfman.io/ProgramName`).
     func loadedPrograms(owner: String?) async throws -> AgentPlanner.Loaded
     /// Makes one call; returns the program's id afterwards and, for a load,

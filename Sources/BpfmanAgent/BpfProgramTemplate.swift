@@ -1,5 +1,4 @@
 import BpfmanAPI
-import Foundation
 import KubeClient
 
 /// The per-node BpfProgram (or BpfNsProgram) for one attach point, with
@@ -32,13 +31,28 @@ public struct BpfProgramTemplate: Sendable {
         [Self.ownedByLabel: owner.name, Self.appProgramIDLabel: appProgramID, Self.hostnameLabel: node]
     }
 
-    /// `<base>-<8 hex>`, fresh each time (only the created object keeps it).
-    public static func name(_ base: String) -> String {
-        "\(base)-\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).lowercased())"
+    /// `<base>-<8 hex>`, upstream's shape. The hex is not random as upstream's
+    /// is but a hash of what the object stands for (kind, owner and its UID,
+    /// application entry, attach point, node), so the agent knows the name
+    /// before the object exists: it loads first, with the name in bpfman's
+    /// metadata, and creates the object with the kernel id in one write; a
+    /// program loaded by a pass that ended before the create is found again
+    /// by the next pass under the same name.
+    public func name(for point: AttachPoint) -> String {
+        let identity = [kind.kind, namespace ?? "", owner.name, owner.uid, appProgramID, point.key, node].joined(separator: "\u{0}")
+        return "\(baseName)-\(Self.hex8(identity))"
+    }
+
+    /// The low 32 bits of the string's 64-bit FNV-1a hash, as 8 hex digits.
+    static func hex8(_ s: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in s.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(UInt32(truncatingIfNeeded: h ^ (h >> 32)), radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     public func metadata(for point: AttachPoint) -> ObjectMeta {
-        var m = ObjectMeta(name: Self.name(baseName), namespace: kind.isNamespaced ? namespace : nil)
+        var m = ObjectMeta(name: name(for: point), namespace: kind.isNamespaced ? namespace : nil)
         m.labels = labels
         m.annotations = point.annotations
         m.finalizers = [kind.finalizer]

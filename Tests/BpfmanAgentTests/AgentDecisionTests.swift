@@ -176,7 +176,15 @@ struct AgentDecisionTests {
         #expect(obj.metadata.ownerReferences?.first?.controller == true && obj.metadata.ownerReferences?.first?.blockOwnerDeletion == true)
         #expect(obj.metadata.annotations?["bpfman.io/bpfProgramAttachPoint"] == "eth0")
         #expect(obj.spec.type == "xdp" && obj.status?.conditions == [])
-        #expect(template.object(for: point).metadata.name != obj.metadata.name, "names are fresh each time")
+        // The name is known before the object exists: the same for the same attach point, owner and node, another otherwise.
+        #expect(template.object(for: point).metadata.name == obj.metadata.name)
+        let eth1 = AttachPointPlanner(kind: XdpKind.reconciler).point("eth1", [XdpKind.reconciler.annotation("interface"): "eth1"], nil)
+        var elsewhere = template
+        elsewhere.node = "node-b"
+        var recreated = template
+        recreated.owner.uid = "abd"
+        let names = [obj, template.object(for: eth1), elsewhere.object(for: point), recreated.object(for: point)].compactMap(\.metadata.name)
+        #expect(Set(names).count == 4, "\(names)")
 
         let app = BpfProgramTemplate(kind: BpfNsApplicationKind.reconciler, node: "n", owner: owner, appProgramID: "xdp-pass", baseName: "app-xdp", namespace: "ns1")
         let appObj = app.object(for: point)

@@ -25,16 +25,37 @@ struct AgentExecutorTests {
         store.objects.first { $0.metadata.annotations?[AttachPoint.annotationKey] == point }?.status?.conditions?.first
     }
 
-    @Test("a fresh program: created, loaded under its new UID, id and Loaded written; the next pass writes and calls nothing")
+    @Test("a fresh program: loaded under its BpfProgram's name, created with its id, Loaded written: two writes; the next pass writes and calls nothing")
     func converges() async throws {
         let first = try await pass([T.unit([eth0])])
         #expect(first == .init(retry: false))
-        #expect(store.writes == ["create eth0", "update id=101 finalizers=1", "status Loaded"])
-        #expect(bpfman.calls == ["load pass uuid=uid-1"])
-        #expect(bpfman.programs[101]?.metadata[MetadataKey.uuid] == store.objects[0].metadata.uid)
+        #expect(store.writes == ["create eth0 id=101", "status Loaded"])
+        let name = T.name(eth0)
+        #expect(bpfman.calls == ["load pass for=\(name)"])
+        #expect(store.objects[0].metadata.name == name && bpfman.programs[101]?.metadata[MetadataKey.bpfProgram] == name)
         let second = try await pass([T.unit([eth0])])
         #expect(second == .init(retry: false))
-        #expect(store.writes.count == 3 && bpfman.calls.count == 1, "an idle pass costs no write and no call")
+        #expect(store.writes.count == 2 && bpfman.calls.count == 1, "an idle pass costs no write and no call")
+    }
+
+    @Test("the create fails after the load: the program is unloaded again, nothing left; the next pass converges")
+    func createFails() async throws {
+        store.state.withLock { $0.refuseCreate = true }
+        await #expect(throws: InMemoryStore.Refused.self) { try await pass([T.unit([eth0])]) }
+        #expect(bpfman.calls == ["load pass for=\(T.name(eth0))", "unload 101"])
+        #expect(bpfman.programs.isEmpty && store.objects.isEmpty)
+        store.state.withLock { $0.refuseCreate = false }
+        #expect(try await pass([T.unit([eth0])]) == .init(retry: false))
+        #expect(bpfman.programs.count == 1 && condition("eth0")?.type == "Loaded")
+    }
+
+    @Test("a pass that ended between its load and its create: the next one finds the program by name and creates the object with its id, no second load")
+    func loadedBeforeCreate() async throws {
+        // What such a pass left: bpfman has the program, the API server has no BpfProgram.
+        _ = try await bpfman.run(.load(T.request(eth0)), current: nil, credentials: .none)
+        #expect(try await pass([T.unit([eth0])]) == .init(retry: false))
+        #expect(bpfman.calls.count == 1 && bpfman.programs.count == 1)
+        #expect(store.writes == ["create eth0 id=101", "status Loaded"])
     }
 
     @Test("a refused load: NotLoaded with bpfman's words, no id, retried; fixed: loads")
@@ -56,7 +77,7 @@ struct AgentExecutorTests {
         bpfman.state.withLock { $0.refuseLoadOf = ["drop"] }
         let out = try await pass([T.unit([eth0], function: "drop")])
         #expect(out.retry)
-        #expect(bpfman.calls == ["load pass uuid=uid-1", "unload 101", "load drop uuid=uid-1"])
+        #expect(bpfman.calls == ["load pass for=\(T.name(eth0))", "unload 101", "load drop for=\(T.name(eth0))"])
         #expect(store.objects[0].metadata.annotations?[BpfProgramLabels.programIDAnnotation] == nil)
         #expect(condition("eth0")?.type == "NotLoaded")
     }

@@ -42,10 +42,15 @@ struct AgentPlanTests {
         return bp
     }
 
-    /// What the planner asks bpfman to load for `point` on the BpfProgram `uid`.
-    static func request(_ point: AttachPoint, uid: String, function: String = "pass", mapOwnerID: UInt32? = nil) -> LoadRequest {
+    /// The name of the BpfProgram for `point` (known before it exists).
+    static func name(_ point: AttachPoint, template: BpfProgramTemplate = template) -> String { template.name(for: point) }
+
+    /// What the planner asks bpfman to load for `point`: its BpfProgram's name goes with it.
+    static func request(_ point: AttachPoint, template: BpfProgramTemplate = template, function: String = "pass",
+                        mapOwnerID: UInt32? = nil) -> LoadRequest {
         LoadRequest(bytecode: .file(path: "/b/x.o"), name: function, attach: point.attach!,
-                    metadata: [MetadataKey.uuid: uid, MetadataKey.programName: "web"], mapOwnerID: mapOwnerID)
+                    metadata: [MetadataKey.bpfProgram: name(point, template: template), MetadataKey.programName: template.owner.name],
+                    mapOwnerID: mapOwnerID)
     }
 
     static func plan(_ units: [AgentUnit], common: AppCommon? = common(), owned: [BpfProgram] = [], nodePrograms: [BpfProgram]? = nil,
@@ -65,17 +70,28 @@ struct AgentPlanTests {
     func freshLoad() {
         let p = Self.plan([Self.unit([eth0, Self.point("eth1")])])
         #expect(Self.actions(p) == [
-            [.create, .call(.load(Self.request(eth0, uid: ""))), .setProgramID, .setCondition(.loaded, cause: nil)],
-            [.create, .call(.load(Self.request(Self.point("eth1"), uid: ""))), .setProgramID, .setCondition(.loaded, cause: nil)],
+            [.call(.load(Self.request(eth0))), .setProgramID, .create, .setCondition(.loaded, cause: nil)],
+            [.call(.load(Self.request(Self.point("eth1")))), .setProgramID, .create, .setCondition(.loaded, cause: nil)],
         ])
         #expect(!p.retry && p.notes.isEmpty)
         #expect(p.steps[0].program.metadata.finalizers == [Self.finalizer])
     }
 
+    @Test("loaded under the name of a BpfProgram not created yet (a pass ended between load and create): no second load, created with the id")
+    func loadedBeforeCreate() {
+        let p = Self.plan([Self.unit([eth0])], loaded: [Self.name(eth0): (7, Self.request(eth0))])
+        #expect(Self.actions(p) == [[.setProgramID, .create, .setCondition(.loaded, cause: nil)]])
+        #expect(p.steps[0].loadedID == 7 && p.steps[0].program.metadata.name == Self.name(eth0))
+        // Loaded with another function meanwhile: unloaded and loaded again before the create.
+        let q = Self.plan([Self.unit([eth0], function: "drop")], loaded: [Self.name(eth0): (7, Self.request(eth0))])
+        #expect(Self.actions(q) == [[.call(.unload(id: 7)), .call(.load(Self.request(eth0, function: "drop"))), .setProgramID, .create,
+                                      .setCondition(.loaded, cause: nil)]])
+    }
+
     @Test("loaded and as it should be: no call, and the writes are ones the executor finds already made")
     func unchanged() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let p = Self.plan([Self.unit([eth0])], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
+        let p = Self.plan([Self.unit([eth0])], owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))])
         #expect(Self.actions(p) == [[.setProgramID, .setCondition(.loaded, cause: nil)]])
         #expect(p.steps[0].loadedID == 7)
     }
@@ -83,21 +99,21 @@ struct AgentPlanTests {
     @Test("loaded with another priority: moved in place; with another function: unloaded and loaded again (§3.7)")
     func differs() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let moved = Self.plan([Self.unit([Self.point("eth0", priority: 9)])], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
+        let moved = Self.plan([Self.unit([Self.point("eth0", priority: 9)])], owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))])
         #expect(Self.actions(moved) == [[.call(.update(id: 7, priority: 9, proceedOn: .xdp([.pass, .dispatcherReturn]))), .setProgramID, .setCondition(.loaded, cause: nil)]])
-        let other = Self.plan([Self.unit([eth0], function: "drop")], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
-        #expect(Self.actions(other) == [[.call(.unload(id: 7)), .call(.load(Self.request(eth0, uid: "u1", function: "drop"))),
+        let other = Self.plan([Self.unit([eth0], function: "drop")], owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))])
+        #expect(Self.actions(other) == [[.call(.unload(id: 7)), .call(.load(Self.request(eth0, function: "drop"))),
                                           .setProgramID, .setCondition(.loaded, cause: nil)]])
     }
 
     @Test("loaded, should not be (node no longer selected): unloaded, NotSelected; not loaded: only the condition")
     func notSelected() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let p = Self.plan([Self.unit([eth0])], common: Self.common(selected: false), owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
+        let p = Self.plan([Self.unit([eth0])], common: Self.common(selected: false), owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))])
         #expect(Self.actions(p) == [[.call(.unload(id: 7)), .setProgramID, .setCondition(.notSelected, cause: nil)]])
         // Upstream creates BpfPrograms on nodes that are not selected too; they say NotSelected.
         let fresh = Self.plan([Self.unit([eth0])], common: Self.common(selected: false))
-        #expect(Self.actions(fresh) == [[.create, .setProgramID, .setCondition(.notSelected, cause: nil)]])
+        #expect(Self.actions(fresh) == [[.setProgramID, .create, .setCondition(.notSelected, cause: nil)]])
         #expect(!fresh.retry)
     }
 
@@ -106,11 +122,11 @@ struct AgentPlanTests {
         let nobody = Self.point("eth0", container: false)
         let owner = LabelSelector(matchLabels: ["bpfman.io/ownedByProgram": "stats"])
         #expect(Self.actions(Self.plan([Self.unit([nobody], mapOwner: owner)], common: Self.common(selected: false)))
-                == [[.create, .setProgramID, .setCondition(.notSelected, cause: nil)]])
+                == [[.setProgramID, .create, .setCondition(.notSelected, cause: nil)]])
         #expect(Self.actions(Self.plan([Self.unit([nobody], mapOwner: owner)]))
-                == [[.create, .setProgramID, .setCondition(.noContainersOnNode, cause: nil)]])
+                == [[.setProgramID, .create, .setCondition(.noContainersOnNode, cause: nil)]])
         let p = Self.plan([Self.unit([eth0], mapOwner: owner)])
-        #expect(Self.actions(p) == [[.create, .setProgramID, .setCondition(.mapOwnerNotFound, cause: nil)]])
+        #expect(Self.actions(p) == [[.setProgramID, .create, .setCondition(.mapOwnerNotFound, cause: nil)]])
         #expect(p.retry, "a map owner may appear later")
     }
 
@@ -123,16 +139,16 @@ struct AgentPlanTests {
                                                owner: OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "XdpProgram", name: "stats", uid: "s"))
         let pending = Self.existing(eth0, uid: "s1", .notLoaded, template: statsTemplate)
         let p = Self.plan([Self.unit([eth0], mapOwner: selector)], nodePrograms: [pending])
-        #expect(Self.actions(p) == [[.create, .setProgramID, .setCondition(.mapOwnerNotLoaded, cause: nil)]])
+        #expect(Self.actions(p) == [[.setProgramID, .create, .setCondition(.mapOwnerNotLoaded, cause: nil)]])
         #expect(p.retry)
         let ready = Self.existing(eth0, uid: "s1", .loaded, id: 40, template: statsTemplate)
-        let statsRequest = Self.request(eth0, uid: "s1")
-        let q = Self.plan([Self.unit([eth0], mapOwner: selector)], nodePrograms: [ready], loaded: ["s1": (40, statsRequest)])
-        #expect(Self.actions(q) == [[.create, .call(.load(Self.request(eth0, uid: "", mapOwnerID: 40))), .setProgramID, .setCondition(.loaded, cause: nil)]])
+        let statsRequest = Self.request(eth0, template: statsTemplate)
+        let q = Self.plan([Self.unit([eth0], mapOwner: selector)], nodePrograms: [ready], loaded: [statsTemplate.name(for: eth0): (40, statsRequest)])
+        #expect(Self.actions(q) == [[.call(.load(Self.request(eth0, mapOwnerID: 40))), .setProgramID, .create, .setCondition(.loaded, cause: nil)]])
         #expect(!q.retry)
         // Loaded by its condition but not in bpfman (restarted): not loaded.
         #expect(Self.actions(Self.plan([Self.unit([eth0], mapOwner: selector)], nodePrograms: [ready]))
-                == [[.create, .setProgramID, .setCondition(.mapOwnerNotLoaded, cause: nil)]])
+                == [[.setProgramID, .create, .setCondition(.mapOwnerNotLoaded, cause: nil)]])
     }
 
     @Test("a map owner selector matching two BpfPrograms: nothing of the unit is touched, noted, retried")
@@ -142,7 +158,7 @@ struct AgentPlanTests {
         a.metadata.labels?["role"] = "maps"; b.metadata.labels?["role"] = "maps"
         let mine = Self.existing(eth0, uid: "u1", .loaded, id: 7)
         let p = Self.plan([Self.unit([eth0], mapOwner: selector)], owned: [mine], nodePrograms: [a, b, mine],
-                          loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
+                          loaded: [Self.name(eth0): (7, Self.request(eth0))])
         #expect(p.steps.isEmpty, "the loaded program stays, and is not retired as stale")
         #expect(p.retry)
         #expect(p.notes == [.init(message: "map owner", owner: "web", error: "mapownerselector matches 2 BpfPrograms on this node; it must match one")])
@@ -153,11 +169,11 @@ struct AgentPlanTests {
     @Test("a pull secret that cannot be used: BytecodeSelectorError with its cause; a loaded program is unloaded")
     func bytecodeSelectorError() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let p = Self.plan([Self.unit([eth0, Self.point("eth1")])], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))],
+        let p = Self.plan([Self.unit([eth0, Self.point("eth1")])], owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))],
                           credentialsError: "cannot read image pull secret ns/creds: not found")
         #expect(Self.actions(p) == [
             [.call(.unload(id: 7)), .setProgramID, .setCondition(.bytecodeSelectorError, cause: "cannot read image pull secret ns/creds: not found")],
-            [.create, .setProgramID, .setCondition(.bytecodeSelectorError, cause: "cannot read image pull secret ns/creds: not found")],
+            [.setProgramID, .create, .setCondition(.bytecodeSelectorError, cause: "cannot read image pull secret ns/creds: not found")],
         ])
         #expect(p.retry)
     }
@@ -196,7 +212,7 @@ struct AgentPlanTests {
     @Test("attach points not found after some were: what is there stays as it is (the cause may pass)")
     func selectionFailureKeeps() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let p = Self.plan([Self.unit([], selectionFailure: "CRI runtime unreachable")], owned: [bp], loaded: ["u1": (7, Self.request(eth0, uid: "u1"))])
+        let p = Self.plan([Self.unit([], selectionFailure: "CRI runtime unreachable")], owned: [bp], loaded: [Self.name(eth0): (7, Self.request(eth0))])
         #expect(p.steps.isEmpty && p.retry)
         #expect(p.notes.map(\.error) == ["CRI runtime unreachable"])
     }
@@ -212,9 +228,9 @@ struct AgentPlanTests {
     @Test("a warn-mode signature of a loaded image stays on its Loaded condition")
     func signatureWarning() {
         let bp = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        var r = Self.request(eth0, uid: "u1")
+        var r = Self.request(eth0)
         r.signature = ImageSignature(verdict: .warning, detail: "no signature found", digest: "sha256:ab")
-        let p = Self.plan([Self.unit([eth0])], owned: [bp], loaded: ["u1": (7, r)])
+        let p = Self.plan([Self.unit([eth0])], owned: [bp], loaded: [Self.name(eth0): (7, r)])
         #expect(Self.actions(p) == [[.setProgramID, .setCondition(.loaded, cause: r.signature!.statusCause)]])
     }
 
@@ -224,7 +240,7 @@ struct AgentPlanTests {
     func retirement() {
         let stale = Self.existing(Self.point("eth1"), uid: "u2", .loaded, id: 8)
         let keep = Self.existing(eth0, uid: "u1", .loaded, id: 7)
-        let loaded: AgentPlanner.Loaded = ["u1": (7, Self.request(eth0, uid: "u1")), "u2": (8, Self.request(Self.point("eth1"), uid: "u2"))]
+        let loaded: AgentPlanner.Loaded = [Self.name(eth0): (7, Self.request(eth0)), Self.name(Self.point("eth1")): (8, Self.request(Self.point("eth1")))]
         let p = Self.plan([Self.unit([eth0])], owned: [keep, stale], loaded: loaded)
         #expect(Self.actions(p) == [
             [.setProgramID, .setCondition(.loaded, cause: nil)],
@@ -236,7 +252,7 @@ struct AgentPlanTests {
             [.call(.unload(id: 8)), .setCondition(.unloaded, cause: nil), .removeFinalizer(Self.finalizer)],
         ])
         // Never loaded (NotSelected): nothing to unload. Already being deleted: not deleted again.
-        var deleting = Self.existing(Self.point("eth1"), uid: "u3", .notSelected)
+        var deleting = Self.existing(Self.point("eth2"), uid: "u3", .notSelected)
         deleting.metadata.deletionTimestamp = "2026-12-07T00:00:00Z"
         #expect(Self.actions(Self.plan([Self.unit([eth0])], owned: [keep, deleting], loaded: loaded)).last
                 == [.setCondition(.unloaded, cause: nil), .removeFinalizer(Self.finalizer)])
@@ -249,7 +265,7 @@ struct AgentPlanTests {
         }
         let a = Self.existing(eth0, uid: "a1", .loaded, id: 1, template: entry("xdp-pass"))
         let b = Self.existing(eth0, uid: "b1", .notSelected, template: entry("xdp-drop"))
-        let p = Self.plan([Self.unit([eth0], template: entry("xdp-pass"))], owned: [a, b], loaded: ["a1": (1, Self.request(eth0, uid: "a1"))])
+        let p = Self.plan([Self.unit([eth0], template: entry("xdp-pass"))], owned: [a, b], loaded: [entry("xdp-pass").name(for: eth0): (1, Self.request(eth0, template: entry("xdp-pass")))])
         #expect(p.steps.map(\.program.metadata.uid) == ["a1", "b1"])
         #expect(Self.actions(p).last == [.setCondition(.unloaded, cause: nil), .removeFinalizer(Self.finalizer), .delete])
     }

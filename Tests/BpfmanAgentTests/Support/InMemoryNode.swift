@@ -26,7 +26,7 @@ final class InMemoryBpfman: BpfmanCalls {
         state.withLock { s in
             var out: AgentPlanner.Loaded = [:]
             for (id, r) in s.programs where owner == nil || r.metadata[MetadataKey.programName] == owner {
-                out[r.metadata[MetadataKey.uuid] ?? ""] = (id, r)
+                out[r.metadata[MetadataKey.bpfProgram] ?? ""] = (id, r)
             }
             return out
         }
@@ -37,7 +37,7 @@ final class InMemoryBpfman: BpfmanCalls {
         try state.withLock { s in
             switch call {
             case .load(var r):
-                s.calls.append("load \(r.name) uuid=\(r.metadata[MetadataKey.uuid] ?? "")")
+                s.calls.append("load \(r.name) for=\(r.metadata[MetadataKey.bpfProgram] ?? "")")
                 if s.refuseLoadOf.contains(r.name) { throw Refused(description: "no such function \(r.name)") }
                 s.nextID += 1
                 r.signature = s.signature
@@ -70,20 +70,23 @@ final class InMemoryStore: BpfProgramStore {
         var objects: [String: BpfProgram] = [:]
         var version = 0
         var writes: [String] = []
+        var refuseCreate = false
     }
+    struct Refused: Error {}
     let state = Mutex(State())
 
     var writes: [String] { state.withLock { $0.writes } }
     var objects: [BpfProgram] { state.withLock { Array($0.objects.values) } }
 
     func create(_ bp: BpfProgram) async throws -> BpfProgram {
-        state.withLock { s in
+        try state.withLock { s in
+            if s.refuseCreate { throw Refused() }
             s.version += 1
             var o = bp
             o.metadata.uid = "uid-\(s.version)"
             o.metadata.resourceVersion = "\(s.version)"
             s.objects[o.metadata.uid!] = o
-            s.writes.append("create \(o.metadata.annotations?[AttachPoint.annotationKey] ?? "")")
+            s.writes.append("create \(o.metadata.annotations?[AttachPoint.annotationKey] ?? "") id=\(o.metadata.annotations?[BpfProgramLabels.programIDAnnotation] ?? "-")")
             return o
         }
     }

@@ -53,7 +53,7 @@ struct AgentClusterTests {
         #expect(programs.count == 1)
         let program = try #require(programs.first)
         #expect(ann["bpfman.io/ProgramId"] == "\(program.kernel.id)")
-        #expect(program.record?.metadata["bpfman.io/uuid"] == meta["uid"] as? String)
+        #expect(program.record?.metadata["bpfman.io/BpfProgram"] == meta["name"] as? String)
         #expect(program.record?.metadata["bpfman.io/ProgramName"] == "xdp-counter")
         let before = try cluster.box.counter(program, map: "xdp_stats_map", key: 0)
         try veth.sendToHost(10)
@@ -226,7 +226,7 @@ extension AgentClusterTests {
         let reconciles = try cluster.metric("controller_runtime_reconcile_total", "application") - reconciles0
         let writes = try cluster.metric("bpfman_agent_api_writes_total") - writes0
         print("application with 2 attach points: \(reconciles) reconcile passes, \(writes) API writes")
-        #expect(writes == 6, "create, annotation and status for each of two BpfPrograms")
+        #expect(writes == 4, "each of two BpfPrograms created with its kernel id, then its status")
 
         // This kernel has no kprobes: the new entry reports it; dropping the tracepoint entry retires its two BpfPrograms.
         #expect(try await cluster.kubectl(["apply", "-f", "-"], stdin: app(kp)).ok)
