@@ -2,6 +2,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
+# Every release build uses these (hack/release-flags says why).
+RELEASE_FLAGS := $(shell hack/release-flags)
 BPF_CLANG ?= clang
 ARCH := $(shell uname -m)
 BPF_ARCH := $(if $(filter aarch64,$(ARCH)),arm64,x86)
@@ -118,7 +120,7 @@ build: bpf ## Build the binaries (debug).
 
 .PHONY: release
 release: bpf ## Build the binaries (release; PRODUCT=name for one, SWIFT_BUILD_FLAGS for more flags).
-	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS) $(if $(PRODUCT),--product $(PRODUCT))
+	$(SWIFT) build -c release $(RELEASE_FLAGS) $(SWIFT_BUILD_FLAGS) $(if $(PRODUCT),--product $(PRODUCT))
 
 .PHONY: deps-build
 deps-build: ## Install only what building needs (the image builds use it).
@@ -357,33 +359,38 @@ test-vm: bpf ## Boot Debian's 6.1 kernel under virtme-ng (qemu TCG) and run the 
 
 .PHONY: bench
 bench: bpf ## Median load+attach and unload latency per program type, beside bpftool; the CLI against bpftool; apply -> ReconcileSuccess against its floor; kubesim, client cache and work-queue figures; pod start on a local node.
-	$(SWIFT) build -c release --product bpfman-bench
-	$(SWIFT) build -c release --product bpfman
-	$(SWIFT) build -c release --product bpfman-rpc
-	$(SWIFT) build -c release --product kube-bench
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-bench
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-rpc
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product kube-bench
 	REUSE_BUILD=1 hack/link-static release bpfman .build/release/static/bpfman
 	BPFMAN_BIN=.build/release/static/bpfman .build/release/bpfman-bench
 	$(MAKE) --no-print-directory bench-vm
 	.build/release/kube-bench
-	$(SWIFT) build -c release --product bpfman-agent
-	$(SWIFT) build -c release --product kubesim
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-agent
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product kubesim
 	hack/agent-bench
-	$(SWIFT) build -c release --product bpfman-operator
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-operator
 	hack/operator-bench
 	hack/convergence-bench
-	$(SWIFT) build -c release --product kubesim-kubelet
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product kubesim-kubelet
 	hack/pod-start-bench
 	hack/image-sizes
 
+.PHONY: hot-order
+hot-order: bpf ## Record the functions the static daemons and the CLI run at start, idle and on their ordinary path (valgrind), for link-static to lay out together (hack/hot-order.d).
+	$(SWIFT) build -c release $(RELEASE_FLAGS)
+	hack/hot-order
+
 .PHONY: bench-scale
 bench-scale: ## The operator's status of M = 1, 10, 100 objects on N = 100, 1,000, 5,000 simulated nodes: writes, message size, RSS, CPU; a PNG (NODES=, PROGRAMS= to choose).
-	$(SWIFT) build -c release --product kubesim
-	$(SWIFT) build -c release --product bpfman-operator
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product kubesim
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-operator
 	hack/status-scale-bench
 
 .PHONY: bench-vm
 bench-vm: bpf ## Dispatcher figures with programs linked in: bpfman-bench inside the VM kernel (emulated: relative figures only).
 	@hack/install-deps >/dev/null
-	$(SWIFT) build -c release --product bpfman-bench
+	$(SWIFT) build -c release $(RELEASE_FLAGS) --product bpfman-bench
 	timeout 600 vng --run "$(VM_KERNEL)" --disable-kvm --user root --cpus 2 --memory 2G \
 	  --exec "cd '$(CURDIR)' && .build/release/bpfman-bench dispatcher" 2>&1 | grep -v '^\[' || true

@@ -322,7 +322,7 @@ struct DeploymentTests {
 
     /// What the images carry is the build relinked by hack/link-static: the Swift runtime and zlib
     /// inside, so the agent's and operator's images install neither libbpf, libelf nor zlib1g.
-    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime")
+    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime; a hot-function list orders their code")
     func shippedDaemonsLoadNoKernelOrZlib() throws {
         let dir = NSTemporaryDirectory() + "link-static-\(UUID())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -336,10 +336,39 @@ struct DeploymentTests {
                 #expect(!ldd.stdout.contains(lib), "\(product) as shipped loads \(lib):\n\(ldd.stdout)")
             }
         }
+        // The hot-function order (hack/hot-order): the listed functions are laid out first, in the list's order.
+        // Two symbols of the operator as linked above, the one laid out last and the first: listed last-first, they swap.
+        let syms = try Self.textSymbols(dir + "/bpfman-operator")
+        let late = try #require(syms.last?.name), early = try #require(syms.first?.name)
+        let list = dir + "/order.txt"
+        try "\(late)\n\(early)\n".write(toFile: list, atomically: true, encoding: .utf8)
+        #expect(try Shell.run("/bin/gzip", [list]).ok)
+        let ordered = dir + "/bpfman-operator-ordered"
+        let relink = try Shell.run(root + "/hack/link-static", ["debug", "bpfman-operator", ordered],
+                                   env: ["REUSE_BUILD": "1", "LINK_STATIC_ORDER": list + ".gz"])
+        #expect(relink.ok, "\(relink.stderr)")
+        var addresses: [String: UInt64] = [:]
+        for s in try Self.textSymbols(ordered) where s.name == late || s.name == early { addresses[s.name] = s.address }
+        let lateAddress = try #require(addresses[late]), earlyAddress = try #require(addresses[early])
+        #expect(lateAddress < earlyAddress, "\(addresses)")
+        #expect(!FileManager.default.fileExists(atPath: ordered + ".order"), "the unpacked list is left behind")
+
         // bpfman's image keeps the shared zlib: its libbpf loads it.
         let rpc = dir + "/bpfman-rpc"
         #expect(try Shell.run(root + "/hack/link-static", ["debug", "bpfman-rpc", rpc], env: ["REUSE_BUILD": "1"]).ok)
         #expect(try Shell.run("/usr/bin/ldd", [rpc]).stdout.contains("libz.so"))
+    }
+
+    /// The global Swift functions of an executable, by address.
+    static func textSymbols(_ path: String) throws -> [(address: UInt64, name: String)] {
+        let out = try Shell.run("/usr/bin/nm", ["-n", "--defined-only", path]).stdout
+        var symbols: [(address: UInt64, name: String)] = []
+        for line in out.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count == 3, f[1] == "T", f[2].hasPrefix("$s"), let address = UInt64(f[0], radix: 16) else { continue }
+            symbols.append((address, String(f[2])))
+        }
+        return symbols
     }
 
     @Test("make help lists every target of upstream's make help (and run-local, stop-local), grouped under upstream's headings")
