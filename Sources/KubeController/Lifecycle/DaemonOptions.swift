@@ -15,6 +15,9 @@ public struct DaemonOptions: ParsableArguments {
             help: "Client-side limit on API requests per second; 0 or less: none, the API server's priority and fairness limits (controller-runtime's default).")
     public var kubeAPIQPS: Double = 0
     @Option(name: .customLong("kube-api-burst"), help: "Requests allowed at once above --kube-api-qps.") public var kubeAPIBurst = 30
+    @Flag(name: .customLong("keep-startup-code"),
+          help: "Keep the start-up code's pages mapped once ready (by default they go back to the kernel; what runs again returns).")
+    public var keepStartupCode = false
 
     public init() {}
 
@@ -23,7 +26,7 @@ public struct DaemonOptions: ParsableArguments {
     public func start(label: String) async throws -> (Logger, DaemonBase) {
         let (logger, registry) = DaemonBootstrap.start(label: label, logLevel: logLevel, environment: ProcessInfo.processInfo.environment)
         do {
-            return (logger, try await DaemonBase.start(kubeconfig: kubeconfig, qps: kubeAPIQPS, burst: kubeAPIBurst, health: health, metrics: metrics, registry: registry, logger: logger))
+            return (logger, try await DaemonBase.start(kubeconfig: kubeconfig, qps: kubeAPIQPS, burst: kubeAPIBurst, health: health, metrics: metrics, registry: registry, logger: logger, releaseStartupCode: !keepStartupCode))
         } catch {
             throw ValidationError("\(error)")
         }

@@ -1,0 +1,57 @@
+import Foundation
+@testable import KubeController
+import Testing
+
+/// The daemons hand their start-up code's pages back once ready: only the
+/// main executable's code mappings are chosen, and releasing them shrinks
+/// what the process has resident of its code while it goes on running.
+@Suite("start-up code release")
+struct StartupCodeTests {
+    @Test("only the executable's private read+execute mappings are chosen: not its data, not libraries, not anonymous memory")
+    func choosesTheExecutablesCode() {
+        let maps = """
+        55d0a0000000-55d0a0972000 r--p 00000000 fe:00 123 /usr/bin/bpfman-operator
+        55d0a0972000-55d0a21f6000 r-xp 00971000 fe:00 123 /usr/bin/bpfman-operator
+        55d0a21f6000-55d0a22fb000 r--p 021f5000 fe:00 123 /usr/bin/bpfman-operator
+        55d0a22fb000-55d0a47f3000 rw-p 022fa000 fe:00 123 /usr/bin/bpfman-operator
+        55d0a47f3000-55d0a4900000 rw-p 00000000 00:00 0
+        7f1c00000000-7f1c00156000 r-xp 00028000 fe:00 456 /usr/lib/x86_64-linux-gnu/libc.so.6
+        7f1c10000000-7f1c10001000 r-xp 00000000 fe:00 789 /usr/bin/bpfman-operator-other
+        7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]
+        """
+        #expect(StartupCode.textMappings(maps: maps, executable: "/usr/bin/bpfman-operator") == [0x55d0_a097_2000..<0x55d0_a21f_6000])
+        #expect(StartupCode.textMappings(maps: maps, executable: "/usr/bin/other").isEmpty)
+        // A path with spaces, padded as the kernel pads it.
+        let spaced = "400000-500000 r-xp 00000000 fe:00 9                          /opt/my tools/daemon"
+        #expect(StartupCode.textMappings(maps: spaced, executable: "/opt/my tools/daemon") == [0x40_0000..<0x50_0000])
+    }
+
+    @Test("released, this process's resident code shrinks, and the code it runs afterwards still works")
+    func releaseShrinksResidentCode() throws {
+        let before = try residentCode()
+        #expect(before > 1 << 20, "the test runner has \(before) bytes of its code resident before")
+        let covered = StartupCode.release()
+        #expect(covered > 0)
+        let after = try residentCode()
+        #expect(after < before / 2, "resident code \(before) -> \(after) bytes")
+        // Code runs on: JSON both ways goes through code that was released.
+        let data = try JSONEncoder().encode(["k": [1, 2, 3]])
+        #expect(try JSONDecoder().decode([String: [Int]].self, from: data) == ["k": [1, 2, 3]])
+    }
+
+    /// Rss of the executable's code mappings, from /proc/self/smaps.
+    func residentCode() throws -> Int {
+        let exe = try #require(StartupCode.executablePath())
+        let smaps = try String(contentsOfFile: "/proc/self/smaps", encoding: .utf8)
+        var total = 0, inCode = false
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), fields.count >= 5, first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inCode = fields.count >= 6 && fields[1] == "r-xp" && fields[5...].joined(separator: " ") == exe
+            } else if inCode, fields.first == "Rss:", fields.count >= 2, let kb = Int(fields[1]) {
+                total += kb * 1024
+            }
+        }
+        return total
+    }
+}
