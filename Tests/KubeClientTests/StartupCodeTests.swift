@@ -7,23 +7,23 @@ import Testing
 /// what the process has resident of its code while it goes on running.
 @Suite("start-up code release")
 struct StartupCodeTests {
-    @Test("only the executable's private read+execute mappings are chosen: not its data, not libraries, not anonymous memory")
-    func choosesTheExecutablesCode() {
-        let maps = """
-        55d0a0000000-55d0a0972000 r--p 00000000 fe:00 123 /usr/bin/bpfman-operator
-        55d0a0972000-55d0a21f6000 r-xp 00971000 fe:00 123 /usr/bin/bpfman-operator
-        55d0a21f6000-55d0a22fb000 r--p 021f5000 fe:00 123 /usr/bin/bpfman-operator
-        55d0a22fb000-55d0a47f3000 rw-p 022fa000 fe:00 123 /usr/bin/bpfman-operator
-        55d0a47f3000-55d0a4900000 rw-p 00000000 00:00 0
-        7f1c00000000-7f1c00156000 r-xp 00028000 fe:00 456 /usr/lib/x86_64-linux-gnu/libc.so.6
-        7f1c10000000-7f1c10001000 r-xp 00000000 fe:00 789 /usr/bin/bpfman-operator-other
-        7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]
-        """
-        #expect(StartupCode.textMappings(maps: maps, executable: "/usr/bin/bpfman-operator") == [0x55d0_a097_2000..<0x55d0_a21f_6000])
-        #expect(StartupCode.textMappings(maps: maps, executable: "/usr/bin/other").isEmpty)
-        // A path with spaces, padded as the kernel pads it.
-        let spaced = "400000-500000 r-xp 00000000 fe:00 9                          /opt/my tools/daemon"
-        #expect(StartupCode.textMappings(maps: spaced, executable: "/opt/my tools/daemon") == [0x40_0000..<0x50_0000])
+    @Test("only private read+execute mappings of files with no copied page are chosen: not data, not anonymous memory, not the vdso")
+    func choosesCode() {
+        func mapping(_ header: String, anonymous: Int) -> String { "\(header)\nSize: 100 kB\nRss: 40 kB\nAnonymous: \(anonymous) kB\nVmFlags: rd ex mr mw me\n" }
+        let smaps = [
+            mapping("55d0a0000000-55d0a0972000 r--p 00000000 fe:00 123 /usr/bin/bpfman-operator", anonymous: 0),
+            mapping("55d0a0972000-55d0a21f6000 r-xp 00971000 fe:00 123 /usr/bin/bpfman-operator", anonymous: 0),
+            mapping("55d0a21f6000-55d0a22fb000 r--p 021f5000 fe:00 123 /usr/bin/bpfman-operator", anonymous: 1040),
+            mapping("55d0a22fb000-55d0a47f3000 rw-p 022fa000 fe:00 123 /usr/bin/bpfman-operator", anonymous: 3000),
+            mapping("55d0a47f3000-55d0a4900000 rw-p 00000000 00:00 0", anonymous: 1000),
+            mapping("7f1c00000000-7f1c00156000 r-xp 00028000 fe:00 456 /usr/lib/x86_64-linux-gnu/libc.so.6", anonymous: 0),
+            // Text relocations copied a page: dropping it would lose them.
+            mapping("7f1c20000000-7f1c20010000 r-xp 00000000 fe:00 457 /usr/lib/libtextrel.so", anonymous: 4),
+            mapping("7f1c30000000-7f1c30002000 r-xp 00000000 fe:00 458 /opt/my tools/daemon", anonymous: 0),
+            mapping("7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0                          [vdso]", anonymous: 0),
+        ].joined()
+        #expect(StartupCode.codeMappings(smaps: smaps) == [0x55d0_a097_2000..<0x55d0_a21f_6000, 0x7f1c_0000_0000..<0x7f1c_0015_6000,
+                                                           0x7f1c_3000_0000..<0x7f1c_3000_2000])
     }
 
     @Test("released, this process's resident code shrinks, and the code it runs afterwards still works")
