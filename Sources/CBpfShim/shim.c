@@ -9,9 +9,12 @@
 #include <linux/if_link.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -23,29 +26,85 @@
 
 /* ---- libbpf messages ---------------------------------------------------- */
 
+/* Collected per thread, on the heap, from the first message on: a static
+   thread-local array would be zeroed into every thread of every binary that
+   links this shim (each start and each thread paid 256 KiB of page faults). */
 #define LOG_CAP (256 * 1024)
-static __thread char log_buf[LOG_CAP];
-static __thread size_t log_len;
+static __thread char *log_buf;
+static __thread size_t log_len, log_size;
+static pthread_key_t log_key;
+static pthread_once_t log_key_once = PTHREAD_ONCE_INIT;
 
-static int collect(enum libbpf_print_level level, const char *fmt, va_list args) {
-    (void)level;
-    if (log_len >= LOG_CAP - 1) {
+static void log_key_make(void) { (void)pthread_key_create(&log_key, free); }
+
+/* Room for `want` bytes (want <= LOG_CAP); the thread's exit frees it. */
+static bool log_reserve(size_t want) {
+    if (want <= log_size) return true;
+    size_t size = log_size ? log_size : 4096;
+    while (size < want) size *= 2;
+    if (size > LOG_CAP) size = LOG_CAP;
+    char *grown = realloc(log_buf, size);
+    if (!grown) return false;
+    (void)pthread_once(&log_key_once, log_key_make);
+    (void)pthread_setspecific(log_key, grown);
+    log_buf = grown;
+    log_size = size;
+    return true;
+}
+
+/* Room for len more bytes and their NUL (len < LOG_CAP / 2), the oldest text
+   dropped first; where they go, or NULL without memory. */
+static char *log_room(size_t len) {
+    if (log_len + len + 1 > LOG_CAP) {
         /* Keep the tail: the verifier's last lines say why it refused. */
         size_t keep = LOG_CAP / 2;
         memmove(log_buf, log_buf + log_len - keep, keep);
         log_len = keep;
     }
-    int n = vsnprintf(log_buf + log_len, LOG_CAP - log_len, fmt, args);
-    if (n > 0) {
-        log_len += (size_t)n;
-        if (log_len > LOG_CAP - 1) log_len = LOG_CAP - 1;
+    return log_reserve(log_len + len + 1) ? log_buf + log_len : NULL;
+}
+
+static int collect(enum libbpf_print_level level, const char *fmt, va_list args) {
+    (void)level;
+    va_list measure;
+    va_copy(measure, args);
+    int n = vsnprintf(NULL, 0, fmt, measure);
+    va_end(measure);
+    if (n <= 0) return 0;
+    if ((size_t)n < LOG_CAP / 2) {
+        char *at = log_room((size_t)n);
+        if (at) {
+            (void)vsnprintf(at, (size_t)n + 1, fmt, args);
+            log_len += (size_t)n;
+        }
+        return 0;
     }
+    /* One message longer than half the cap (a verifier log): its end is kept,
+       where the reason is. */
+    char *whole = malloc((size_t)n + 1);
+    if (!whole) return 0;
+    (void)vsnprintf(whole, (size_t)n + 1, fmt, args);
+    size_t len = LOG_CAP / 2 - 1;
+    char *at = log_room(len);
+    if (at) {
+        memcpy(at, whole + (size_t)n - len, len);
+        log_len += len;
+        at[len] = 0;
+    }
+    free(whole);
     return 0;
 }
 
 void bpfman_libbpf_install_printer(void) { libbpf_set_print(collect); }
-void bpfman_log_reset(void) { log_len = 0; log_buf[0] = 0; }
-const char *bpfman_log_text(void) { log_buf[log_len] = 0; return log_buf; }
+void bpfman_log_reset(void) {
+    log_len = 0;
+    if (log_buf) log_buf[0] = 0;
+}
+const char *bpfman_log_text(void) {
+    if (!log_buf) return "";
+    log_buf[log_len] = 0;
+    return log_buf;
+}
 
 /* ---- links --------------------------------------------------------------- */
 
@@ -150,6 +209,29 @@ int bpfman_tc_clsact_destroy(int ifindex) {
     return bpf_tc_hook_destroy(&hook);
 }
 
+/* Counts RTM_NEWTFILTER messages on fd until the dump's end. */
+static int tc_filter_dump_count(int fd, char *buf, size_t cap, uint32_t *count) {
+    uint32_t n = 0;
+    for (;;) {
+        ssize_t got = recv(fd, buf, cap, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (got == 0) return -EIO;
+        int len = (int)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_type == NLMSG_DONE) { *count = n; return 0; }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                int e = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+                if (e == 0) { *count = n; return 0; }
+                return e;
+            }
+            if (h->nlmsg_type == RTM_NEWTFILTER) n++;
+        }
+    }
+}
+
 /* How many filter messages an RTM_GETTFILTER dump of one clsact hook returns
  * (each filter chain head and each filter is one): 0 means the hook is empty. */
 int bpfman_tc_filter_count(int ifindex, bool egress, uint32_t *count) {
@@ -165,27 +247,13 @@ int bpfman_tc_filter_count(int ifindex, bool egress, uint32_t *count) {
     req.t.tcm_ifindex = ifindex;
     req.t.tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
     if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) { int e = -errno; close(fd); return e; }
-    static __thread char buf[32768];
-    uint32_t n = 0;
-    for (;;) {
-        ssize_t got = recv(fd, buf, sizeof buf, 0);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            int e = -errno; close(fd); return e;
-        }
-        if (got == 0) { close(fd); return -EIO; }
-        int len = (int)got;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-            if (h->nlmsg_type == NLMSG_DONE) { close(fd); *count = n; return 0; }
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                int e = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-                close(fd);
-                if (e == 0) { *count = n; return 0; }
-                return e;
-            }
-            if (h->nlmsg_type == RTM_NEWTFILTER) n++;
-        }
-    }
+    /* On the heap, not thread-local: see the log buffer above. */
+    size_t cap = 32768;
+    char *buf = malloc(cap);
+    int err = buf ? tc_filter_dump_count(fd, buf, cap, count) : -ENOMEM;
+    free(buf);
+    close(fd);
+    return err;
 }
 
 /* ---- probes --------------------------------------------------------------- */
