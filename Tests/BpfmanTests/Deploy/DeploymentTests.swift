@@ -322,7 +322,7 @@ struct DeploymentTests {
 
     /// What the images carry is the build relinked by hack/link-static: the Swift runtime and zlib
     /// inside, so the agent's and operator's images install neither libbpf, libelf nor zlib1g.
-    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime; a hot-function list orders their code")
+    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime and export no symbol; a hot-function list orders their code")
     func shippedDaemonsLoadNoKernelOrZlib() throws {
         let dir = NSTemporaryDirectory() + "link-static-\(UUID())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -335,6 +335,9 @@ struct DeploymentTests {
             for lib in ["libbpf", "libelf", "libz.so", "libswift", "libFoundation"] {
                 #expect(!ldd.stdout.contains(lib), "\(product) as shipped loads \(lib):\n\(ldd.stdout)")
             }
+            // Nothing exported: -static-stdlib's -export-dynamic would put ~38,000 symbols in the dynamic table.
+            let exported = try Shell.run("/usr/bin/nm", ["-D", "--defined-only", out]).stdout.split(separator: "\n")
+            #expect(exported.count < 50, "\(product) exports \(exported.count) symbols, e.g. \(exported.prefix(3))")
         }
         // The hot-function order (hack/hot-order): the listed functions are laid out first, in the list's order.
         // Two symbols of the operator as linked above, the one laid out last and the first: listed last-first, they swap.
