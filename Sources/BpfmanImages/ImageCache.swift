@@ -40,7 +40,7 @@ public struct ImageCache: Sendable {
         if let data = FileManager.default.contents(atPath: path), data.count == 32 { return [UInt8](data) }
         var rng = SystemRandomNumberGenerator()
         let fresh = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        do { try AtomicFile.write(fresh, to: path, mode: 0o600) } catch let e as BpfmanError { throw ImageError.cacheCorrupt(e.message) }
+        do { try AtomicFile.write(fresh, to: path, mode: 0o600, durable: true) } catch let e as BpfmanError { throw ImageError.cacheCorrupt(e.message) }
         return fresh
     }
 
@@ -95,7 +95,7 @@ public struct ImageCache: Sendable {
 
     /// `AtomicFile.write`, failures reported as a cache problem.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        do { try AtomicFile.write(bytes, to: path, mode: 0o644) } catch let e as BpfmanError {
+        do { try AtomicFile.write(bytes, to: path, mode: 0o644, durable: true) } catch let e as BpfmanError {
             throw ImageError.cacheCorrupt(e.message)
         }
     }

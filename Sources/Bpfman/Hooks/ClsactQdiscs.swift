@@ -31,7 +31,7 @@ struct ClsactQdiscs: Sendable {
     func ensure(_ claim: Claim) throws {
         let file = path(claim)
         let claimed = FileManager.default.fileExists(atPath: file)
-        if !claimed { try AtomicFile.write(try RecordCoding.encode(claim), to: file, mode: 0o600) }
+        if !claimed { try AtomicFile.write(try RecordCoding.encode(claim), to: file, mode: 0o600, durable: false) }
         let created: Bool
         do { created = try NetworkLinks.ensureClsact(ifindex: claim.ifindex) } catch {
             if !claimed { drop(claim) }
@@ -91,6 +91,5 @@ struct ClsactQdiscs: Sendable {
 
     private func drop(_ claim: Claim) {
         unlink(path(claim))
-        AtomicFile.syncDirectory(directory)
     }
 }

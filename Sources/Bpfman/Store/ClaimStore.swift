@@ -29,13 +29,12 @@ struct ClaimStore: Sendable {
     }
 
     func save(_ claim: TcFilterClaim) throws {
-        try AtomicFile.write(try RecordCoding.encode(claim), to: path(claim.programID), mode: 0o600)
+        try AtomicFile.write(try RecordCoding.encode(claim), to: path(claim.programID), mode: 0o600, durable: false)
     }
 
     func delete(_ id: UInt32) throws {
         if unlink(path(id)) != 0 && errno != ENOENT {
             throw BpfmanError(.internal, "cannot delete \(path(id)): \(String(cString: strerror(errno)))")
         }
-        AtomicFile.syncDirectory(directory)
     }
 }

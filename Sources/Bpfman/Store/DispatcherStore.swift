@@ -25,14 +25,13 @@ public struct DispatcherStore: Sendable {
     }
 
     func save(_ r: DispatcherRecord) throws {
-        try AtomicFile.write(try RecordCoding.encode(r), to: path(r), mode: 0o600)
+        try AtomicFile.write(try RecordCoding.encode(r), to: path(r), mode: 0o600, durable: false)
     }
 
     func delete(_ r: DispatcherRecord) throws {
         if unlink(path(r)) != 0 && errno != ENOENT {
             throw BpfmanError(.internal, "cannot delete \(path(r)): \(String(cString: strerror(errno)))")
         }
-        AtomicFile.syncDirectory(directory)
     }
 }
 

@@ -66,13 +66,12 @@ public struct ProgramStore: Sendable {
 
     public func save(_ record: ProgramRecord) throws {
         try prepare()
-        try AtomicFile.write(try RecordCoding.encode(record), to: path(record.id), mode: 0o600)
+        try AtomicFile.write(try RecordCoding.encode(record), to: path(record.id), mode: 0o600, durable: false)
     }
 
     public func delete(_ id: UInt32) throws {
         if unlink(path(id)) != 0 && errno != ENOENT {
             throw BpfmanError(.internal, "cannot delete record \(path(id)): \(String(cString: strerror(errno)))")
         }
-        AtomicFile.syncDirectory(programsDirectory)
     }
 }

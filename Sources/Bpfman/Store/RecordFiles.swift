@@ -72,8 +72,7 @@ struct RecordFiles<Record: Codable & Sendable> {
         guard rename(bad.file, target) == 0 else {
             throw BpfmanError(.internal, "cannot move unreadable record \(bad.file) to \(target): \(String(cString: strerror(errno)))")
         }
-        AtomicFile.syncDirectory(directory)
-        try AtomicFile.write(Array(bad.reason.utf8) + [10], to: target + ".why", mode: 0o600)
+        try AtomicFile.write(Array(bad.reason.utf8) + [10], to: target + ".why", mode: 0o600, durable: false)
         var moved = bad
         moved.movedTo = target
         return moved

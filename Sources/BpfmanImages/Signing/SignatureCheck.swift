@@ -102,7 +102,7 @@ public struct SignatureCheck: Sendable {
 
     private func remember(_ key: String, _ verdict: ImageSignature) {
         guard let data = try? JSONEncoder().encode(verdict) else { return }
-        try? AtomicFile.write([UInt8](data), to: path(key), mode: 0o644)
+        try? AtomicFile.write([UInt8](data), to: path(key), mode: 0o644, durable: true)
     }
 
     /// Runs `body`, or throws `timedOut` after `seconds`.
