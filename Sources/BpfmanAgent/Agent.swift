@@ -21,6 +21,8 @@ public final class Agent: Sendable {
 
     public let ctx: AgentContext
     let manager: ControllerManager
+    /// Each kind's controller by the kind's name, the first part of `bpfman.io/Owner`.
+    let controllers: [String: Controller]
 
     /// Whether a change to a BpfProgram is someone else's: the agent itself
     /// only creates them and writes their kernel-id annotation and status, and
@@ -45,6 +47,7 @@ public final class Agent: Sendable {
     public init(_ ctx: AgentContext) {
         self.ctx = ctx
         var manager = ControllerManager()
+        var controllers: [String: Controller] = [:]
         manager.cache(ctx.nodes)
         manager.cache(ctx.bpfPrograms)
         manager.cache(ctx.pods)
@@ -69,6 +72,7 @@ public final class Agent: Sendable {
             }
             manager.add(controller)
             manager.cache(informer)
+            controllers[ownerKind] = controller
         }
         func addProgram<K: ProgramObjectKind>(_: K.Type) {
             let reconciler = ProgramReconciler<K>(ctx)
@@ -81,8 +85,31 @@ public final class Agent: Sendable {
         for kind in AllKinds.programs { addProgram(kind) }
         for kind in AllKinds.applications { addApplication(kind) }
         self.manager = manager
+        self.controllers = controllers
     }
 
     /// Runs until cancelled; `ready` is called once every cache has synced.
-    public func run(ready: @escaping @Sendable () -> Void = {}) async throws { try await manager.run(ready: ready) }
+    public func run(ready: @escaping @Sendable () -> Void = {}) async throws {
+        try await manager.run(ready: { [self] in
+            ready()
+            Task { await passOwnersOfLoadedPrograms() }
+        })
+    }
+
+    /// Once at start: every owner bpfman has programs for gets a pass, also
+    /// one that went away while the agent was down (no watch reports it), so
+    /// what was loaded for it and no BpfProgram accounts for is unloaded.
+    func passOwnersOfLoadedPrograms() async {
+        let loaded: AgentPlanner.Loaded
+        do { loaded = try await ctx.loadedPrograms(owner: nil) } catch {
+            ctx.logger.warning("cannot list bpfman's programs for owners that went away while the agent was down",
+                               metadata: ["error": "\(error)"])
+            return
+        }
+        for identity in Set(loaded.values.compactMap { $0.request.metadata[MetadataKey.owner] }) {
+            let parts = identity.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 || parts.count == 3, let controller = controllers[parts[0]] else { continue }
+            controller.enqueue(ObjectKey(namespace: parts.count == 3 ? parts[1] : nil, name: parts[parts.count - 1]))
+        }
+    }
 }

@@ -189,7 +189,7 @@ public final class AgentContext: BpfmanCalls {
     /// One pass over an owner's BpfPrograms on this node: read what bpfman
     /// has (and the pull secret), plan, carry the plan out. `common` nil: the
     /// owner is gone or being deleted, and its BpfPrograms are retired.
-    func pass(owner: String, units: [AgentUnit], common: AppCommon?, node: NodeObject, owned: [BpfProgram],
+    func pass(owner: String, identity: String, units: [AgentUnit], common: AppCommon?, node: NodeObject, owned: [BpfProgram],
               finalizer: String) async throws -> ReconcileResult {
         // A map owner is another owner's program: then everything bpfman has is needed.
         let loaded = try await loadedPrograms(owner: units.contains { $0.mapOwner != nil } ? nil : owner)
@@ -201,7 +201,7 @@ public final class AgentContext: BpfmanCalls {
         let plan = AgentPlanner.plan(.init(
             units: units, common: common, nodeLabels: node.metadata.labels ?? [:], owned: owned,
             nodePrograms: common == nil ? [] : bpfProgramsView(), loaded: loaded, credentialsError: credentialsError,
-            finalizer: finalizer))
+            finalizer: finalizer, identity: identity))
         for note in plan.notes { logger.warning("\(note.message)", metadata: ["owner": "\(note.owner)", "error": "\(note.error)"]) }
         let outcome = try await AgentExecutor(bpfman: self, store: self, credentials: credentials).execute(plan)
         for (name, cause) in outcome.failures.sorted(by: { $0.key < $1.key }) {
@@ -238,4 +238,10 @@ public enum MetadataKey {
     public static let bpfProgram = "bpfman.io/BpfProgram"
     /// The owner: the program object or the BpfApplication (CSI finds maps by it).
     public static let programName = "bpfman.io/ProgramName"
+    /// The owner with its kind (and namespace): `<Kind>/<name>` or
+    /// `<Kind>/<namespace>/<name>` (`BpfProgramTemplate.ownerIdentity`).
+    /// Owners of different kinds may share a name; this tells their programs
+    /// apart, so a pass can unload what was loaded for its owner and no
+    /// BpfProgram accounts for.
+    public static let owner = "bpfman.io/Owner"
 }

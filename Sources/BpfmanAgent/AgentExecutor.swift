@@ -27,6 +27,14 @@ struct AgentExecutor<Bpfman: BpfmanCalls, Store: BpfProgramStore>: Sendable {
 
     func execute(_ plan: AgentPlan) async throws -> Outcome {
         var outcome = Outcome(retry: plan.retry)
+        for id in plan.orphans {
+            do {
+                _ = try await bpfman.run(.unload(id: id), current: id, credentials: credentials)
+            } catch {
+                outcome.retry = true
+                outcome.failures["program \(id) (no BpfProgram)"] = bpfman.describe(error)
+            }
+        }
         for step in plan.steps {
             if let failure = try await execute(step) {
                 outcome.retry = true

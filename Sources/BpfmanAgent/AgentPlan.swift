@@ -11,6 +11,10 @@ struct AgentPlan: Sendable, Equatable {
     }
 
     var steps: [AgentStep] = []
+    /// Programs bpfman has for this owner that no BpfProgram accounts for: a
+    /// pass loaded them and ended before its create, and since then the
+    /// owner or that attach point went away. Unloaded first.
+    var orphans: [UInt32] = []
     /// Something here can only change with time (a map owner not loaded yet,
     /// a bad pull secret, attach points not found): try again with backoff.
     var retry = false

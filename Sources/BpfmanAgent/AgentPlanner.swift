@@ -26,12 +26,15 @@ enum AgentPlanner {
         var credentialsError: String? = nil
         /// This kind's agent finalizer on its BpfPrograms.
         var finalizer: String
+        /// The owner as bpfman's `bpfman.io/Owner` metadata names it.
+        var identity: String
     }
 
     static func plan(_ input: Input) -> AgentPlan {
         var plan = AgentPlan()
         guard let common = input.common else {
             for bp in input.owned { plan.steps.append(retire(bp, input, delete: false)) }
+            plan.orphans = orphans(input, used: [])
             return plan
         }
         let selected = common.nodeselector.matches(input.nodeLabels)
@@ -104,7 +107,8 @@ enum AgentPlanner {
                     desired = .success(LoadRequest(
                         bytecode: bytecode(common.bytecode), name: unit.function, attach: attach,
                         globalData: (common.globaldata ?? [:]).mapValues(\.bytes),
-                        metadata: [MetadataKey.bpfProgram: name, MetadataKey.programName: owner], mapOwnerID: ownerID))
+                        metadata: [MetadataKey.bpfProgram: name, MetadataKey.programName: owner,
+                                   MetadataKey.owner: unit.template.ownerIdentity], mapOwnerID: ownerID))
                 } else {
                     if have == nil { step.actions = [.create] }
                     plan.steps.append(step)
@@ -123,7 +127,18 @@ enum AgentPlanner {
         }
         // BpfPrograms no unit wants any more: attach points that went away.
         for key in order { if let stale = existing[key] { plan.steps.append(retire(stale, input, delete: true)) } }
+        plan.orphans = orphans(input, used: Set(plan.steps.compactMap(\.program.metadata.name)))
         return plan
+    }
+
+    /// bpfman's programs loaded for this owner (by `bpfman.io/Owner`, not by
+    /// name alone: owners of other kinds may share it) under a name that no
+    /// BpfProgram of the owner has and no step of this plan uses.
+    static func orphans(_ input: Input, used: Set<String>) -> [UInt32] {
+        let owned = Set(input.owned.compactMap(\.metadata.name))
+        return input.loaded.filter { name, program in
+            program.request.metadata[MetadataKey.owner] == input.identity && !owned.contains(name) && !used.contains(name)
+        }.map(\.value.id).sorted()
     }
 
     /// Unload if loaded, then Unloaded, then the finalizer goes; a stale

@@ -33,8 +33,9 @@ final class ApplicationReconciler<A: ApplicationObjectKind>: Reconciler {
         guard let node = ctx.nodes.get(name: ctx.nodeName) else { return .requeueAfter(.seconds(5)) }
         let namespace = A.reconciler.isNamespaced ? key.namespace : nil
         let owned = owned(by: key.name, namespace: namespace)
+        let identity = BpfProgramTemplate.ownerIdentity(kind: kindName, namespace: namespace, name: key.name)
         guard let app = applications.get(namespace: namespace, name: key.name), app.metadata.deletionTimestamp == nil else {
-            return try await ctx.pass(owner: key.name, units: [], common: nil, node: node, owned: owned, finalizer: A.reconciler.finalizer)
+            return try await ctx.pass(owner: key.name, identity: identity, units: [], common: nil, node: node, owned: owned, finalizer: A.reconciler.finalizer)
         }
         let entry = ApplicationEntry(app: key.name, namespace: namespace,
                                      owner: OwnerReference(apiVersion: app.apiVersion, kind: kindName, name: key.name, uid: app.metadata.uid ?? ""),
@@ -47,6 +48,6 @@ final class ApplicationReconciler<A: ApplicationObjectKind>: Reconciler {
             if let unit = await entry.unit(for: item) { units.append(unit) }
         }
         let common = AppCommon(nodeselector: app.spec.nodeselector, globaldata: app.spec.globaldata, bytecode: app.spec.bytecode)
-        return try await ctx.pass(owner: key.name, units: units, common: common, node: node, owned: owned, finalizer: A.reconciler.finalizer)
+        return try await ctx.pass(owner: key.name, identity: identity, units: units, common: common, node: node, owned: owned, finalizer: A.reconciler.finalizer)
     }
 }

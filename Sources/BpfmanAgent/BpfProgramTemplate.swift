@@ -26,6 +26,14 @@ public struct BpfProgramTemplate: Sendable {
         self.baseName = baseName ?? owner.name; self.namespace = namespace
     }
 
+    /// The owner as bpfman's `bpfman.io/Owner` metadata names it.
+    public var ownerIdentity: String { Self.ownerIdentity(kind: owner.kind, namespace: namespace, name: owner.name) }
+
+    /// `<Kind>/<name>`, or `<Kind>/<namespace>/<name>` for a namespaced owner.
+    public static func ownerIdentity(kind: String, namespace: String?, name: String) -> String {
+        [kind, namespace, name].compactMap { $0 }.joined(separator: "/")
+    }
+
     /// The labels that find this owner's BpfPrograms on this node.
     public var labels: [String: String] {
         [Self.ownedByLabel: owner.name, Self.appProgramIDLabel: appProgramID, Self.hostnameLabel: node]

@@ -40,8 +40,9 @@ public final class ProgramReconciler<K: ProgramObjectKind>: Reconciler {
         }
         let namespace = K.reconciler.isNamespaced ? key.namespace : nil
         let owned = owned(by: key.name, namespace: namespace)
+        let identity = BpfProgramTemplate.ownerIdentity(kind: kindName, namespace: namespace, name: key.name)
         guard let object = programs.get(namespace: namespace, name: key.name), object.metadata.deletionTimestamp == nil else {
-            return try await ctx.pass(owner: key.name, units: [], common: nil, node: node, owned: owned, finalizer: K.reconciler.finalizer)
+            return try await ctx.pass(owner: key.name, identity: identity, units: [], common: nil, node: node, owned: owned, finalizer: K.reconciler.finalizer)
         }
         let template = BpfProgramTemplate(kind: K.reconciler, node: ctx.nodeName,
                                           owner: OwnerReference(apiVersion: object.apiVersion, kind: kindName, name: key.name,
@@ -50,7 +51,7 @@ public final class ProgramReconciler<K: ProgramObjectKind>: Reconciler {
         let info = object.spec.info as! any AttachPointSource
         let unit = await AgentUnit(info, kind: K.reconciler, template: template, procRoot: ctx.procRoot,
                                    env: ctx.selection(node, namespace: namespace))
-        return try await ctx.pass(owner: key.name, units: [unit], common: object.spec.common, node: node, owned: owned, finalizer: K.reconciler.finalizer)
+        return try await ctx.pass(owner: key.name, identity: identity, units: [unit], common: object.spec.common, node: node, owned: owned, finalizer: K.reconciler.finalizer)
     }
 }
 

@@ -17,8 +17,25 @@ struct AgentExecutorTests {
     func pass(_ units: [AgentUnit], common: AppCommon? = T.common()) async throws -> AgentExecutor<InMemoryBpfman, InMemoryStore>.Outcome {
         let owned = store.objects.sorted { ($0.metadata.uid ?? "") < ($1.metadata.uid ?? "") }
         let plan = AgentPlanner.plan(.init(units: units, common: common, nodeLabels: ["role": "edge"], owned: owned, nodePrograms: owned,
-                                           loaded: try await bpfman.loadedPrograms(), finalizer: T.finalizer))
+                                           loaded: try await bpfman.loadedPrograms(), finalizer: T.finalizer,
+                                           identity: T.template.ownerIdentity))
         return try await AgentExecutor(bpfman: bpfman, store: store, now: { "t" }).execute(plan)
+    }
+
+    @Test("a program of this owner no BpfProgram accounts for is unloaded before anything is loaded; an unload refused is retried")
+    func orphanUnloaded() async throws {
+        var orphan = T.request(T.point("eth9"))
+        orphan.metadata[MetadataKey.bpfProgram] = "web-deadbeef"
+        bpfman.state.withLock { $0.programs[50] = orphan }
+        let first = try await pass([T.unit([eth0])])
+        #expect(first == .init(retry: false))
+        #expect(bpfman.calls == ["unload 50", "load pass for=\(T.name(eth0))"])
+        #expect(bpfman.programs[50] == nil)
+
+        bpfman.state.withLock { $0.programs[51] = orphan; $0.refuseUnload = true }
+        let refused = try await pass([T.unit([eth0])])
+        #expect(refused.retry && refused.failures.keys.contains { $0.contains("51") })
+        #expect(bpfman.programs[51] != nil)
     }
 
     func condition(_ point: String) -> Condition? {

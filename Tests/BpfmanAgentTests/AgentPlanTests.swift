@@ -49,14 +49,16 @@ struct AgentPlanTests {
     static func request(_ point: AttachPoint, template: BpfProgramTemplate = template, function: String = "pass",
                         mapOwnerID: UInt32? = nil) -> LoadRequest {
         LoadRequest(bytecode: .file(path: "/b/x.o"), name: function, attach: point.attach!,
-                    metadata: [MetadataKey.bpfProgram: name(point, template: template), MetadataKey.programName: template.owner.name],
+                    metadata: [MetadataKey.bpfProgram: name(point, template: template), MetadataKey.programName: template.owner.name,
+                               MetadataKey.owner: template.ownerIdentity],
                     mapOwnerID: mapOwnerID)
     }
 
     static func plan(_ units: [AgentUnit], common: AppCommon? = common(), owned: [BpfProgram] = [], nodePrograms: [BpfProgram]? = nil,
                      loaded: AgentPlanner.Loaded = [:], credentialsError: String? = nil) -> AgentPlan {
         AgentPlanner.plan(.init(units: units, common: common, nodeLabels: ["role": "edge"], owned: owned,
-                                nodePrograms: nodePrograms ?? owned, loaded: loaded, credentialsError: credentialsError, finalizer: finalizer))
+                                nodePrograms: nodePrograms ?? owned, loaded: loaded, credentialsError: credentialsError, finalizer: finalizer,
+                                identity: template.ownerIdentity))
     }
 
     /// The actions of each step, in order.
@@ -232,6 +234,32 @@ struct AgentPlanTests {
         r.signature = ImageSignature(verdict: .warning, detail: "no signature found", digest: "sha256:ab")
         let p = Self.plan([Self.unit([eth0])], owned: [bp], loaded: [Self.name(eth0): (7, r)])
         #expect(Self.actions(p) == [[.setProgramID, .setCondition(.loaded, cause: r.signature!.statusCause)]])
+    }
+
+    @Test("a program loaded for this owner that no BpfProgram accounts for and no attach point wants (a pass ended between load and create, then the point or the owner went away): unloaded; one of another kind's owner of the same name, or loaded by hand, is not")
+    func orphans() {
+        let eth1 = Self.point("eth1")
+        let tc = BpfProgramTemplate(kind: TcKind.reconciler, node: "node-a",
+                                    owner: OwnerReference(apiVersion: "bpfman.io/v1alpha1", kind: "TcProgram", name: "web", uid: "tc-uid"))
+        var byHand = Self.request(eth1)
+        byHand.metadata = [MetadataKey.bpfProgram: "web-by-hand", MetadataKey.programName: "web"]
+        let loaded: AgentPlanner.Loaded = [Self.name(eth1): (8, Self.request(eth1)), Self.name(eth1, template: tc): (9, Self.request(eth1, template: tc)),
+                                           "web-by-hand": (10, byHand)]
+        // The owner wants eth0 only now: eth1's program has no BpfProgram and no use.
+        let p = Self.plan([Self.unit([eth0])], loaded: loaded)
+        #expect(p.orphans == [8])
+        #expect(Self.actions(p) == [[.call(.load(Self.request(eth0))), .setProgramID, .create, .setCondition(.loaded, cause: nil)]])
+        // The owner gone: the same.
+        #expect(Self.plan([], common: nil, loaded: loaded).orphans == [8])
+        // Still wanted: adopted (loadedBeforeCreate), not an orphan.
+        #expect(Self.plan([Self.unit([eth0, eth1])], loaded: loaded).orphans.isEmpty)
+        // A BpfProgram of the owner accounts for it: retired through that BpfProgram, not as an orphan.
+        let stale = Self.existing(eth1, uid: "u1", .loaded, id: 8)
+        let retired = Self.plan([Self.unit([eth0])], owned: [stale], loaded: loaded)
+        #expect(retired.orphans.isEmpty && retired.steps.last?.actions.first == .call(.unload(id: 8)))
+        // Identities: kind and name, and the namespace of a namespaced owner.
+        #expect(Self.template.ownerIdentity == "XdpProgram/web")
+        #expect(BpfProgramTemplate.ownerIdentity(kind: "TcNsProgram", namespace: "ns1", name: "web") == "TcNsProgram/ns1/web")
     }
 
     // MARK: retirement

@@ -76,6 +76,13 @@ public final class Controller: Sendable {
         }, onDelete: enqueue))
     }
 
+    /// Queues one key: for an object no watch will report (one that went
+    /// away while the process was down).
+    public func enqueue(_ key: ObjectKey) {
+        let q = queue
+        Task { await q.add(key) }
+    }
+
     /// Queues every object `informer` holds: for a change elsewhere (a Node's
     /// labels, where a daemon runs) that concerns all objects of the kind.
     public func enqueueAll<T: KubeResource>(_ informer: Informer<T>) {

@@ -356,7 +356,7 @@ extension AgentClusterTests {
         #expect(try await cluster.kubectl(["delete", "xdpprogram", "edge-xdp"]).ok)
     }
 
-    @Test("faults: bpfman-rpc down while an object arrives, kubesim answering 500 and cutting watches — converges, no duplicate program")
+    @Test("faults: bpfman-rpc down while an object arrives, kubesim answering 500 and cutting watches — converges, no duplicate program; restarted, the agent unloads what a pass loaded for an owner deleted while it was down")
     func faults() async throws {
         let veth = try VethPair()
         let cluster = try await ClusterNode(internalIP: veth.hostIP)
@@ -380,6 +380,25 @@ extension AgentClusterTests {
         #expect(names == ["tp-late", "tp-storm"], "one program per object: \(names)")
         #expect(try node.metric("controller_runtime_reconcile_errors_total") >= 1, "the injected 500s never reached the agent")
         #expect(node.stopAgent() == 0, "SIGTERM is a clean stop")
+
+        // While the agent is down: what a pass that died between its load and its create leaves for an owner
+        // deleted meanwhile, and a program someone loaded by hand under an owner's name (no bpfman.io/Owner).
+        let kept = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-late" }).kernel.id
+        func load(_ metadata: [String]) throws -> UInt32? {
+            let r = try cluster.box.cli(["load", "file", "-o", "json", "-p", TestPaths.example("tracepoint_counter"), "-n", "tracepoint_openat"]
+                                        + metadata.flatMap { ["-m", $0] } + ["tracepoint", "-t", "syscalls/sys_enter_openat"])
+            return try? JSONDecoder.iso.decode(ProgramEntry.self, from: Data(r.stdout.utf8)).kernel.id
+        }
+        let orphan = try #require(try load(["bpfman.io/Owner=TracepointProgram/tp-gone", "bpfman.io/BpfProgram=tp-gone-0badc0de",
+                                            "bpfman.io/ProgramName=tp-gone"]))
+        let byHand = try #require(try load(["bpfman.io/ProgramName=tp-late"]))
+        try node.startAgent()
+        let ids = try await eventually(every: .milliseconds(300), { try loaded(cluster).map(\.kernel.id) }, until: { !$0.contains(orphan) })
+        #expect(!ids.contains(orphan), "the orphan of an owner gone while the agent was down is still loaded")
+        #expect(ids.contains(kept) && ids.contains(byHand), "the restart unloaded what it should not have: \(ids)")
+        #expect(try await cluster.bpfPrograms(ownedBy: "tp-gone").isEmpty)
+        #expect(try cluster.box.cli(["unload", "\(byHand)"]).ok)
+        #expect(node.stopAgent() == 0)
     }
 
     @Test("idle: 60 s of resyncs make no bpfman load or unload and no API write; a program removed behind the agent's back comes back")

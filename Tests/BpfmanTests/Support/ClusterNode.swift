@@ -164,8 +164,9 @@ final class NodeAgent: @unchecked Sendable {
     let node: String
     let box: Sandbox
     private(set) var rpc: RPCServerProcess
-    private let agent = Process()
+    private var agent: Process
     private let agentLog: String
+    private let agentArguments: [String]
     let metricsPort: Int
     let healthPort: Int
 
@@ -179,15 +180,25 @@ final class NodeAgent: @unchecked Sendable {
         metricsPort = Self.freePort()
         healthPort = Self.freePort()
         FileManager.default.createFile(atPath: agentLog, contents: nil)
-        agent.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-agent"))
-        agent.arguments = ["--kubeconfig", kubeconfig, "--bpfman-socket", rpc.socketPath,
-                           "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "127.0.0.1:\(healthPort)"]
+        agentArguments = ["--kubeconfig", kubeconfig, "--bpfman-socket", rpc.socketPath,
+                          "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--health-probe-bind-address", "127.0.0.1:\(healthPort)"]
             + arguments
+        agent = Process()
+        try startAgent()
+    }
+
+    /// Starts the agent (again, after `stopAgent`), its log appended to the same file.
+    func startAgent() throws {
+        agent = Process()
+        agent.executableURL = URL(fileURLWithPath: TestPaths.binary("bpfman-agent"))
+        agent.arguments = agentArguments
         var env = ProcessInfo.processInfo.environment
         env["KUBE_NODE_NAME"] = node
         agent.environment = env
         agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle(forWritingAtPath: agentLog)
+        let log = FileHandle(forWritingAtPath: agentLog)
+        log?.seekToEndOfFile()
+        agent.standardError = log
         try agent.run()
     }
 
