@@ -31,7 +31,6 @@ extension ObjectStore {
             if dryRun { return dryRunDeleted(old, storageKey: t.storageKey) }
             return deleteLocked(t.storageKey, key: key, propagation: propagation ?? .background)
         }
-        onChange?()
         return r
     }
 

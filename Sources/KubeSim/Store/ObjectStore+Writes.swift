@@ -109,7 +109,6 @@ extension ObjectStore {
     public func create(_ t: ResourceType, namespace: String, body: JSON, options: WriteOptions = WriteOptions()) throws -> WriteResult {
         guard case .object = body else { throw APIError.badRequest("the body of the request must be a JSON object") }
         let result = try lock.withLock { try createLocked(t, namespace: namespace, body: body, options: options) }
-        onChange?()
         return result
     }
 
@@ -182,7 +181,6 @@ extension ObjectStore {
             }
             return try replace(t, old: old, with: body, subresource: subresource, options: options)
         }
-        onChange?()
         return r
     }
 
@@ -279,7 +277,6 @@ extension ObjectStore {
             }
             return try replace(t, old: old, with: new, subresource: subresource, options: options)
         }
-        onChange?()
         return r
     }
 }

@@ -27,8 +27,17 @@ public final class ObjectStore: @unchecked Sendable {
     let openShift: Bool
     /// The compiled RBAC objects; nil after any of them changes.
     var rbacCache: RBACPolicy?
-    /// Called (outside no lock guarantee) after each write, for persistence.
-    var onChange: (@Sendable () -> Void)?
+    /// Every change since persistence last took them, in order; nil when
+    /// nothing persists the store.
+    var journal: [Change]?
+
+    /// One committed change, as persistence writes it: the object now, or nil once deleted.
+    struct Change {
+        var rv: Int64
+        var storageKey: String
+        var key: String
+        var object: JSON?
+    }
 
     struct ObjectRef: Hashable {
         var storageKey: String
@@ -99,6 +108,7 @@ public final class ObjectStore: @unchecked Sendable {
                          new: type == "DELETED" ? nil : o)
         let ns = ObjectMeta.namespace(o)
         history.append(StoredEvent(rv: rv, storageKey: storageKey, namespace: ns, type: type, object: o, old: old))
+        journal?.append(Change(rv: rv, storageKey: storageKey, key: key, object: type == "DELETED" ? JSON?.none : o))
         trimHistory()
         var encoded: [String: [UInt8]] = [:]
         for w in watchers.values where w.storageKey == storageKey {
