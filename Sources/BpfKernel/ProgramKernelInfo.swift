@@ -32,12 +32,7 @@ public struct ProgramKernelInfo: Codable, Sendable, Equatable {
 
 extension ProgramKernelInfo {
     /// The load time as upstream prints it: local time, `%Y-%m-%dT%H:%M:%S%z`.
-    public var loadedAtText: String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
-        return f.string(from: loadedAt)
-    }
+    public var loadedAtText: String { TimeText.local(loadedAt) }
 }
 
 /// Kernel-wide program queries.
@@ -47,7 +42,8 @@ public enum KernelPrograms {
         let rc = bpfman_prog_info_by_fd(fd, &raw)
         if rc < 0 { throw KernelError("read program info", errno: rc) }
         let name = withUnsafeBytes(of: raw.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let tag = withUnsafeBytes(of: raw.tag) { $0.map { String(format: "%02x", $0) }.joined() }
+        // Hex by hand: String(format:) sets up Foundation's locale machinery on first use.
+        let tag = withUnsafeBytes(of: raw.tag) { $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
         let ids = withUnsafeBytes(of: raw.map_ids) { Array($0.bindMemory(to: UInt32.self).prefix(Int(raw.nr_map_ids))) }
         return ProgramKernelInfo(
             id: raw.id, name: name, programType: raw.type,

@@ -8,7 +8,7 @@ enum Render {
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .isoSeconds
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import BpfKernel
 import Glibc
 
 /// Dispatcher records, one JSON file per hook in `<state>/dispatchers`,
@@ -40,13 +41,13 @@ enum RecordCoding {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .isoSeconds
         return [UInt8](try encoder.encode(value))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data, at path: String) throws -> T {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .isoSeconds
         do {
             return try decoder.decode(type, from: data)
         } catch {
