@@ -42,8 +42,8 @@ public enum KernelPrograms {
         let rc = bpfman_prog_info_by_fd(fd, &raw)
         if rc < 0 { throw KernelError("read program info", errno: rc) }
         let name = withUnsafeBytes(of: raw.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        // Hex by hand: String(format:) sets up Foundation's locale machinery on first use.
-        let tag = withUnsafeBytes(of: raw.tag) { $0.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+        // Not String(format:): it sets up Foundation's locale machinery on first use.
+        let tag = withUnsafeBytes(of: raw.tag) { Hex.lower($0) }
         let ids = withUnsafeBytes(of: raw.map_ids) { Array($0.bindMemory(to: UInt32.self).prefix(Int(raw.nr_map_ids))) }
         return ProgramKernelInfo(
             id: raw.id, name: name, programType: raw.type,

@@ -1,17 +1,10 @@
+import BpfKernel
 import Crypto
 
 /// OCI content digests (`sha256:<hex>`).
 public enum Digest {
     public static func sha256(_ bytes: [UInt8]) -> String {
-        "sha256:" + hexString(SHA256.hash(data: bytes))
-    }
-
-    /// Lower-case hex of some bytes (a hash, a log id).
-    public static func hexString<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        bytes.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        "sha256:" + Hex.lower(SHA256.hash(data: bytes))
     }
 
     /// Throws unless `bytes` hash to `expected`.

@@ -1,3 +1,4 @@
+import BpfKernel
 import Crypto
 import Foundation
 import SwiftASN1
@@ -72,7 +73,7 @@ public struct SignatureVerifier: Sendable {
         }
         let entry: RekorBundle.Entry
         do { entry = try bundle.entry() } catch { return fail("\(error)") }
-        let payloadHash = Digest.hexString(SHA256.hash(data: c.payload))
+        let payloadHash = Hex.lower(SHA256.hash(data: c.payload))
         guard entry.payloadHash == payloadHash else { return fail("the Rekor entry records another payload") }
         guard entry.signature == signature else { return fail("the Rekor entry records another signature") }
         guard let logged = try? Certificate(pemEncoded: entry.publicKey), logged == leaf else {

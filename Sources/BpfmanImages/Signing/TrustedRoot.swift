@@ -1,3 +1,4 @@
+import BpfKernel
 import Foundation
 import X509
 
@@ -68,7 +69,7 @@ public struct TrustedRoot: Sendable {
             }
             guard let id = Data(base64Encoded: log.logId.keyId) else { throw bad("\(place).logId.keyId is not base64") }
             let algorithm: Certificate.SignatureAlgorithm = log.publicKey.keyDetails == "PKIX_ED25519" ? .ed25519 : .ecdsaWithSHA256
-            return Log(baseURL: log.baseUrl ?? "", logID: Digest.hexString(id),
+            return Log(baseURL: log.baseUrl ?? "", logID: Hex.lower(id),
                        key: key, algorithm: algorithm,
                        validity: try Self.validity(log.publicKey.validFor, place + ".publicKey", bad))
         }

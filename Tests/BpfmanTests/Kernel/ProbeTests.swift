@@ -10,7 +10,7 @@ struct ProbeTests {
         withUnsafeBytes(of: v.littleEndian) { $0.map { String(format: "%02X", $0) }.joined() }
     }
 
-    @Test("a tracepoint counter counts the openat calls this test makes")
+    @Test("a tracepoint counter counts the openat calls this test makes; its tag is the kernel's")
     func tracepointOpenat() throws {
         let box = try Sandbox()
         let e = try box.load(TestPaths.example("tracepoint_counter"), "tracepoint_openat",
@@ -23,6 +23,10 @@ struct ProbeTests {
         }
         let delta = try box.counter(e, map: "tracepoint_stats_map", key: 0) - before
         #expect(delta >= 25, "counted \(delta) of 25 openat calls")
+        // The tag bpfman reports is the kernel's, as bpftool prints it.
+        let shown = try Shell.run("/usr/sbin/bpftool", ["prog", "show", "id", "\(e.kernel.id)", "--json"]).stdout
+        let tag = (try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])?["tag"] as? String
+        #expect(tag?.count == 16 && tag == e.kernel.tag, "bpftool: \(tag ?? shown), bpfman: \(e.kernel.tag)")
         #expect(try box.cli(["unload", "\(e.kernel.id)"]).ok)
         #expect(box.pins().isEmpty)
     }
