@@ -107,9 +107,8 @@ public final class Agent: Sendable {
             return
         }
         for identity in Set(loaded.values.compactMap { $0.request.metadata[MetadataKey.owner] }) {
-            let parts = identity.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2 || parts.count == 3, let controller = controllers[parts[0]] else { continue }
-            controller.enqueue(ObjectKey(namespace: parts.count == 3 ? parts[1] : nil, name: parts[parts.count - 1]))
+            guard let owner = BpfProgramTemplate.owner(ofIdentity: identity), let controller = controllers[owner.kind] else { continue }
+            controller.enqueue(ObjectKey(namespace: owner.namespace, name: owner.name))
         }
     }
 }

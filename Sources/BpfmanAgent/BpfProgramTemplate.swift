@@ -34,6 +34,13 @@ public struct BpfProgramTemplate: Sendable {
         [kind, namespace, name].compactMap { $0 }.joined(separator: "/")
     }
 
+    /// What an `ownerIdentity` was made of; nil for any other text.
+    public static func owner(ofIdentity identity: String) -> (kind: String, namespace: String?, name: String)? {
+        let parts = identity.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3 else { return nil }
+        return (parts[0], parts.count == 3 ? parts[1] : nil, parts[parts.count - 1])
+    }
+
     /// The labels that find this owner's BpfPrograms on this node.
     public var labels: [String: String] {
         [Self.ownedByLabel: owner.name, Self.appProgramIDLabel: appProgramID, Self.hostnameLabel: node]

@@ -260,6 +260,12 @@ struct AgentPlanTests {
         // Identities: kind and name, and the namespace of a namespaced owner.
         #expect(Self.template.ownerIdentity == "XdpProgram/web")
         #expect(BpfProgramTemplate.ownerIdentity(kind: "TcNsProgram", namespace: "ns1", name: "web") == "TcNsProgram/ns1/web")
+        // Read back as the agent does at start, to find each owner's controller and key.
+        let namespaced = BpfProgramTemplate.owner(ofIdentity: "TcNsProgram/ns1/web")
+        #expect(namespaced?.kind == "TcNsProgram" && namespaced?.namespace == "ns1" && namespaced?.name == "web")
+        let cluster = BpfProgramTemplate.owner(ofIdentity: Self.template.ownerIdentity)
+        #expect(cluster?.kind == "XdpProgram" && cluster?.namespace == nil && cluster?.name == "web")
+        #expect(BpfProgramTemplate.owner(ofIdentity: "web") == nil && BpfProgramTemplate.owner(ofIdentity: "a/b/c/d") == nil)
     }
 
     // MARK: retirement
