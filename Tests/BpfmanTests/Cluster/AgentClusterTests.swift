@@ -384,14 +384,12 @@ extension AgentClusterTests {
         // While the agent is down: what a pass that died between its load and its create leaves for an owner
         // deleted meanwhile, and a program someone loaded by hand under an owner's name (no bpfman.io/Owner).
         let kept = try #require(try loaded(cluster).first { $0.record?.metadata["bpfman.io/ProgramName"] == "tp-late" }).kernel.id
-        func load(_ metadata: [String]) throws -> UInt32? {
-            let r = try cluster.box.cli(["load", "file", "-o", "json", "-p", TestPaths.example("tracepoint_counter"), "-n", "tracepoint_openat"]
-                                        + metadata.flatMap { ["-m", $0] } + ["tracepoint", "-t", "syscalls/sys_enter_openat"])
-            return try? JSONDecoder.iso.decode(ProgramEntry.self, from: Data(r.stdout.utf8)).kernel.id
+        func load(_ metadata: [String]) throws -> UInt32 {
+            try cluster.box.load(TestPaths.example("tracepoint_counter"), "tracepoint_openat", extra: metadata.flatMap { ["-m", $0] },
+                                 ["tracepoint", "-t", "syscalls/sys_enter_openat"]).kernel.id
         }
-        let orphan = try #require(try load(["bpfman.io/Owner=TracepointProgram/tp-gone", "bpfman.io/BpfProgram=tp-gone-0badc0de",
-                                            "bpfman.io/ProgramName=tp-gone"]))
-        let byHand = try #require(try load(["bpfman.io/ProgramName=tp-late"]))
+        let orphan = try load(["bpfman.io/Owner=TracepointProgram/tp-gone", "bpfman.io/BpfProgram=tp-gone-0badc0de", "bpfman.io/ProgramName=tp-gone"])
+        let byHand = try load(["bpfman.io/ProgramName=tp-late"])
         try node.startAgent()
         let ids = try await eventually(every: .milliseconds(300), { try loaded(cluster).map(\.kernel.id) }, until: { !$0.contains(orphan) })
         #expect(!ids.contains(orphan), "the orphan of an owner gone while the agent was down is still loaded")
