@@ -121,13 +121,12 @@ public final class Kubelet: Sendable {
         }
     }
 
-    func remember(_ key: ObjectKey, uid: String?) -> String? {
-        known.withLock { k in
-            let old = k[key]
-            k[key] = uid
-            return old
-        }
-    }
+    /// The UID whose runtime state the key last had (nil when nothing is left of it).
+    func known(_ key: ObjectKey) -> String? { known.withLock { $0[key] } }
+
+    /// Records the key's UID; only once what an earlier UID left is gone,
+    /// so a kill that failed is tried again on the next pass.
+    func remember(_ key: ObjectKey, uid: String?) { known.withLock { $0[key] = uid } }
 }
 
 /// A ConfigMap read as untyped data (configMap volumes).
@@ -142,15 +141,17 @@ struct PodReconciler: Reconciler {
     func reconcile(_ key: ObjectKey) async throws -> ReconcileResult {
         let pod = kubelet.pods.get(namespace: key.namespace, name: key.name)
         let live = pod.flatMap { $0.isDeleting ? nil : $0 }
-        let previous = kubelet.remember(key, uid: live?.metadata.uid)
-        if let previous, previous != live?.metadata.uid {
+        if let previous = kubelet.known(key), previous != live?.metadata.uid {
             try await kubelet.syncer.kill(uid: previous)
         }
         if let pod, pod.isDeleting, let uid = pod.metadata.uid {
+            kubelet.remember(key, uid: uid)
             try await kubelet.syncer.kill(uid: uid)
+            kubelet.remember(key, uid: nil)
             try? await kubelet.client.delete(LocalPod.resource, namespace: key.namespace, name: key.name, preconditionUID: uid)
             return .done
         }
+        kubelet.remember(key, uid: live?.metadata.uid)
         guard let live else { return .done }
         return .requeueAfter(try await kubelet.syncer.sync(live))
     }

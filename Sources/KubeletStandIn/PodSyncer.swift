@@ -220,10 +220,12 @@ public final class PodSyncer: Sendable {
 
     /// Removes everything of the pod with this UID: containers, sandboxes
     /// (their network namespaces and IPs go with them), its directory.
+    /// The sandbox is stopped first, which stops every container in it: a
+    /// container starting or exiting at that moment cannot fail its removal.
     public func kill(uid: String) async throws {
         for s in try await runtime.sandboxes() where s.metadata.uid == uid {
-            for c in try await runtime.containers(sandbox: s.id) { try await runtime.removeContainer(c.id) }
             try await runtime.stopSandbox(s.id)
+            for c in try await runtime.containers(sandbox: s.id) { try await runtime.removeContainer(c.id) }
             try await runtime.removeSandbox(s.id)
             logger.info("pod sandbox removed", metadata: ["pod": "\(s.metadata.namespace)/\(s.metadata.name)", "sandbox": "\(s.id.prefix(12))"])
         }

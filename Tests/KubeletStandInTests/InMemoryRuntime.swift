@@ -82,7 +82,17 @@ final class InMemoryRuntime: PodRuntime {
 
     struct Missing: Error {}
 
-    func stopSandbox(_ id: String) async throws { state.withLock { $0.calls.append("StopPodSandbox"); $0.sandboxes[id]?.state = .sandboxNotready } }
+    /// As containerd does: every container of the sandbox stopped, then the sandbox.
+    func stopSandbox(_ id: String) async throws {
+        state.withLock { s in
+            s.calls.append("StopPodSandbox")
+            for (cid, c) in s.containers where c.sandbox == id && c.status.state == .containerRunning {
+                s.containers[cid]?.status.state = .containerExited
+                s.containers[cid]?.status.exitCode = 137
+            }
+            s.sandboxes[id]?.state = .sandboxNotready
+        }
+    }
 
     func removeSandbox(_ id: String) async throws {
         state.withLock { s in
@@ -142,12 +152,16 @@ final class InMemoryRuntime: PodRuntime {
         }
     }
 
+    /// Refuses a running container, as containerd does when it could not stop it first.
     func removeContainer(_ id: String) async throws {
-        state.withLock { s in
+        try state.withLock { s in
             s.calls.append("RemoveContainer \(s.containers[id]?.config.metadata.name ?? "?")")
+            if s.containers[id]?.status.state == .containerRunning { throw StillRunning() }
             s.containers[id] = nil
         }
     }
+
+    struct StillRunning: Error {}
 
     func exec(_ id: String, _ command: [String], timeoutSeconds: Int64) async throws -> Int32 { state.withLock { $0.execExit } }
 }

@@ -118,7 +118,7 @@ struct PodSyncerTests {
         #expect(configError?["message"]?.stringValue == "key absent not in configmap \"cfg\" (env X)")
     }
 
-    @Test("kill removes the pod's containers and sandbox and its directory")
+    @Test("kill stops the sandbox (and so every container) before removing containers and sandbox and the pod's directory")
     func kill() async throws {
         let runtime = InMemoryRuntime(images: ["i"])
         let syncer = try Self.syncer(runtime, Written())
@@ -127,6 +127,6 @@ struct PodSyncerTests {
         #expect(try await syncer.runtimePodUIDs() == ["uid-1"])
         try await syncer.kill(uid: "uid-1")
         #expect(try await syncer.runtimePodUIDs().isEmpty)
-        #expect(runtime.calls.suffix(3) == ["RemoveContainer main", "StopPodSandbox", "RemovePodSandbox"])
+        #expect(runtime.calls.suffix(3) == ["StopPodSandbox", "RemoveContainer main", "RemovePodSandbox"])
     }
 }

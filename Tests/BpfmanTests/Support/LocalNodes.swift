@@ -55,7 +55,10 @@ final class LocalNodes: @unchecked Sendable {
             if try await check() { return }
             try await Task.sleep(for: .milliseconds(250))
         }
-        let logs = nodes.map { n in "\(n): " + ((try? String(contentsOfFile: "\(state)/nodes/\(n)/kubelet.log", encoding: .utf8)) ?? "").suffix(1500) }
+        func tail(_ node: String, _ file: String, _ count: Int) -> String {
+            "\(node) \(file): " + ((try? String(contentsOfFile: "\(state)/nodes/\(node)/\(file)", encoding: .utf8)) ?? "").suffix(count)
+        }
+        let logs = nodes.flatMap { [tail($0, "kubelet.log", 1500), tail($0, "containerd.log", 1500)] }
         throw Shell.ShellError(command: "waiting for \(what)", result: .init(status: 1, stdout: "", stderr: logs.joined(separator: "\n")))
     }
 
