@@ -18,16 +18,18 @@ public struct BpfmanCommand: ParsableCommand {
     public init() {}
 
     /// Entry point: `load file|image` is split by hand (see `LoadArguments`),
-    /// everything else goes through ArgumentParser.
-    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+    /// everything else goes through ArgumentParser. Synchronous: only the
+    /// commands that talk to a registry go through `AsyncBridge`.
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
         do {
             if arguments.count >= 2, arguments[0] == "load", ["file", "image"].contains(arguments[1]) {
-                try await LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
+                try LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
                 return 0
             }
             var command = try parseAsRoot(arguments)
-            if var async = command as? AsyncParsableCommand {
-                try await async.run()
+            if let async = command as? AsyncParsableCommand {
+                let unchecked = UncheckedCommand(command: async)
+                try AsyncBridge.wait { var c = unchecked.command; try await c.run() }
             } else {
                 try command.run()
             }
@@ -43,6 +45,11 @@ public struct BpfmanCommand: ParsableCommand {
             return code.rawValue
         }
     }
+}
+
+/// A parsed command handed to the task that runs it (parsed values only, used by that task alone).
+private struct UncheckedCommand: @unchecked Sendable {
+    var command: any AsyncParsableCommand
 }
 
 /// `bpfman load` — only for help; parsing is done by `LoadArguments`.

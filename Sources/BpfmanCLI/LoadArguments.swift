@@ -10,11 +10,13 @@ import BpfmanImages
 /// arguments are split at the type name and each side is parsed on its own.
 enum LoadArguments {
     static let types = ["xdp", "tc", "tcx", "tracepoint", "kprobe", "uprobe", "fentry", "fexit"]
-    static let singleValueOptions: Set<String> = [
+    // Arrays, not sets: a dozen names, and a Set's hashing costs a CLI run more than the scan (its first use seeds and
+    // looks up String's hashing at start).
+    static let singleValueOptions: [String] = [
         "-p", "--path", "-n", "--name", "--map-owner-id", "-o", "--output",
         "-i", "--image-url", "-r", "--registry-auth",
     ]
-    static let multiValueOptions: Set<String> = ["-g", "--global", "-m", "--metadata"]
+    static let multiValueOptions: [String] = ["-g", "--global", "-m", "--metadata"]
 
     static let usage = """
         bpfman load image -i URL [-p Always|IfNotPresent|Never] [-r AUTH] -n NAME … TYPE [TYPE OPTIONS]
@@ -42,7 +44,7 @@ enum LoadArguments {
         return nil
     }
 
-    static func run(source: String, _ args: [String]) async throws {
+    static func run(source: String, _ args: [String]) throws {
         guard let t = typeIndex(args) else {
             if args.contains("-h") || args.contains("--help") {
                 print(source == "file" ? LoadFileOptions.helpMessage(columns: 100) : LoadImageOptions.helpMessage(columns: 100))
@@ -76,7 +78,12 @@ enum LoadArguments {
         default:
             throw BpfmanError(.invalidArgument, "unknown program type \"\(type)\"; one of: \(types.joined(separator: ", "))")
         }
-        let (request, resolved) = try await CLIEnvironment.images().prepare(try common.request(attach: attach), auth: try common.auth())
+        var request = try common.request(attach: attach)
+        var resolved: String?
+        if case .image = request.bytecode {
+            let images = try CLIEnvironment.images(), auth = try common.auth(), asked = request
+            (request, resolved) = try AsyncBridge.wait { try await images.prepare(asked, auth: auth) }
+        }
         let entry = try CLIEnvironment.manager().load(request, bytecodePath: resolved)
         print(common.output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
     }

@@ -1,4 +1,4 @@
 import BpfmanCLI
 import Glibc
 
-exit(await BpfmanCommand.run())
+exit(BpfmanCommand.run())
