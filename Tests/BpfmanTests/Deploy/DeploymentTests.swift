@@ -322,7 +322,7 @@ struct DeploymentTests {
 
     /// What the images carry is the build relinked by hack/link-static: the Swift runtime and zlib
     /// inside, so the agent's and operator's images install neither libbpf, libelf nor zlib1g.
-    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime and export no symbol; a hot-function list orders their code")
+    @Test("the agent and the operator as their images ship them load no kernel library, no zlib and no Swift runtime and export no symbol; a hot-function list orders their code; the CLI loads glibc alone")
     func shippedDaemonsLoadNoKernelOrZlib() throws {
         let dir = NSTemporaryDirectory() + "link-static-\(UUID())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -360,6 +360,15 @@ struct DeploymentTests {
         let rpc = dir + "/bpfman-rpc"
         #expect(try Shell.run(root + "/hack/link-static", ["debug", "bpfman-rpc", rpc], env: ["REUSE_BUILD": "1"]).ok)
         #expect(try Shell.run("/usr/bin/ldd", [rpc]).stdout.contains("libz.so"))
+
+        // The CLI, a process per operation, has every library but glibc linked in: its start loads no other.
+        let cli = dir + "/bpfman"
+        let cliLink = try Shell.run(root + "/hack/link-static", ["debug", "bpfman", cli], env: ["REUSE_BUILD": "1"])
+        #expect(cliLink.ok, "\(cliLink.stderr)")
+        let loaded = try Shell.run("/usr/bin/ldd", [cli]).stdout.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
+        #expect(Set(loaded) == ["linux-vdso.so.1", "libm.so.6", "libc.so.6", "/lib64/ld-linux-x86-64.so.2"], "the shipped CLI loads \(loaded)")
+        let help = try Shell.run(cli, ["unload", "--help"])
+        #expect(help.ok && help.stdout.contains("USAGE: bpfman unload <program-id>"), "\(help.stdout)\(help.stderr)")
     }
 
     /// The global Swift functions of an executable, by address.
