@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bpfman", targets: ["bpfman"]),
+        .executable(name: "bpfman-image", targets: ["bpfman-image"]),
         .executable(name: "bpfman-rpc", targets: ["bpfman-rpc"]),
         .executable(name: "bpfman-agent", targets: ["bpfman-agent"]),
         .executable(name: "bpfman-operator", targets: ["bpfman-operator"]),
@@ -116,12 +117,22 @@ let package = Package(
         .target(
             name: "BpfmanCLI",
             dependencies: [
-                "Bpfman", "BpfmanImages",
+                "Bpfman",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "bpfman", dependencies: ["BpfmanCLI"]),
+        // `bpfman image …` and `bpfman load image …`: the registry client, TLS, X.509 and signatures, kept out of
+        // `bpfman` itself (which runs this beside it for those) so every other command starts without them.
+        .target(
+            name: "BpfmanImageCLI",
+            dependencies: [
+                "BpfmanCLI", "Bpfman", "BpfmanImages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "bpfman-image", dependencies: ["BpfmanImageCLI"]),
         .executableTarget(
             name: "bpfman-bench",
             dependencies: [

@@ -5,8 +5,8 @@ import Synchronization
 /// entry point: the work on the global executor, the calling thread waiting.
 /// Commands that need no network never start Swift concurrency's threads
 /// (a dispatch manager and two workers, ~1 ms of a short command's start).
-enum AsyncBridge {
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+package enum AsyncBridge {
+    package static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {

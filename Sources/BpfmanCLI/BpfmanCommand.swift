@@ -12,7 +12,7 @@ public struct BpfmanCommand: ParsableCommand {
             $BPFMAN_BPFFS_ROOT (default \(BpfmanPaths.defaultBpffsRoot)). Per-interface XDP modes come from \
             $BPFMAN_CONFIG (default \(BpfmanConfig.defaultPath)).
             """,
-        subcommands: [LoadCommand.self, UnloadCommand.self, UpdateCommand.self, ListCommand.self, GetCommand.self, ImageCommand.self, DispatcherCommand.self]
+        subcommands: [LoadCommand.self, UnloadCommand.self, UpdateCommand.self, ListCommand.self, GetCommand.self, ImageCommandStub.self, DispatcherCommand.self]
     )
 
     public init() {}
@@ -21,12 +21,19 @@ public struct BpfmanCommand: ParsableCommand {
     /// everything else goes through ArgumentParser. Synchronous: only the
     /// commands that talk to a registry go through `AsyncBridge`.
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        run(arguments: arguments, images: nil)
+    }
+
+    /// The same, with `images` for `image …` and `load image …` (bpfman-image); without, those run bpfman-image.
+    package static func run(arguments: [String], images: (any ImageSupport)?) -> Int32 {
         do {
+            if images == nil, ImageDelegation.wanted(arguments) { try ImageDelegation.exec(arguments) }
             if arguments.count >= 2, arguments[0] == "load", ["file", "image"].contains(arguments[1]) {
-                try LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)))
+                try LoadArguments.run(source: arguments[1], Array(arguments.dropFirst(2)), images: images)
                 return 0
             }
-            var command = try parseAsRoot(arguments)
+            let root: any ParsableCommand.Type = arguments.first == "image" ? (images?.root ?? Self.self) : Self.self
+            var command = try root.parseAsRoot(arguments)
             if let async = command as? AsyncParsableCommand {
                 let unchecked = UncheckedCommand(command: async)
                 try AsyncBridge.wait { var c = unchecked.command; try await c.run() }

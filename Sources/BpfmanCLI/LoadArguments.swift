@@ -1,6 +1,5 @@
 import ArgumentParser
 import Bpfman
-import BpfmanImages
 
 /// `bpfman load file [common options] <type> [type options]`.
 ///
@@ -44,7 +43,7 @@ enum LoadArguments {
         return nil
     }
 
-    static func run(source: String, _ args: [String]) throws {
+    static func run(source: String, _ args: [String], images: (any ImageSupport)?) throws {
         guard let t = typeIndex(args) else {
             if args.contains("-h") || args.contains("--help") {
                 print(source == "file" ? LoadFileOptions.helpMessage(columns: 100) : LoadImageOptions.helpMessage(columns: 100))
@@ -81,8 +80,8 @@ enum LoadArguments {
         var request = try common.request(attach: attach)
         var resolved: String?
         if case .image = request.bytecode {
-            let images = try CLIEnvironment.images(), auth = try common.auth(), asked = request
-            (request, resolved) = try AsyncBridge.wait { try await images.prepare(asked, auth: auth) }
+            guard let images else { throw BpfmanError(.internal, "load image reached bpfman without its image support (bpfman-image)") }
+            (request, resolved) = try images.prepare(request, registryAuth: common.registryAuth)
         }
         let entry = try CLIEnvironment.manager().load(request, bytecodePath: resolved)
         print(common.output == .json ? try Render.json(entry) : Render.program(entry), terminator: "")
@@ -112,7 +111,8 @@ protocol LoadCommonOptions {
     var mapOwnerID: UInt32? { get }
     var output: OutputFormat { get set }
     var bytecode: BytecodeLocation { get }
-    func auth() throws -> RegistryAuth?
+    /// `--registry-auth` as given: base64 of user:password.
+    var registryAuth: String? { get }
 }
 
 extension LoadCommonOptions {
@@ -143,7 +143,6 @@ struct LoadImageOptions: ParsableArguments, LoadCommonOptions {
     @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
 
     var bytecode: BytecodeLocation { .image(url: imageURL, pullPolicy: pullPolicy, digest: nil) }
-    func auth() throws -> RegistryAuth? { try BpfmanCLI.registryAuth(registryAuth) }
 }
 
 /// `load file` options before the type name.
@@ -158,7 +157,7 @@ struct LoadFileOptions: ParsableArguments, LoadCommonOptions {
     @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
 
     var bytecode: BytecodeLocation { .file(path: path) }
-    func auth() throws -> RegistryAuth? { nil }
+    var registryAuth: String? { nil }
 }
 
 extension TcDirection: ExpressibleByArgument {}

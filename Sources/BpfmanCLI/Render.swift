@@ -4,8 +4,8 @@ import Foundation
 
 /// The tables of upstream's CLI (no borders, one-space padding, columns aligned)
 /// and the JSON form.
-enum Render {
-    static func json<T: Encodable>(_ value: T) throws -> String {
+package enum Render {
+    package static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .isoSeconds
@@ -13,7 +13,7 @@ enum Render {
     }
 
     /// Rows of two columns under a header; empty keys continue the row above.
-    static func table(_ header: String, _ rows: [(String, String)]) -> String {
+    package static func table(_ header: String, _ rows: [(String, String)]) -> String {
         let width = max(header.count, rows.map(\.0.count).max() ?? 0)
         var out = " \(header)\n"
         for (k, v) in rows {

@@ -245,7 +245,8 @@ struct DeploymentTests {
 
         for (file, products, mustHave) in [("Dockerfile.operator", ["bpfman-operator"], ["/bpfman-operator"]),
                                            ("Dockerfile.agent", ["bpfman-agent"], [command("bpfman-agent") ?? "?"]),
-                                           ("Dockerfile.bpfman", ["bpfman-rpc", "bpfman"], [command("bpfman") ?? "?", "/usr/local/bin/bpfman"])] {
+                                           ("Dockerfile.bpfman", ["bpfman-rpc", "bpfman", "bpfman-image"],
+                                            [command("bpfman") ?? "?", "/usr/local/bin/bpfman", "/usr/local/bin/bpfman-image"])] {
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             let steps = Self.instructions(text)
             let froms = steps.enumerated().filter { $0.element.0 == "FROM" }.map(\.offset)
@@ -272,7 +273,9 @@ struct DeploymentTests {
                 }
                 if op == "RUN", i < froms[1] {
                     #expect(words.first == "make", "\(file): the build stage runs make targets only, not: RUN \(args)")
-                    for target in words.dropFirst() where !target.contains("=") && !target.contains("\"") && !target.hasPrefix("-") {
+                    // Variable assignments (NAME=value, NAME="a b c") left out, the rest are targets.
+                    let unquoted = args.replacing(/"[^"]*"/, with: "").split(separator: " ").map(String.init)
+                    for target in unquoted.dropFirst() where !target.contains("=") && !target.hasPrefix("-") {
                         #expect(recipe(target) != nil, "\(file): make \(target) is no target of the Makefile")
                     }
                     if let m = args.firstMatch(of: /PRODUCTS="([^"]+)"/) { built += m.1.split(separator: " ").map(String.init) }
@@ -361,14 +364,17 @@ struct DeploymentTests {
         #expect(try Shell.run(root + "/hack/link-static", ["debug", "bpfman-rpc", rpc], env: ["REUSE_BUILD": "1"]).ok)
         #expect(try Shell.run("/usr/bin/ldd", [rpc]).stdout.contains("libz.so"))
 
-        // The CLI, a process per operation, has every library but glibc linked in: its start loads no other.
-        let cli = dir + "/bpfman"
-        let cliLink = try Shell.run(root + "/hack/link-static", ["debug", "bpfman", cli], env: ["REUSE_BUILD": "1"])
-        #expect(cliLink.ok, "\(cliLink.stderr)")
-        let loaded = try Shell.run("/usr/bin/ldd", [cli]).stdout.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
-        #expect(Set(loaded) == ["linux-vdso.so.1", "libm.so.6", "libc.so.6", "/lib64/ld-linux-x86-64.so.2"], "the shipped CLI loads \(loaded)")
-        let help = try Shell.run(cli, ["unload", "--help"])
-        #expect(help.ok && help.stdout.contains("USAGE: bpfman unload <program-id>"), "\(help.stdout)\(help.stderr)")
+        // The CLI (bpfman, bpfman-image), a process per operation, has every library but glibc linked in: its start loads no other.
+        for product in ["bpfman", "bpfman-image"] {
+            let cli = dir + "/" + product
+            let cliLink = try Shell.run(root + "/hack/link-static", ["debug", product, cli], env: ["REUSE_BUILD": "1"])
+            #expect(cliLink.ok, "\(cliLink.stderr)")
+            let loaded = try Shell.run("/usr/bin/ldd", [cli]).stdout.split(separator: "\n").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) }
+            #expect(Set(loaded) == ["linux-vdso.so.1", "libm.so.6", "libc.so.6", "/lib64/ld-linux-x86-64.so.2"], "the shipped \(product) loads \(loaded)")
+        }
+        // As shipped, side by side: bpfman runs bpfman-image for the registry commands.
+        let help = try Shell.run(dir + "/bpfman", ["image", "build", "--help"])
+        #expect(help.ok && help.stdout.contains("USAGE: bpfman image build"), "\(help.stdout)\(help.stderr)")
     }
 
     /// The global Swift functions of an executable, by address.

@@ -42,4 +42,23 @@ struct CLIThreadTests {
         #expect(cli.terminationStatus == 1)
         #expect(message.contains("program 4000000 does not exist"), "\(message)")
     }
+
+    @Test("`image …` and `load image …` run bpfman-image from beside bpfman; a bpfman without it refuses them naming it, and runs the rest")
+    func imageCommandsRunBesideBinary() throws {
+        let help = try Shell.run(TestPaths.bpfman, ["image", "--help"])
+        #expect(help.ok && help.stdout.contains("USAGE: bpfman image <subcommand>") && help.stdout.contains("sign"), "\(help.stdout)\(help.stderr)")
+        let pullHelp = try Shell.run(TestPaths.bpfman, ["image", "pull", "--help"])
+        #expect(pullHelp.ok && pullHelp.stdout.contains("USAGE: bpfman image pull --image-url"), "\(pullHelp.stdout)")
+
+        let dir = NSTemporaryDirectory() + "bpfman-alone-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: TestPaths.bpfman, toPath: dir + "/bpfman")
+        for args in [["image", "pull", "-i", "localhost:5000/x:v1"], ["load", "image", "-i", "localhost:5000/x:v1", "-n", "f", "tracepoint", "--tracepoint", "a/b"]] {
+            let r = try Shell.run(dir + "/bpfman", args)
+            #expect(r.status == 1 && r.stderr.contains("image commands are run by bpfman-image, which is not installed beside \(dir)/bpfman"),
+                    "\(args): \(r.stderr)")
+        }
+        #expect(try Shell.run(dir + "/bpfman", ["unload", "--help"]).ok)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bpfman
+import BpfmanCLI
 import BpfmanImages
 import Foundation
 
@@ -20,7 +21,7 @@ struct ImagePull: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Output format: table or json.") var output: OutputFormat = .table
 
     func run() async throws {
-        let pulled = try await CLIEnvironment.images().pull(imageURL, policy: pullPolicy, auth: try BpfmanCLI.registryAuth(registryAuth))
+        let pulled = try await Registry.images().pull(imageURL, policy: pullPolicy, auth: try Registry.auth(registryAuth))
         if output == .json {
             print(try Render.json(["reference": "\(pulled.reference)", "digest": pulled.manifestDigest,
                                    "bytecode": pulled.bytecodePath, "programs": ImageBuilder.json(pulled.programs),
@@ -58,12 +59,12 @@ struct ImageBuild: AsyncParsableCommand {
         let image = try ImageBuilder.build(objectPath: bytecode)
         if let dir = ociLayout { try ImageBuilder.writeLayout(image, to: dir, tag: ref.tag ?? "latest") }
         if load {
-            do { try ImageBuilder.load(image, into: try CLIEnvironment.images().cache, as: ref) } catch let e as ImageError { throw e.bpfmanError }
+            do { try ImageBuilder.load(image, into: try Registry.images().cache, as: ref) } catch let e as ImageError { throw e.bpfmanError }
         }
         if push {
-            let images = try CLIEnvironment.images()
+            let images = try Registry.images()
             do {
-                try await ImageBuilder.push(image, to: ref, settings: images.settings, auth: try BpfmanCLI.registryAuth(registryAuth))
+                try await ImageBuilder.push(image, to: ref, settings: images.settings, auth: try Registry.auth(registryAuth))
             } catch let e as ImageError { throw e.bpfmanError }
         }
         print("\(ref) \(image.manifestDigest)")
@@ -106,11 +107,11 @@ struct ImageSign: AsyncParsableCommand {
         guard let pem = FileManager.default.contents(atPath: key) else {
             throw BpfmanError(.invalidArgument, "key \(key) cannot be read")
         }
-        let images = try CLIEnvironment.images()
+        let images = try Registry.images()
         do {
             let privateKey = try ImageSigner.privateKey(pem: String(decoding: pem, as: UTF8.self), source: key)
             let signed = try await ImageSigner.sign(ref, key: privateKey, settings: images.settings,
-                                                    auth: try BpfmanCLI.registryAuth(registryAuth))
+                                                    auth: try Registry.auth(registryAuth))
             print("\(ref) \(signed.digest) signed: \(signed.signatureReference)")
         } catch let e as ImageError {
             throw e.bpfmanError

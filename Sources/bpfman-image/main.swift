@@ -1,0 +1,4 @@
+import BpfmanImageCLI
+import Glibc
+
+exit(BpfmanImageCLI.run())
