@@ -1,5 +1,5 @@
 import CLibbpf
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// A libbpf link: pin it so it outlives the process, then let it go.

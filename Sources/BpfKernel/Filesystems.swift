@@ -1,5 +1,5 @@
 import CBpfShim
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Mounts bpffs and tracefs where bpfman needs them, and raises RLIMIT_MEMLOCK.

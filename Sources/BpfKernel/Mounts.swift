@@ -1,5 +1,5 @@
 import CBpfShim
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The mount calls the CSI plugin makes: a bpffs of its own per volume, made

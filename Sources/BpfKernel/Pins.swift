@@ -1,5 +1,5 @@
 import CLibbpf
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// bpffs pins: create, open and remove pinned programs, maps and links.

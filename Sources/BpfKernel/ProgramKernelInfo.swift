@@ -1,6 +1,6 @@
 import CBpfShim
 import CLibbpf
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// What the kernel says about a loaded program (bpf_prog_info and fdinfo).
@@ -92,7 +92,7 @@ public enum KernelPrograms {
     static func memlock(fd: Int32) -> UInt32 {
         guard let text = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("memlock:") {
-            return UInt32(line.dropFirst(8).trimmingCharacters(in: .whitespaces)) ?? 0
+            return UInt32(PlainText.trimmed(line.dropFirst(8))) ?? 0
         }
         return 0
     }

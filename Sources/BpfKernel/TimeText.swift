@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Times as bpfman writes them, formatted with the C library: whole-second

@@ -1,6 +1,8 @@
+import Glibc
+import BpfKernel
 import ArgumentParser
 import Bpfman
-import Foundation
+import FoundationEssentials
 
 /// The `bpfman` command line: the same core as the daemon, in-process.
 public struct BpfmanCommand: ParsableCommand {
@@ -42,12 +44,12 @@ public struct BpfmanCommand: ParsableCommand {
             }
             return 0
         } catch let e as BpfmanError {
-            FileHandle.standardError.write(Data("Error: \(e.message)\n".utf8))
+            printError("Error: \(e.message)\n")
             return 1
         } catch {
             let code = exitCode(for: error)
             if code == .success { print(fullMessage(for: error)) } else {
-                FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
+                printError("\(fullMessage(for: error))\n")
             }
             return code.rawValue
         }

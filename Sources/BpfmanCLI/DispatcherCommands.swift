@@ -1,3 +1,5 @@
+import Glibc
+import BpfKernel
 import ArgumentParser
 import Bpfman
 
@@ -69,7 +71,7 @@ extension Render {
         guard let first = rows.first else { return "" }
         let widths = (0..<first.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { r in
-            " " + r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            " " + r.enumerated().map { PlainText.padded($1, to: widths[$0]) }.joined(separator: "  ")
         }.map { $0.trimmingTrailingSpaces() }.joined(separator: "\n") + "\n"
     }
 }

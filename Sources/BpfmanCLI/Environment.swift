@@ -1,6 +1,6 @@
 import ArgumentParser
 import Bpfman
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The manager as the environment configures it.

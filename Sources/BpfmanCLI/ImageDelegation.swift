@@ -1,5 +1,7 @@
+import BpfKernel
 import Bpfman
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `bpfman image …` and `bpfman load image …` become bpfman-image, the
 /// executable installed beside bpfman, with the same arguments (as git runs
@@ -14,7 +16,7 @@ enum ImageDelegation {
     /// Replaces this process with bpfman-image; returns only by throwing.
     static func exec(_ arguments: [String]) throws -> Never {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let path = (exe as NSString).deletingLastPathComponent + "/" + helper
+        let path = PlainText.deletingLastPathComponent(exe) + "/" + helper
         guard access(path, X_OK) == 0 else {
             throw BpfmanError(.failedPrecondition, "image commands are run by \(helper), which is not installed beside \(exe)")
         }

@@ -1,6 +1,7 @@
+import Glibc
 import Bpfman
 import BpfKernel
-import Foundation
+import FoundationEssentials
 
 /// The tables of upstream's CLI (no borders, one-space padding, columns aligned)
 /// and the JSON form.
@@ -17,7 +18,7 @@ package enum Render {
         let width = max(header.count, rows.map(\.0.count).max() ?? 0)
         var out = " \(header)\n"
         for (k, v) in rows {
-            let line = " " + k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v
+            let line = " " + PlainText.padded(k, to: width) + "  " + v
             out += line.trimmingTrailingSpaces() + "\n"
         }
         return out + "\n"
@@ -30,7 +31,7 @@ package enum Render {
         let rows = entries.map { e in
             [String(e.kernel.id), e.kernel.name, e.record?.kind.kindName ?? kernelTypeName(e.kernel.programType), e.kernel.loadedAtText]
         } + corrupt.map { c in
-            [c.programID.map(String.init) ?? "-", (c.file as NSString).lastPathComponent, "corrupt",
+            [c.programID.map(String.init) ?? "-", PlainText.lastPathComponent(c.file), "corrupt",
              c.movedTo.map { "set aside as \($0)" } ?? "unreadable, set aside at the next change"]
         }
         return columns([header] + rows) + "\n"
@@ -107,7 +108,7 @@ package enum Render {
 
     /// Kernel type names as upstream's CLI prints them (kebab-case).
     static func kernelTypeName(_ type: UInt32) -> String {
-        KernelTypeNames.program(type).replacingOccurrences(of: "_", with: "-")
+        PlainText.replacing("_", with: "-", in: KernelTypeNames.program(type))
     }
 }
 
@@ -116,5 +117,19 @@ extension String {
         var s = Substring(self)
         while s.last == " " { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// Writes `text` to standard error (descriptor 2) as it is.
+func printError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var rest = UnsafeRawBufferPointer(bytes)
+        while !rest.isEmpty {
+            let n = Glibc.write(2, rest.baseAddress, rest.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+        }
     }
 }

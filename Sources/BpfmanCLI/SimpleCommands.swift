@@ -1,4 +1,6 @@
-import Foundation
+import Glibc
+import BpfKernel
+import FoundationEssentials
 import ArgumentParser
 import Bpfman
 
@@ -42,7 +44,7 @@ struct ListCommand: ParsableCommand {
         let corrupt = manager.corruptRecords()
         if output == .json {
             print(try Render.json(entries), terminator: "")
-            for c in corrupt { FileHandle.standardError.write(Data("bpfman: \(Render.corruptLine(c))\n".utf8)) }
+            for c in corrupt { printError("bpfman: \(Render.corruptLine(c))\n") }
         } else {
             print(Render.list(entries, corrupt: corrupt), terminator: "")
         }

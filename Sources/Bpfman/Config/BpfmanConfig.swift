@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// `/etc/bpfman/bpfman.toml`, the parts the core uses: per-interface XDP
 /// modes, registries, and image signing. A missing file gives the

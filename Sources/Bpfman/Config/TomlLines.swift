@@ -1,4 +1,5 @@
-import Foundation
+import BpfKernel
+import FoundationEssentials
 
 /// The small part of TOML bpfman.toml uses, read line by line: `[table]`,
 /// `[[array.of.tables]]`, and `key = value` with strings, booleans,
@@ -88,13 +89,13 @@ struct TomlLines {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var trimmed: String { PlainText.trimmed(self) }
     /// Without one pair of surrounding quotes (TOML basic strings keep their `\"` and `\\` escapes resolved).
     var unquoted: String {
         guard count >= 2, let f = first, f == "\"" || f == "'", last == f else { return self }
         let inner = String(dropFirst().dropLast())
         guard f == "\"" else { return inner }
-        return inner.replacingOccurrences(of: "\\\\", with: "\u{0}").replacingOccurrences(of: "\\\"", with: "\"")
-            .replacingOccurrences(of: "\u{0}", with: "\\")
+        let escapedBackslashesOut = PlainText.replacing("\\\\", with: "\u{0}", in: inner)
+        return PlainText.replacing("\u{0}", with: "\\", in: PlainText.replacing("\\\"", with: "\"", in: escapedBackslashesOut))
     }
 }

@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 import Glibc
 import Logging
 

@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// XDP and TC through a dispatcher, where the kernel takes extension
@@ -35,7 +35,7 @@ struct DispatcherHook: ProgramHook {
         if let fd = try? Pins.open(pin) { return fd }
         let dispatcher = try executor.load(DispatcherConfig(hook: hook, masks: []), bytes: DispatcherConfig.compatTest(hook))
         do {
-            try FileManager.default.createDirectory(atPath: (pin as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: PlainText.deletingLastPathComponent(pin), withIntermediateDirectories: true)
             try Pins.pin(fd: dispatcher.program.fd, at: pin)
             return try Pins.open(pin)
         } catch let e as KernelError {

@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Puts right what a crash left half done, before the next change (under the
@@ -32,8 +32,8 @@ struct DispatcherRepair {
     /// Revision numbers with a directory on disk for the hook.
     static func revisionsOnDisk(_ site: DispatcherRecord, root: String) -> Set<UInt32> {
         let pins = site.pins(root)
-        let dir = (pins.revisionDir(0) as NSString).deletingLastPathComponent
-        let prefix = (pins.revisionDir(0) as NSString).lastPathComponent.dropLast(1)
+        let dir = PlainText.deletingLastPathComponent(pins.revisionDir(0))
+        let prefix = PlainText.lastPathComponent(pins.revisionDir(0)).dropLast(1)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         return Set(names.compactMap { $0.hasPrefix(prefix) ? UInt32($0.dropFirst(prefix.count)) : nil })
     }

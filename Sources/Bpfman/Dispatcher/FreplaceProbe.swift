@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Whether this kernel lets a BPF extension (freplace) program replace a

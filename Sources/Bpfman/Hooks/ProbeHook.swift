@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 
 /// Tracepoints, kprobes, uprobes and fentry/fexit: each program gets its own
 /// bpf_link, pinned so it outlives the process.

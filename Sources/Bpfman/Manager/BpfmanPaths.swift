@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where bpfman keeps its pins and records. Both roots are settable so tests
 /// (and several simulated nodes on one kernel) can use private ones.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Test-only crash points. When `BPFMAN_TEST_CRASH_AT` names a point, the

@@ -18,9 +18,9 @@ enum LoadFailure {
 
     /// The last lines between libbpf's "-- BEGIN PROG LOAD LOG --" markers.
     static func verifierLog(_ text: String, lines: Int = 15) -> String {
-        guard let begin = text.range(of: "-- BEGIN PROG LOAD LOG --") else { return "" }
+        guard let begin = PlainText.range(of: "-- BEGIN PROG LOAD LOG --", in: Substring(text)) else { return "" }
         let rest = text[begin.upperBound...]
-        let body = rest.range(of: "-- END PROG LOAD LOG --").map { rest[..<$0.lowerBound] } ?? rest
+        let body = PlainText.range(of: "-- END PROG LOAD LOG --", in: rest).map { rest[..<$0.lowerBound] } ?? rest
         return body.split(separator: "\n", omittingEmptySubsequences: true).suffix(lines).joined(separator: "\n")
     }
 

@@ -33,8 +33,8 @@ enum ProgramCompatibility {
     private static func retprobe(_ wanted: Bool, section: String, probe: String, program: String) throws {
         let isRet = section.hasPrefix("kretprobe") || section.hasPrefix("uretprobe")
         guard isRet == wanted else {
-            let want = wanted ? probe.replacingOccurrences(of: "probe", with: "retprobe") : probe
-            let have = isRet ? probe.replacingOccurrences(of: "probe", with: "retprobe") : probe
+            let want = wanted ? PlainText.replacing("probe", with: "retprobe", in: probe) : probe
+            let have = isRet ? PlainText.replacing("probe", with: "retprobe", in: probe) : probe
             throw BpfmanError.invalid("expected \(want), loaded program \(program) is a \(have) (section \"\(section)\")")
         }
     }

@@ -1,5 +1,5 @@
 import BpfKernel
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// The repair pass: puts right what a crash (or a damaged file) left, at

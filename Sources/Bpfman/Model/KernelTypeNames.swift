@@ -24,7 +24,7 @@ public enum KernelTypeNames {
     static var listNames: [String: UInt32] {
         var names: [String: UInt32] = ["kprobe": BpfProgramTypeID.kprobe]
         for t in 0..<UInt32(BpfProgramTypeID.names.count) {
-            names[program(t).replacingOccurrences(of: "_", with: "-")] = t
+            names[PlainText.replacing("_", with: "-", in: program(t))] = t
         }
         return names
     }

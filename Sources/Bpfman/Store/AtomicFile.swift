@@ -1,4 +1,5 @@
-import Foundation
+import BpfKernel
+import FoundationEssentials
 import Glibc
 
 /// Whole-file writes that a crash cannot leave half done: a temporary file
@@ -12,7 +13,7 @@ import Glibc
 /// a process that dies after the rename has still written the whole file.
 public enum AtomicFile {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool) throws {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PlainText.deletingLastPathComponent(path)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let temp = "\(dir)/.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The tc filter claims, one JSON file per program in `<state>/claims`,

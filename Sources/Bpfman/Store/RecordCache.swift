@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// Decoded records by file, reused while the file holds the same bytes. A

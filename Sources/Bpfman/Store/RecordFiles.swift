@@ -1,4 +1,5 @@
-import Foundation
+import BpfKernel
+import FoundationEssentials
 import Glibc
 
 /// A directory of JSON records, one per file, where a file that cannot be
@@ -40,7 +41,7 @@ struct RecordFiles<Record: Codable & Sendable> {
         guard fd >= 0 else {
             throw BpfmanError(.internal, "record \(path) cannot be opened: \(String(cString: strerror(errno)))")
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             throw BpfmanError(.internal, "record \(path) is not a regular file")
@@ -48,11 +49,26 @@ struct RecordFiles<Record: Codable & Sendable> {
         guard st.st_size <= Self.sizeLimit else {
             throw BpfmanError(.internal, "record \(path) is \(st.st_size) bytes, more than any record can be (\(Self.sizeLimit))")
         }
-        let data = try handle.readToEnd() ?? Data()
+        let data = try Self.readAll(fd, path: path)
         if let known = cache?.record(path, bytes: data) { return known }
         let record = try RecordCoding.decode(Record.self, data, at: path)
         cache?.keep(path, bytes: data, record)
         return record
+    }
+
+    /// The rest of an open file.
+    static func readAll(_ fd: Int32, path: String) throws -> Data {
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return data }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw BpfmanError(.internal, "record \(path) cannot be read: \(String(cString: strerror(errno)))")
+            }
+            data.append(contentsOf: chunk[..<n])
+        }
     }
 
     /// No record bpfman writes comes near this; a bigger file is not one of ours.
@@ -62,7 +78,7 @@ struct RecordFiles<Record: Codable & Sendable> {
     /// `<directory name>-<file name>`; returns it with where it went.
     func quarantine(_ bad: CorruptRecord) throws -> CorruptRecord {
         try FileManager.default.createDirectory(atPath: quarantineDirectory, withIntermediateDirectories: true)
-        let base = (directory as NSString).lastPathComponent + "-" + (bad.file as NSString).lastPathComponent
+        let base = PlainText.lastPathComponent(directory) + "-" + PlainText.lastPathComponent(bad.file)
         var target = "\(quarantineDirectory)/\(base)"
         var n = 1
         while FileManager.default.fileExists(atPath: target) {
@@ -80,12 +96,11 @@ struct RecordFiles<Record: Codable & Sendable> {
 
     /// The files set aside so far, with the reason saved beside each.
     func quarantined() -> [CorruptRecord] {
-        let prefix = (directory as NSString).lastPathComponent + "-"
+        let prefix = PlainText.lastPathComponent(directory) + "-"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: quarantineDirectory) else { return [] }
         return names.sorted().filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".why") }.map { name in
             let path = "\(quarantineDirectory)/\(name)"
-            let why = (try? String(contentsOfFile: path + ".why", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unreadable"
+            let why = (try? String(contentsOfFile: path + ".why", encoding: .utf8)).map { PlainText.trimmed($0) } ?? "unreadable"
             let original = "\(directory)/" + String(name.dropFirst(prefix.count)).split(separator: ".").prefix(2).joined(separator: ".")
             return CorruptRecord(file: original, reason: why, movedTo: path)
         }
@@ -101,6 +116,6 @@ public struct CorruptRecord: Codable, Equatable, Sendable {
 
     /// The program id its name gives (`<id>.json`), if it has one.
     public var programID: UInt32? {
-        UInt32((file as NSString).lastPathComponent.split(separator: ".").first ?? "")
+        UInt32(PlainText.lastPathComponent(file).split(separator: ".").first ?? "")
     }
 }
