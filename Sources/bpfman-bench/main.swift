@@ -226,19 +226,23 @@ do {
         }),
     ]
     var figures: [String: (wall: Double, cpu: Double, peak: Int)] = [:]
-    say("\nthe CLI beside bpftool, xdp load+attach then detach+unload as processes, median of \(runs) rounds (\(cliPath)):")
-    for (label, round) in rounds {
-        var walls: [Double] = [], cpus: [Double] = []
-        for _ in 0..<runs {
-            guard let r = round(false) else { break }
-            walls.append(r.map(\.wallMs).reduce(0, +))
-            cpus.append(r.map(\.cpuMs).reduce(0, +))
+    // Rounds alternate between the two, so that this machine's drift (a third over an hour) weighs on both alike.
+    let cliRuns = max(runs, 40)
+    say("\nthe CLI beside bpftool, xdp load+attach then detach+unload as processes, median of \(cliRuns) interleaved rounds (\(cliPath)):")
+    var walls = [String: [Double]](), cpus = [String: [Double]]()
+    for _ in 0..<cliRuns {
+        for (label, round) in rounds {
+            guard let r = round(false) else { continue }
+            walls[label, default: []].append(r.map(\.wallMs).reduce(0, +))
+            cpus[label, default: []].append(r.map(\.cpuMs).reduce(0, +))
         }
+    }
+    for (label, round) in rounds {
         // One more round under GNU time, for the peak only.
-        guard walls.count == runs, let peak = round(true)?.map(\.peakKiB).max() else { say("  \(label): failed"); continue }
-        figures[label] = (median(walls), median(cpus), peak)
-        say(String(format: "  %-22@ wall %6.1f ms   CPU %6.1f ms   peak RSS %5.1f MiB", label, median(walls), median(cpus),
-                   Double(peak) / 1024))
+        guard walls[label]?.count == cliRuns, let peak = round(true)?.map(\.peakKiB).max() else { say("  \(label): failed"); continue }
+        let figure = (wall: median(walls[label] ?? []), cpu: median(cpus[label] ?? []), peak: peak)
+        figures[label] = figure
+        say(String(format: "  %-22@ wall %6.1f ms   CPU %6.1f ms   peak RSS %5.1f MiB", label, figure.wall, figure.cpu, Double(peak) / 1024))
     }
     if let b = figures["bpfman (2 processes)"], let t = figures["bpftool (4 processes)"] {
         say(String(format: "  bpfman / bpftool: wall %.2fx (goal <= 1.3x)   CPU %.2fx (goal <= 2x)", b.wall / t.wall, b.cpu / t.cpu))

@@ -1,10 +1,13 @@
 import BpfKernel
 import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Whether this kernel lets a BPF extension (freplace) program replace a
 /// dispatcher slot: tried once (load a dispatcher, load and attach an
-/// extension to its compat_test slot), then remembered for the process.
+/// extension to its compat_test slot), then remembered for the process and,
+/// in the state directory, for the rest of the boot (a CLI run would otherwise
+/// pay a dispatcher load and verification on every `bpfman load`).
 public enum FreplaceProbe {
     public enum Outcome: Sendable, Equatable {
         case supported
@@ -21,12 +24,52 @@ public enum FreplaceProbe {
         cache.withLock { c in
             if let c { return c }
             let o: Outcome = FileManager.default.fileExists(atPath: paths.xdpDispatcherObject)
-                ? probe(dispatcherObject: paths.xdpDispatcherObject, extensionObject: paths.xdpDispatcherObject,
-                        extensionFunction: "xdp_dispatcher")
+                ? remembered(paths) {
+                    probe(dispatcherObject: paths.xdpDispatcherObject, extensionObject: paths.xdpDispatcherObject,
+                          extensionFunction: "xdp_dispatcher")
+                }
                 : .refused("the dispatcher objects are not installed (\(paths.dispatcherDir))")
             c = o
             return o
         }
+    }
+
+    /// `<stateDir>/freplace-probe`: the answer, under the boot it was found in
+    /// and the dispatcher object it was found with.
+    static func memoPath(_ paths: BpfmanPaths) -> String { paths.stateDir + "/freplace-probe" }
+
+    /// This boot's id and the dispatcher object's size and change time: the
+    /// answer holds while all three do. Nil when one cannot be read.
+    static func memoKey(_ paths: BpfmanPaths, bootIDPath: String = "/proc/sys/kernel/random/boot_id") -> String? {
+        guard let boot = try? String(contentsOfFile: bootIDPath, encoding: .utf8) else { return nil }
+        var st = stat()
+        guard stat(paths.xdpDispatcherObject, &st) == 0 else { return nil }
+        return "\(PlainText.trimmed(boot)) \(st.st_size) \(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+    }
+
+    /// The answer written during this boot for this dispatcher object, or
+    /// `probe()`'s, written down for the next process (best effort).
+    static func remembered(_ paths: BpfmanPaths, bootIDPath: String = "/proc/sys/kernel/random/boot_id",
+                           probe: () -> Outcome) -> Outcome {
+        let key = memoKey(paths, bootIDPath: bootIDPath)
+        if let key, let text = try? String(contentsOfFile: memoPath(paths), encoding: .utf8) {
+            let lines = text.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+            if lines.count >= 2, lines[0] == key {
+                if lines[1] == "supported" { return .supported }
+                if lines[1] == "refused", lines.count == 3 { return .refused(String(lines[2])) }
+            }
+        }
+        let outcome = probe()
+        if let key {
+            let answer: String
+            switch outcome {
+            case .supported: answer = "supported"
+            case .refused(let why): answer = "refused\n" + why
+            }
+            try? FileManager.default.createDirectory(atPath: paths.stateDir, withIntermediateDirectories: true)
+            try? AtomicFile.write(Array("\(key)\n\(answer)".utf8), to: memoPath(paths), mode: 0o644, durable: false)
+        }
+        return outcome
     }
 
     /// One probe, uncached.
